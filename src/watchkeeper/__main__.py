@@ -1,0 +1,5 @@
+"""``python -m watchkeeper`` runs the CLI."""
+
+from watchkeeper.cli import main
+
+main()

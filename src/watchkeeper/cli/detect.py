@@ -1,0 +1,1 @@
+"""Commands for the detect stage (filled in by that stage's issue)."""

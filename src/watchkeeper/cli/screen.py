@@ -1,0 +1,1 @@
+"""Commands for the screen stage (filled in by that stage's issue)."""

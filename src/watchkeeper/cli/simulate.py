@@ -1,0 +1,1 @@
+"""Commands for the simulate stage (filled in by that stage's issue)."""

@@ -1,0 +1,1 @@
+"""Readers: AIS sources into canonical ``positions``, ``identities`` and ``rejects``."""

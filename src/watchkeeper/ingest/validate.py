@@ -1,0 +1,161 @@
+"""Range checks shared by every reader: keep good rows, null bad fields, quarantine the rest.
+
+Readers build a *candidate* table: the columns of :data:`~watchkeeper.schema.POSITIONS` (or
+``IDENTITIES``) with raw values, plus ``_line`` (int64, line or row number) and ``_raw``
+(string, the original text). :func:`validate_positions` returns the clean table and the
+rejects. The AIS conventions come from ITU-R M.1371-5 (see ``DOMAIN.md``): lat 91 / lon 181,
+SOG 102.3, COG 360 and heading 511 mean "not available".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS, Quality, RejectReason
+
+__all__ = ["make_rejects", "validate_identities", "validate_positions"]
+
+_MAX_MMSI = 999_999_999
+
+
+def make_rejects(
+    file: str,
+    lines: list[int | None] | pa.Array,
+    reasons: list[str] | pa.Array,
+    raws: list[str | None] | pa.Array,
+    details: list[str | None] | pa.Array | None = None,
+) -> pa.Table:
+    """Build a ``rejects`` table; ``file`` is repeated on every row."""
+    n = len(reasons)
+    return pa.table(
+        {
+            "file": pa.array([file] * n, pa.string()),
+            "line": pa.array(lines, pa.int64()),
+            "reason": pa.array(reasons, pa.string()),
+            "detail": pa.array(details if details is not None else [None] * n, pa.string()),
+            "raw": pa.array(raws, pa.string()),
+        },
+        schema=REJECTS,
+    )
+
+
+def _np(col: pa.ChunkedArray | pa.Array, fill: float) -> np.ndarray:
+    return np.asarray(pc.fill_null(col, fill).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _first_reason(checks: list[tuple[RejectReason, np.ndarray]], n: int) -> np.ndarray:
+    """Per row, the first failing check's reason ('' when all pass)."""
+    reason = np.full(n, "", dtype=object)
+    for name, bad in reversed(checks):
+        reason[bad] = name.value
+    return reason
+
+
+def _split(
+    cand: pa.Table, reason: np.ndarray, file: str, schema: pa.Schema
+) -> tuple[pa.Table, pa.Table]:
+    bad = reason != ""
+    keep = pa.array(~bad)
+    rej = cand.filter(pa.array(bad))
+    rejects = make_rejects(
+        file,
+        rej.column("_line") if "_line" in rej.column_names else [None] * rej.num_rows,
+        reason[bad].tolist(),
+        rej.column("_raw") if "_raw" in rej.column_names else [None] * rej.num_rows,
+    )
+    good = cand.filter(keep)
+    return good.select(schema.names).cast(schema), rejects
+
+
+def _mmsi_bad(cand: pa.Table) -> np.ndarray:
+    mmsi = _np(cand.column("mmsi"), -1)
+    return (mmsi <= 0) | (mmsi > _MAX_MMSI)
+
+
+def validate_positions(cand: pa.Table, *, file: str) -> tuple[pa.Table, pa.Table]:
+    """Split candidate positions into clean ``positions`` and ``rejects``.
+
+    Impossible positions and missing times reject the row; an impossible speed, course or
+    heading only nulls that field and sets :attr:`Quality.FIELD_OUT_OF_RANGE`.
+    """
+    n = cand.num_rows
+    lat = _np(cand.column("lat"), np.nan)
+    lon = _np(cand.column("lon"), np.nan)
+    unavailable = (np.abs(lat - 91.0) < 1e-9) | (np.abs(lon - 181.0) < 1e-9)
+    out_of_range = ~unavailable & ~((np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0))
+    reason = _first_reason(
+        [
+            (RejectReason.BAD_MMSI, _mmsi_bad(cand)),
+            (RejectReason.NO_TIMESTAMP, np.asarray(pc.is_null(cand.column("ts")))),
+            (RejectReason.POSITION_UNAVAILABLE, unavailable),
+            (RejectReason.POSITION_OUT_OF_RANGE, out_of_range),
+            (RejectReason.NULL_ISLAND, (lat == 0.0) & (lon == 0.0)),
+        ],
+        n,
+    )
+    cand = _clean_motion(cand)
+    return _split(cand, reason, file, POSITIONS)
+
+
+def _null_where(col: pa.ChunkedArray, mask: np.ndarray) -> pa.Array:
+    return pc.if_else(pa.array(mask), pa.nulls(len(mask), col.type), col)
+
+
+def _clean_motion(cand: pa.Table) -> pa.Table:
+    """Null "not available" sentinels; null and flag impossible values."""
+    sog = _np(cand.column("sog_kn"), np.nan)
+    cog = _np(cand.column("cog_deg"), np.nan)
+    hdg = _np(cand.column("heading_deg"), np.nan)
+    nav = _np(cand.column("nav_status"), np.nan)
+    sog_na = sog >= 102.25  # 102.3 = not available
+    cog_na = np.abs(cog - 360.0) < 0.05  # 360.0 = not available
+    hdg_na = hdg == 511
+    sog_bad = sog < 0
+    cog_bad = ~cog_na & ((cog < 0) | (cog > 360.0))
+    hdg_bad = ~hdg_na & ((hdg < 0) | (hdg > 359))
+    nav_bad = (nav < 0) | (nav > 15)
+    flag = sog_bad | cog_bad | hdg_bad | nav_bad
+    quality = pc.fill_null(cand.column("quality"), 0).to_numpy(zero_copy_only=False)
+    quality = np.where(flag, quality | int(Quality.FIELD_OUT_OF_RANGE), quality)
+    for name, mask in (
+        ("sog_kn", sog_na | sog_bad),
+        ("cog_deg", cog_na | cog_bad),
+        ("heading_deg", hdg_na | hdg_bad),
+        ("nav_status", nav_bad),
+    ):
+        i = cand.schema.get_field_index(name)
+        cand = cand.set_column(i, name, _null_where(cand.column(name), mask))
+    i = cand.schema.get_field_index("quality")
+    return cand.set_column(i, "quality", pa.array(quality.astype(np.int16)))
+
+
+def _clean_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """AIS pads text with '@' and spaces; empty means absent."""
+    col = pc.utf8_trim(pc.cast(col, pa.string()), characters="@ ")
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+
+
+def validate_identities(cand: pa.Table, *, file: str) -> tuple[pa.Table, pa.Table]:
+    """Split candidate identities into clean ``identities`` and ``rejects``.
+
+    Zero IMO, draught and dimensions mean "not available" and become null; text fields lose
+    AIS padding. An IMO failing its check digit is kept: it is evidence, judged by detectors.
+    """
+    reason = _first_reason(
+        [
+            (RejectReason.BAD_MMSI, _mmsi_bad(cand)),
+            (RejectReason.NO_TIMESTAMP, np.asarray(pc.is_null(cand.column("ts")))),
+        ],
+        cand.num_rows,
+    )
+    for name in ("imo", "length_m", "beam_m", "draught_m"):
+        col = cand.column(name)
+        bad = _np(col, 0.0) <= 0
+        cand = cand.set_column(cand.schema.get_field_index(name), name, _null_where(col, bad))
+    for name in ("name", "callsign", "destination", "eta"):
+        cand = cand.set_column(
+            cand.schema.get_field_index(name), name, _clean_text(cand.column(name))
+        )
+    return _split(cand, reason, file, IDENTITIES)

@@ -1,0 +1,244 @@
+"""The workspace: one folder holding everything a run produces (DESIGN §6).
+
+Layout::
+
+    DIR/
+      positions/day=YYYY-MM-DD/<ingest_id>.parquet    one file per ingested source and day
+      identities/day=YYYY-MM-DD/<ingest_id>.parquet
+      watchkeeper.duckdb                               ingest_log, rejects, events, vessels, ...
+
+Positions and identities are append-only Parquet, partitioned by day so that any stage can
+read one day (plus a halo) at a time and memory stays bounded. Tables that stages rewrite
+whole (events, vessels, screening results) live in DuckDB. Every ingested source is keyed by
+the SHA-256 of its bytes, which makes ingest idempotent and gives the chain of custody.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from watchkeeper.errors import WorkspaceError
+from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS
+
+__all__ = ["DayWriter", "Workspace"]
+
+DB_NAME = "watchkeeper.duckdb"
+LAYERS = {"positions": POSITIONS, "identities": IDENTITIES}
+
+_INGEST_LOG_DDL = """
+CREATE TABLE IF NOT EXISTS ingest_log (
+    ingest_id VARCHAR PRIMARY KEY, file VARCHAR, sha256 VARCHAR, size_bytes BIGINT,
+    format VARCHAR, started TIMESTAMPTZ, finished TIMESTAMPTZ, n_positions BIGINT,
+    n_identities BIGINT, n_rejects BIGINT, skipped JSON, rejects_by_reason JSON
+)"""
+_REJECTS_DDL = """
+CREATE TABLE IF NOT EXISTS rejects (
+    ingest_id VARCHAR, file VARCHAR, line BIGINT, reason VARCHAR, detail VARCHAR, raw VARCHAR
+)"""
+
+
+class DayWriter:
+    """Streams one layer of one ingest into per-day Parquet files, a row group per chunk."""
+
+    def __init__(self, root: Path, layer: str, ingest_id: str) -> None:
+        self._root = root / layer
+        self._schema = LAYERS[layer]
+        self._name = f"{ingest_id}.parquet"
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table`` (canonical schema) to the files of the days it covers."""
+        if table.num_rows == 0:
+            return
+        table = table.cast(self._schema)
+        days = pc.strftime(table.column("ts"), format="%Y-%m-%d")
+        for day in pc.unique(days).to_pylist():
+            part = table.filter(pc.equal(days, day))
+            self._writer(day).write_table(part)
+        self.rows += table.num_rows
+
+    def _writer(self, day: str) -> pq.ParquetWriter:
+        if day not in self._writers:
+            folder = self._root / f"day={day}"
+            folder.mkdir(parents=True, exist_ok=True)
+            self._writers[day] = pq.ParquetWriter(
+                folder / self._name, self._schema, compression="zstd"
+            )
+        return self._writers[day]
+
+    def close(self) -> None:
+        """Finish every file (idempotent)."""
+        for w in self._writers.values():
+            w.close()
+        self._writers.clear()
+
+
+class Workspace:
+    """A workspace folder. ``Workspace(path)`` creates it if needed.
+
+    >>> import tempfile
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> ws.count("positions")
+    0
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise WorkspaceError(f"no workspace at {self.path}")
+            self.path.mkdir(parents=True)
+        elif not self.path.is_dir():
+            raise WorkspaceError(f"{self.path} exists and is not a folder")
+        with self.connect() as con:
+            con.execute(_INGEST_LOG_DDL)
+            con.execute(_REJECTS_DDL)
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"
+
+    @property
+    def db_path(self) -> Path:
+        """The DuckDB file."""
+        return self.path / DB_NAME
+
+    @contextlib.contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB connection with views ``positions`` and ``identities`` over the Parquet."""
+        try:
+            con = duckdb.connect(str(self.db_path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise WorkspaceError(f"cannot open {self.db_path}: {exc}") from exc
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            for layer in LAYERS:
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {layer} AS {self.scan_sql(layer)}")
+            yield con
+        finally:
+            con.close()
+
+    def files(self, layer: str) -> list[Path]:
+        """The Parquet files of ``layer`` ('positions' or 'identities'), sorted by day."""
+        return sorted((self.path / layer).glob("day=*/*.parquet"))
+
+    def scan_sql(self, layer: str, *, days: tuple[str, str] | None = None) -> str:
+        """SQL that reads ``layer`` (optionally only days ``lo``..``hi`` inclusive)."""
+        files = self.files(layer)
+        if days is not None:
+            lo, hi = days
+            files = [f for f in files if lo <= f.parent.name[4:] <= hi]
+        if not files:
+            cols = ", ".join(
+                f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in LAYERS[layer]
+            )
+            return f"SELECT {cols} WHERE false"
+        names = ", ".join(f"'{f.as_posix()}'" for f in files)
+        return f"SELECT * EXCLUDE (day) FROM read_parquet([{names}], hive_partitioning=true)"
+
+    def days(self, layer: str = "positions") -> list[str]:
+        """The days (YYYY-MM-DD) that have data in ``layer``."""
+        return sorted({f.parent.name[4:] for f in self.files(layer)})
+
+    def read(self, layer: str, *, days: tuple[str, str] | None = None) -> pa.Table:
+        """``positions`` or ``identities`` as one Arrow table (canonical schema)."""
+        with self.connect(read_only=False) as con:
+            table = con.sql(self.scan_sql(layer, days=days)).to_arrow_table()
+        return table.select(LAYERS[layer].names).cast(LAYERS[layer])
+
+    def count(self, layer: str) -> int:
+        """Rows in ``layer`` (read from Parquet metadata, no scan)."""
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in self.files(layer))
+
+    # -- ingest bookkeeping -------------------------------------------------------------
+
+    def is_ingested(self, ingest_id: str) -> bool:
+        """Whether a source with this id (SHA-256 prefix) was ingested completely."""
+        with self.connect() as con:
+            row = con.execute(
+                "SELECT count(*) FROM ingest_log WHERE ingest_id = ?", [ingest_id]
+            ).fetchone()
+        return bool(row and row[0])
+
+    def writer(self, layer: str, ingest_id: str) -> DayWriter:
+        """A streaming writer for one source; call :meth:`discard` if the ingest fails."""
+        return DayWriter(self.path, layer, ingest_id)
+
+    def discard(self, ingest_id: str) -> None:
+        """Remove the files and rejects of an ingest that did not finish."""
+        for layer in LAYERS:
+            for f in (self.path / layer).glob(f"day=*/{ingest_id}.parquet"):
+                f.unlink()
+        with self.connect() as con:
+            con.execute("DELETE FROM rejects WHERE ingest_id = ?", [ingest_id])
+
+    def add_rejects(self, ingest_id: str, rejects: pa.Table) -> None:
+        """Quarantine rejected records of one ingest."""
+        if rejects.num_rows == 0:
+            return
+        with self.connect() as con:
+            con.register("_rej", rejects.cast(REJECTS))
+            con.execute(
+                "INSERT INTO rejects SELECT ?, file, line, reason, detail, raw FROM _rej",
+                [ingest_id],
+            )
+
+    def log_ingest(self, record: dict[str, Any]) -> None:
+        """Mark an ingest complete (this is what makes a rerun a no-op)."""
+        rec = dict(record)
+        rec.setdefault("finished", datetime.now(UTC))
+        for key in ("skipped", "rejects_by_reason"):
+            rec[key] = json.dumps(rec.get(key, {}), sort_keys=True)
+        cols = list(rec)
+        with self.connect() as con:
+            con.execute(
+                f"INSERT OR REPLACE INTO ingest_log ({', '.join(cols)}) "
+                f"VALUES ({', '.join('?' for _ in cols)})",
+                [rec[c] for c in cols],
+            )
+
+    # -- derived tables -----------------------------------------------------------------
+
+    def write_table(self, name: str, table: pa.Table) -> None:
+        """Replace DuckDB table ``name`` with ``table`` (events, vessels, matches, ...)."""
+        if not name.isidentifier():
+            raise WorkspaceError(f"invalid table name {name!r}")
+        with self.connect() as con:
+            con.register("_incoming", table)
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
+            con.unregister("_incoming")
+
+    def read_table(self, name: str) -> pa.Table | None:
+        """DuckDB table ``name`` as Arrow, or None if it does not exist yet."""
+        with self.connect() as con:
+            exists = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            ).fetchone()
+            if not exists or not exists[0]:
+                return None
+            return con.sql(f"SELECT * FROM {name}").to_arrow_table()
+
+
+def _duck_type(t: pa.DataType) -> str:
+    mapping = {
+        pa.int64(): "BIGINT",
+        pa.int32(): "INTEGER",
+        pa.int16(): "SMALLINT",
+        pa.int8(): "TINYINT",
+        pa.float64(): "DOUBLE",
+        pa.float32(): "FLOAT",
+        pa.string(): "VARCHAR",
+    }
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ"
+    return mapping.get(t, "VARCHAR")
