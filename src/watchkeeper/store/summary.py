@@ -39,16 +39,16 @@ def summarize(ws: Workspace) -> WorkspaceInfo:
         row = con.execute(
             "SELECT count(*), count(DISTINCT mmsi), min(ts), max(ts), "
             "min(lon), min(lat), max(lon), max(lat) FROM positions"
-        ).fetchone()
-        n_ids = con.execute("SELECT count(*) FROM identities").fetchone()
+        ).fetchall()[0]
+        n_ids = con.execute("SELECT count(*) FROM identities").fetchall()[0]
         id_mmsi = con.execute(
             "SELECT count(DISTINCT mmsi) FROM (SELECT mmsi FROM positions "
             "UNION SELECT mmsi FROM identities)"
-        ).fetchone()
+        ).fetchall()[0]
         rejects = con.execute(
             "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY 2 DESC"
         ).fetchall()
-        files = con.execute("SELECT count(*) FROM ingest_log").fetchone()
+        files = con.execute("SELECT count(*) FROM ingest_log").fetchall()[0]
         skipped_rows = con.execute("SELECT skipped FROM ingest_log").fetchall()
     assert row is not None and n_ids is not None and id_mmsi is not None and files is not None
     n_pos, _, first, last, x0, y0, x1, y1 = row

@@ -167,7 +167,7 @@ class Workspace:
         with self.connect() as con:
             row = con.execute(
                 "SELECT count(*) FROM ingest_log WHERE ingest_id = ?", [ingest_id]
-            ).fetchone()
+            ).fetchall()[0]
         return bool(row and row[0])
 
     def writer(self, layer: str, ingest_id: str) -> DayWriter:
@@ -223,7 +223,7 @@ class Workspace:
         with self.connect() as con:
             exists = con.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-            ).fetchone()
+            ).fetchall()[0]
             if not exists or not exists[0]:
                 return None
             return con.sql(f"SELECT * FROM {name}").to_arrow_table()

@@ -1,0 +1,86 @@
+"""The workspace: per-day Parquet partitions, ingest bookkeeping, derived tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from watchkeeper import Workspace, WorkspaceError
+from watchkeeper.schema import POSITIONS, REJECTS
+
+
+def _positions(times: list[datetime], mmsi: int = 123456789) -> pa.Table:
+    n = len(times)
+    return pa.table(
+        {
+            "mmsi": [mmsi] * n,
+            "ts": times,
+            "lat": [30.0 + i * 0.01 for i in range(n)],
+            "lon": [123.0] * n,
+            "sog_kn": [10.0] * n,
+            "cog_deg": [90.0] * n,
+            "heading_deg": [90] * n,
+            "nav_status": [0] * n,
+            "msg_type": [1] * n,
+            "ais_class": ["A"] * n,
+            "source": ["test"] * n,
+            "quality": [0] * n,
+        }
+    ).cast(POSITIONS)
+
+
+def test_writer_partitions_by_day(workspace: Workspace) -> None:
+    times = [datetime(2024, 1, 1, 23, 50, tzinfo=UTC), datetime(2024, 1, 2, 0, 10, tzinfo=UTC)]
+    w = workspace.writer("positions", "abc")
+    w.write(_positions(times))
+    w.write(_positions(times, mmsi=987654321))
+    w.close()
+    assert workspace.days() == ["2024-01-01", "2024-01-02"]
+    assert workspace.count("positions") == 4
+    table = workspace.read("positions")
+    assert table.schema == POSITIONS
+    assert sorted(table.column("ts").to_pylist()) == sorted(times * 2)
+    one_day = workspace.read("positions", days=("2024-01-02", "2024-01-02"))
+    assert one_day.num_rows == 2
+
+
+def test_discard_removes_an_unfinished_ingest(workspace: Workspace) -> None:
+    w = workspace.writer("positions", "dead")
+    w.write(_positions([datetime(2024, 1, 1, tzinfo=UTC)]))
+    w.close()
+    rejects = pa.table(
+        {"file": ["f"], "line": [1], "reason": ["bad_checksum"], "detail": [None], "raw": ["x"]},
+        schema=REJECTS,
+    )
+    workspace.add_rejects("dead", rejects)
+    workspace.discard("dead")
+    assert workspace.count("positions") == 0
+    with workspace.connect() as con:
+        assert con.execute("SELECT count(*) FROM rejects").fetchone() == (0,)
+
+
+def test_ingest_log_marks_complete(workspace: Workspace) -> None:
+    assert not workspace.is_ingested("id1")
+    workspace.log_ingest({"ingest_id": "id1", "file": "f", "skipped": {"blank": 2}})
+    assert workspace.is_ingested("id1")
+
+
+def test_tables_round_trip(workspace: Workspace) -> None:
+    assert workspace.read_table("events") is None
+    workspace.write_table("events", pa.table({"a": [1, 2]}))
+    workspace.write_table("events", pa.table({"a": [3]}))
+    table = workspace.read_table("events")
+    assert table is not None and table.column("a").to_pylist() == [3]
+    with pytest.raises(WorkspaceError):
+        workspace.write_table("bad name", pa.table({"a": [1]}))
+
+
+def test_missing_workspace(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceError, match="no workspace"):
+        Workspace(tmp_path / "nope", create=False)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(WorkspaceError, match="not a folder"):
+        Workspace(tmp_path / "file")
