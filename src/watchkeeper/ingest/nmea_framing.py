@@ -165,13 +165,27 @@ def _parse_group(text: str) -> tuple[int, int, str] | None:
     return int(parts[0]), int(parts[1]), parts[2]
 
 
+def _group_added_after_checksum(body: str, given: str, bad: Rejected) -> bool:
+    """A tag block whose checksum covers everything but its ``g:`` field.
+
+    The Norwegian Coastal Administration's open feed adds ``g:`` to tag blocks after their
+    checksum is computed (every grouped line of the Kystverket sample). The sentence keeps its
+    own checksum, so the AIS content is still verified; rejecting would lose every multi-part
+    (type 5) message of that feed.
+    """
+    if bad.reason is not RejectReason.BAD_CHECKSUM or "g:" not in body:
+        return False
+    rest = ",".join(item for item in body.split(",") if not item.startswith("g:"))
+    return f"{nmea_checksum(rest):02X}" == given.upper().rjust(2, "0")
+
+
 def parse_tag_block(block: str) -> TagBlock | Rejected:
     """Parse the text between the two backslashes of a tag block (``s:..,c:..*hh``)."""
     body, star, given = block.partition("*")
     if not star:
         return Rejected(RejectReason.MALFORMED_SENTENCE, "tag block without *checksum")
     bad = _check(body, given, "tag block")
-    if bad is not None:
+    if bad is not None and not _group_added_after_checksum(body, given, bad):
         return bad
     ts_ms: int | None = None
     source: str | None = None
