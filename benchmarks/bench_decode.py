@@ -1,0 +1,285 @@
+"""Decode benchmark (issue 7): watchkeeper's numpy decoder against pyais on the same file.
+
+A realistic NMEA file of >= 1 M sentences (tag-blocked like the Norwegian feed: ~80 %
+class A positions, class B, two-part type 5, type 24, base stations, long range) is encoded
+once with pyais ``encode_dict`` and cached (encoding runs at ~25 k sentences/s). Each
+contender then runs in its own subprocess so that its peak memory (``VmHWM``) is its own:
+
+* ``pyais``: pyais alone, ``FileReaderStream`` + ``decode()`` of every message;
+* ``wk_pyais``: watchkeeper's pyais decoder over the framed chunks;
+* ``wk_fast``: watchkeeper's numpy decoder over the same framed chunks;
+* ``framing``: watchkeeper's framing alone (lines -> frames);
+* ``ingest``: end to end, ``ingest_file`` into a fresh workspace (frame, decode, validate,
+  write Parquet).
+
+Usage: ``python -m benchmarks.run decode`` (all) or
+``python -m benchmarks.bench_decode <mode> <file>`` (one contender, prints JSON).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+N_SENTENCES = 1_000_000  # issue 7: ">= 1 M-sentence file"
+CHUNK = 100_000  # frames per chunk, the ingest default
+SEED = 7
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cache_dir() -> Path:
+    """Where the generated file is kept between runs (``WATCHKEEPER_BENCH_CACHE``)."""
+    base = os.environ.get("WATCHKEEPER_BENCH_CACHE") or Path(tempfile.gettempdir()) / "wk-bench"
+    path = Path(base)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# ------------------------------------------------------------------ generation
+
+
+def _checksum(text: str) -> str:
+    value = 0
+    for ch in text.encode():
+        value ^= ch
+    return f"{value:02X}"
+
+
+def _tag(source: str, unix: int) -> str:
+    body = f"s:{source},c:{unix}"
+    return f"\\{body}*{_checksum(body)}\\"
+
+
+def _message(rng: random.Random, mmsi: int, state: dict[str, float]) -> dict[str, Any]:
+    """One message for a vessel, drawn with a realistic type mix."""
+    state["lat"] = max(-89.0, min(89.0, state["lat"] + rng.uniform(-0.01, 0.01)))
+    state["lon"] = max(-179.0, min(179.0, state["lon"] + rng.uniform(-0.01, 0.01)))
+    pos = {
+        "mmsi": mmsi,
+        "lat": round(state["lat"], 5),
+        "lon": round(state["lon"], 5),
+        "speed": round(rng.uniform(0, 20), 1),
+        "course": round(rng.uniform(0, 359.9), 1),
+        "heading": rng.randrange(0, 360),
+    }
+    r = rng.random()
+    if r < 0.72:
+        return {"type": rng.choice((1, 1, 1, 3)), "status": rng.choice((0, 0, 1, 5, 7)), **pos}
+    if r < 0.82:
+        return {"type": 18, **pos}
+    if r < 0.86:
+        return {
+            "type": 5,
+            "mmsi": mmsi,
+            "imo": 9_000_000 + mmsi % 999_999,
+            "callsign": f"C{mmsi % 100000}",
+            "shipname": f"VESSEL {mmsi % 7919}",
+            "ship_type": rng.choice((70, 80, 30, 52)),
+            "to_bow": 100,
+            "to_stern": 20,
+            "to_port": 10,
+            "to_starboard": 12,
+            "month": 3,
+            "day": 4,
+            "hour": 5,
+            "minute": 6,
+            "draught": round(rng.uniform(3, 15), 1),
+            "destination": "NAMPO",
+        }
+    if r < 0.89:
+        part = rng.randrange(2)
+        extra = {"shipname": f"B VESSEL {mmsi % 541}"} if part == 0 else {
+            "ship_type": 37, "callsign": "B123", "to_bow": 8, "to_stern": 4,
+            "to_port": 2, "to_starboard": 2,
+        }  # fmt: skip
+        return {"type": 24, "mmsi": mmsi, "partno": part, **extra}
+    if r < 0.90:
+        return {"type": 19, "shipname": "CLASS B EXT", "ship_type": 36, **pos}
+    if r < 0.91:
+        return {"type": 27, "mmsi": mmsi, "lat": pos["lat"], "lon": pos["lon"], "speed": 9,
+                "course": 90, "status": 0}  # fmt: skip
+    if r < 0.97:
+        base = {"type": 4, "mmsi": 2_570_000 + mmsi % 100, "lat": pos["lat"], "lon": pos["lon"]}
+        return {**base, "year": 2024, "month": 1, "day": 1, "hour": 0, "minute": 0}
+    return {"type": 21, "mmsi": 992_570_000 + mmsi % 1000, "name": "BUOY", "lat": pos["lat"],
+            "lon": pos["lon"]}  # fmt: skip
+
+
+def generate(path: Path, n: int = N_SENTENCES, seed: int = SEED) -> Path:
+    """Write ``n`` tag-blocked sentences encoded by pyais (cached: skipped if present)."""
+    if path.exists():
+        return path
+    from pyais.encode import encode_dict
+
+    rng = random.Random(seed)
+    vessels = {
+        rng.randrange(201_000_000, 775_999_999): {"lat": rng.uniform(-60, 70),
+                                                  "lon": rng.uniform(-170, 170)}
+        for _ in range(5000)
+    }  # fmt: skip
+    mmsis = list(vessels)
+    unix, written, seq = 1_704_067_200, 0, 0
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w") as out:
+        while written < n:
+            mmsi = rng.choice(mmsis)
+            msg = _message(rng, mmsi, vessels[mmsi])
+            seq = (seq + 1) % 10
+            channel = rng.choice("AB")
+            sentences = encode_dict(msg, talker_id="AI", sentence_type="VDM",
+                                    radio_channel=channel, seq_id=seq)  # fmt: skip
+            unix += rng.random() < 0.3
+            tag = _tag(f"r{mmsi % 50:05d}", unix)
+            for s in sentences:
+                out.write(f"{tag}{s}\n")
+            written += len(sentences)
+    tmp.rename(path)
+    return path
+
+
+# ------------------------------------------------------------------ contenders
+
+
+def _peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak() -> None:
+    """Reset VmHWM to the current RSS (Linux >= 4.0) so the peak is the measured work's."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _frames_file(nmea: Path) -> Path:
+    """The framed chunks of ``nmea`` as Parquet (one row group per chunk), cached."""
+    out = nmea.with_suffix(".frames.parquet")
+    if out.exists():
+        return out
+    import pyarrow.parquet as pq
+
+    from watchkeeper.ingest.nmea_framing import FRAMES, iter_frames
+
+    with nmea.open() as f, pq.ParquetWriter(out.with_suffix(".tmp"), FRAMES) as w:
+        for chunk in iter_frames(f, file=str(nmea), chunk_size=CHUNK):
+            w.write_table(chunk.frames)
+    out.with_suffix(".tmp").rename(out)
+    return out
+
+
+def _chunks(frames_path: Path) -> Iterator[Any]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(frames_path)
+    for i in range(pf.num_row_groups):
+        yield pf.read_row_group(i)
+
+
+def _run_pyais(nmea: Path) -> int:
+    from pyais.stream import FileReaderStream
+
+    n = 0
+    for msg in FileReaderStream(str(nmea)):
+        with contextlib.suppress(Exception):  # a decode error still counts as work done
+            msg.decode()
+        n += 1
+    return n
+
+
+def _run_decoder(nmea: Path, fast: bool) -> int:
+    if fast:
+        from watchkeeper.ingest.nmea_fast import decode_frames
+    else:
+        from watchkeeper.ingest.nmea_pyais import decode_frames  # type: ignore[no-redef]
+    frames = list(_chunks(_frames_file(nmea)))  # read before timing: decode only
+    _reset_peak()
+    n = 0
+    for chunk in frames:
+        decode_frames(chunk, file=str(nmea))
+        n += chunk.num_rows
+    return n
+
+
+def _run_framing(nmea: Path) -> int:
+    from watchkeeper.ingest.nmea_framing import iter_frames
+
+    n = 0
+    with nmea.open() as f:
+        for chunk in iter_frames(f, file=str(nmea), chunk_size=CHUNK):
+            n += chunk.frames.num_rows
+    return n
+
+
+def _run_ingest(nmea: Path) -> int:
+    from watchkeeper.ingest.pipeline import ingest_file
+    from watchkeeper.store.workspace import Workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = ingest_file(Workspace(Path(tmp) / "ws"), nmea)
+        return summary.positions + summary.identities
+
+
+def measure(mode: str, nmea: Path) -> dict[str, Any]:
+    """Run one contender in this process: seconds, items, peak RSS."""
+    runner = {
+        "pyais": _run_pyais,
+        "wk_pyais": lambda p: _run_decoder(p, fast=False),
+        "wk_fast": lambda p: _run_decoder(p, fast=True),
+        "framing": _run_framing,
+        "ingest": _run_ingest,
+    }[mode]
+    _reset_peak()
+    start = time.perf_counter()
+    items = runner(nmea)
+    seconds = time.perf_counter() - start
+    return {"mode": mode, "seconds": seconds, "items": items, "peak_rss_mib": _peak_mib()}
+
+
+def _subprocess(mode: str, nmea: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_decode", mode, str(nmea)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run() -> dict[str, Any]:
+    """Generate (or reuse) the file, then time every contender in its own process."""
+    nmea = generate(cache_dir() / f"bench_{N_SENTENCES}.nmea")
+    with nmea.open() as f:
+        sentences = sum(1 for _ in f)
+    _frames_file(nmea)
+    results = {
+        m: _subprocess(m, nmea) for m in ("pyais", "wk_pyais", "wk_fast", "framing", "ingest")
+    }
+    rate = {m: sentences / r["seconds"] for m, r in results.items()}
+    return {
+        "file": str(nmea),
+        "sentences": sentences,
+        "messages": results["wk_fast"]["items"],
+        "chunk_frames": CHUNK,
+        "sentences_per_s": {m: round(v) for m, v in rate.items()},
+        "peak_rss_mib": {m: round(r["peak_rss_mib"], 1) for m, r in results.items()},
+        "seconds": {m: round(r["seconds"], 2) for m, r in results.items()},
+        "fast_vs_pyais": round(rate["wk_fast"] / rate["pyais"], 1),
+        "fast_vs_wk_pyais": round(rate["wk_fast"] / rate["wk_pyais"], 1),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(sys.argv[1], Path(sys.argv[2]))))
