@@ -1,0 +1,322 @@
+"""CSV positions (MarineCadastre and any mapped CSV) into positions, identities and rejects.
+
+The file is read in line-aligned blocks of bytes (bounded memory), each block parsed by
+Arrow with every field as text; numbers and times are then converted here, so that one bad
+value quarantines its own row (``malformed_row``, ``bad_timestamp``) and never the chunk.
+Each row gives a position; a row carrying static fields (name, IMO, call sign, type,
+dimensions, draught) also gives an identity, but only when that vessel's static fields differ
+from the last ones seen for it in the file (MarineCadastre repeats them on every row).
+
+>>> import io
+>>> data = b"MMSI,BaseDateTime,LAT,LON\\n366999999,2022-01-03T00:00:00,37.8,-122.4\\n"
+>>> read_csv(io.BytesIO(data)).positions.num_rows
+1
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import os
+import zlib
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from watchkeeper.errors import FormatError
+from watchkeeper.ingest.csv_layout import CsvLayout, resolve_layout
+from watchkeeper.ingest.csv_rows import RowBlock, convert_rows, static_key
+from watchkeeper.ingest.options import raise_first_reject
+from watchkeeper.ingest.validate import make_rejects, validate_identities, validate_positions
+from watchkeeper.schema import IDENTITIES, Decoded, RejectReason
+
+__all__ = ["DEFAULT_CHUNK_BYTES", "iter_csv", "read_csv"]
+
+#: Bytes of text per chunk: ~80,000 MarineCadastre rows, a few tens of MB of Arrow memory.
+DEFAULT_CHUNK_BYTES = 8 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+
+Source = str | os.PathLike[str] | BinaryIO
+
+
+@dataclass
+class _Block:
+    """Lines of one chunk: their text and the 1-based line number of the first."""
+
+    lines: list[str]
+    first_line: int
+    unterminated: bool = False  # the last line had no newline: the file ended there
+    cut: str | None = None  # why the stream ended early, when this line is its partial end
+
+
+@dataclass
+class _Seen:
+    """State carried across chunks: the last static tuple seen per MMSI."""
+
+    static: dict[int, str] = field(default_factory=dict)
+
+
+def iter_csv(
+    source: Source,
+    *,
+    file: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_BYTES,
+) -> Iterator[Decoded]:
+    """Decode a CSV file or binary stream (plain or gzip) chunk by chunk.
+
+    ``file`` names the source in ``rejects`` (default: the path, or the stream's name);
+    ``positions.source`` is its base name. ``columns`` maps canonical names (``mmsi``,
+    ``ts``, ``lat``, ``lon``, ``sog_kn``, ...) to header names for CSVs that are not
+    MarineCadastre's. Raises :class:`FormatError` when mmsi, ts, lat or lon is missing.
+    """
+    stream, name, owned = _open(source, file)
+    try:
+        yield from _decode_stream(stream, name, columns, chunk_size)
+    finally:
+        if owned:
+            stream.close()
+
+
+def read_csv(
+    source: Source,
+    *,
+    file: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    strict: bool = False,
+) -> Decoded:
+    """The whole file as one :class:`Decoded`; ``strict`` raises at the first rejected row."""
+    parts = []
+    for part in iter_csv(source, file=file, columns=columns):
+        if strict:
+            raise_first_reject(part)
+        parts.append(part)
+    return Decoded.concat(parts)
+
+
+class _Inflating:
+    """A binary stream, gzip decompressed if it is gzip; a truncated gzip ends reading early.
+
+    ``read1`` returns each decompressed piece as soon as it exists, so a file cut off
+    mid-transfer loses nothing before the cut; :attr:`truncated` then says why it ended.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._inner = gzip.GzipFile(fileobj=raw, mode="rb") if _is_gzip(raw) else raw
+        self._truncated: str | None = None
+
+    @property
+    def truncated(self) -> str | None:
+        """Why reading ended early (ours, or that of a caller's truncation-safe stream)."""
+        return self._truncated or getattr(self._raw, "truncated", None)
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes; b"" at the end (or at a truncation)."""
+        if self._truncated is not None:
+            return b""
+        try:
+            reader = getattr(self._inner, "read1", self._inner.read)
+            return bytes(reader(n) or b"")
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            self._truncated = f"compressed stream ends early: {exc}"
+            return b""
+
+    def close(self) -> None:
+        """Close the decompressor and the underlying stream."""
+        self._inner.close()
+        self._raw.close()
+
+
+def _is_gzip(raw: BinaryIO) -> bool:
+    if hasattr(raw, "peek"):
+        return bytes(raw.peek(2)[:2]) == _GZIP_MAGIC
+    if raw.seekable():
+        pos = raw.tell()
+        head = raw.read(2)
+        raw.seek(pos)
+        return head == _GZIP_MAGIC
+    return False
+
+
+def _open(source: Source, file: str | None) -> tuple[_Inflating, str, bool]:
+    """A stream to read, the name for rejects, and whether we opened (and must close) it."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if not path.is_file():
+            raise FormatError(f"{path}: no such file")
+        return _Inflating(path.open("rb")), file or str(path), True
+    name = file or str(getattr(source, "name", "<stream>"))
+    return _Inflating(source), name, False
+
+
+def _decode_stream(
+    stream: _Inflating, file: str, columns: Mapping[str, str] | None, chunk_size: int
+) -> Iterator[Decoded]:
+    blocks = _blocks(stream, chunk_size)
+    first = next(blocks, None)
+    if first is None or not first.lines or not first.lines[0].strip():
+        raise FormatError(f"{file}: empty CSV file, no header")
+    layout = resolve_layout(first.lines[0], columns)
+    source = Path(file).name
+    seen = _Seen()
+    first.lines, first.first_line = first.lines[1:], first.first_line + 1
+    partial = False
+    for block in itertools.chain([first], blocks):
+        block.cut = stream.truncated if block.unterminated else None
+        partial = block.cut is not None
+        yield _decode_block(block, layout, file, source, seen)
+    if stream.truncated is not None and not partial:  # cut at a line boundary
+        reason = [RejectReason.TRUNCATED.value]
+        yield Decoded(rejects=make_rejects(file, [None], reason, [None], [stream.truncated]))
+
+
+def _blocks(stream: _Inflating, chunk_size: int) -> Iterator[_Block]:
+    """Line-aligned blocks of decoded text; a final line without newline comes last."""
+    tail = b""
+    line = 1
+    while block := _fill(stream, chunk_size):
+        data = tail + block
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            tail = data
+            continue
+        tail = data[cut + 1 :]
+        lines = _text(data[:cut]).split("\n")
+        yield _Block(lines, line)
+        line += len(lines)
+    if tail.strip():
+        yield _Block([_text(tail)], line, unterminated=True)
+
+
+def _fill(stream: _Inflating, size: int) -> bytes:
+    """About ``size`` bytes (less only at the end): decompressors return small pieces."""
+    pieces: list[bytes] = []
+    total = 0
+    while total < size and (piece := stream.read(size - total)):
+        pieces.append(piece)
+        total += len(piece)
+    return b"".join(pieces)
+
+
+def _text(data: bytes) -> str:
+    """UTF-8, or latin-1 (never fails, keeps every byte) for a chunk that is not UTF-8."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return text.replace("\r\n", "\n").replace("\r", "") if "\r" in text else text
+
+
+def _decode_block(block: _Block, layout: CsvLayout, file: str, source: str, seen: _Seen) -> Decoded:
+    rows, rejects, skipped = _split_rows(block, layout, file)
+    cand, more_rejects = convert_rows(rows, layout, file=file, source=source)
+    positions, pos_rejects = validate_positions(cand, file=file)
+    identities = _new_identities(cand, file, seen)
+    all_rejects = pa.concat_tables([rejects, more_rejects, pos_rejects])
+    order = pc.sort_indices(all_rejects, [("line", "ascending")])
+    return Decoded(positions, identities, all_rejects.take(order), skipped)
+
+
+def _split_rows(
+    block: _Block, layout: CsvLayout, file: str
+) -> tuple[RowBlock, pa.Table, Counter[str]]:
+    """Parse the lines of a block; quarantine the ones that are not one well-formed row."""
+    text = pa.array(block.lines, pa.string())
+    n = len(text)
+    numbers = np.arange(block.first_line, block.first_line + n, dtype=np.int64)
+    empty = np.asarray(pc.equal(pc.utf8_trim_whitespace(text), "")).astype(bool)
+    reason = np.full(n, "", dtype=object)
+    detail = np.full(n, None, dtype=object)
+    quotes = np.asarray(pc.count_substring(text, '"').to_numpy(zero_copy_only=False))
+    _mark(reason, detail, (quotes % 2 == 1) & ~empty, "unbalanced quote")
+    if block.cut is not None and n:  # the stream broke off inside this line
+        reason[-1], detail[-1] = RejectReason.TRUNCATED.value, block.cut
+    parse = ~empty & (reason == "")
+    parsed, invalid = _parse_lines(text.filter(pa.array(parse)), layout)
+    good = np.flatnonzero(parse)
+    keep = np.delete(good, invalid)
+    if parsed.num_rows != len(keep):
+        raise FormatError(f"{file}: CSV rows and lines disagree near line {block.first_line}")
+    wrong = np.zeros(n, dtype=bool)
+    wrong[good[invalid]] = True
+    _mark(reason, detail, wrong, f"expected {layout.n_fields} fields")
+    if block.unterminated and n and wrong[-1]:  # a short last line without newline
+        reason[-1], detail[-1] = RejectReason.TRUNCATED.value, "the file ends inside this row"
+    bad = reason != ""
+    rejects = make_rejects(
+        file,
+        numbers[bad].tolist(),
+        reason[bad].tolist(),
+        text.filter(pa.array(bad)),
+        detail[bad].tolist(),
+    )
+    rows = RowBlock(fields=parsed, line=pa.array(numbers[keep]), raw=text.take(pa.array(keep)))
+    skipped: Counter[str] = Counter()
+    if empty.any():
+        skipped["empty_line"] = int(empty.sum())
+    return rows, rejects, skipped
+
+
+def _mark(reason: np.ndarray, detail: np.ndarray, mask: np.ndarray, why: str) -> None:
+    """Make the rows of ``mask`` malformed (in place), saying why."""
+    reason[mask] = RejectReason.MALFORMED_ROW.value
+    detail[mask] = why
+
+
+def _parse_lines(text: pa.Array, layout: CsvLayout) -> tuple[pa.Table, np.ndarray]:
+    """All fields as text, and the indices (into ``text``) of rows with a wrong field count."""
+    invalid: list[int] = []
+
+    def handler(row: pcsv.InvalidRow) -> str:
+        invalid.append(row.number - 1)
+        return "skip"
+
+    names = [f"f{i}" for i in range(layout.n_fields)]
+    data = "\n".join(text.to_pylist()).encode("utf-8") + b"\n"
+    table = (
+        pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pcsv.ParseOptions(
+                delimiter=layout.delimiter, invalid_row_handler=handler, newlines_in_values=False
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        if len(text)
+        else pa.table({n: pa.array([], pa.string()) for n in names})
+    )
+    return table, np.asarray(invalid, dtype=np.int64)
+
+
+def _new_identities(cand: pa.Table, file: str, seen: _Seen) -> pa.Table:
+    """Identity rows whose static tuple differs from the last one seen for the same MMSI.
+
+    Rows that validation rejects are already rejected as positions, so identity rejects
+    (bad MMSI, no time: the same checks) are not counted twice.
+    """
+    identities, _ = validate_identities(
+        cand.select([*IDENTITIES.names, "_line", "_raw"]), file=file
+    )
+    if identities.num_rows == 0:
+        return identities
+    keys = static_key(identities)
+    present = np.asarray(pc.is_valid(keys)).astype(bool)
+    keep = np.zeros(identities.num_rows, dtype=bool)
+    mmsi = identities.column("mmsi").to_numpy()
+    for i, (m, k) in enumerate(zip(mmsi.tolist(), keys.to_pylist(), strict=True)):
+        if present[i] and seen.static.get(m) != k:
+            seen.static[m] = k
+            keep[i] = True
+    return identities.filter(pa.array(keep))

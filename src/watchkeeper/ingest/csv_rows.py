@@ -1,0 +1,161 @@
+"""Rows of text fields into a typed candidate table (positions and identity columns).
+
+A numeric field that does not parse makes its row ``malformed_row`` (the detail names the
+column and the value); a time that does not parse makes it ``bad_timestamp``. Everything
+else is left to :mod:`watchkeeper.ingest.validate`, like every other reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from watchkeeper.ingest.csv_layout import CsvLayout
+from watchkeeper.ingest.csv_values import parse_float, parse_imo, parse_int, parse_text, parse_time
+from watchkeeper.ingest.validate import make_rejects
+from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS, RejectReason
+
+__all__ = ["STATIC_FIELDS", "RowBlock", "convert_rows", "static_key"]
+
+#: Identity fields whose change makes a new identity row.
+STATIC_FIELDS = (
+    "imo",
+    "name",
+    "callsign",
+    "ship_type",
+    "length_m",
+    "beam_m",
+    "draught_m",
+    "destination",
+    "eta",
+)
+
+_Parser = Callable[[pa.Array], tuple[pa.Array, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class RowBlock:
+    """Parsed rows of one chunk: all fields as text, their line numbers and line text."""
+
+    fields: pa.Table
+    line: pa.Array
+    raw: pa.Array
+
+
+def _rounded(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    values, bad = parse_float(col)
+    return pc.round(values), bad  # codes written as 157.0 or 157.4 mean 157
+
+
+def _float32(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    values, bad = parse_float(col)
+    return values.cast(pa.float32(), safe=False), bad
+
+
+def _text(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    return parse_text(col), np.zeros(len(col), dtype=bool)
+
+
+def _ais_class(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    text = pc.utf8_upper(parse_text(col))
+    ok = pc.is_in(text, pa.array(["A", "B"]))
+    return pc.if_else(ok, text, pa.scalar(None, pa.string())), np.zeros(len(col), dtype=bool)
+
+
+_PARSERS: dict[str, _Parser] = {
+    "mmsi": lambda c: parse_int(c, pa.int64()),
+    "ts": parse_time,
+    "lat": parse_float,
+    "lon": parse_float,
+    "sog_kn": _float32,
+    "cog_deg": _float32,
+    "heading_deg": _rounded,
+    "nav_status": _rounded,
+    "ais_class": _ais_class,
+    "name": _text,
+    "imo": parse_imo,
+    "callsign": _text,
+    "ship_type": lambda c: parse_int(c, pa.int16()),
+    "length_m": _float32,
+    "beam_m": _float32,
+    "draught_m": _float32,
+    "destination": _text,
+    "eta": _text,
+}
+
+_TYPES = {f.name: f.type for f in (*POSITIONS, *IDENTITIES)}
+# validation fills nulls with NaN to range-check these: an absent column must be float
+_TYPES |= {"heading_deg": pa.float64(), "nav_status": pa.float64()}
+
+
+def convert_rows(
+    rows: RowBlock, layout: CsvLayout, *, file: str, source: str
+) -> tuple[pa.Table, pa.Table]:
+    """A candidate table (positions and identity columns, ``_line``, ``_raw``) and rejects."""
+    n = rows.fields.num_rows
+    columns: dict[str, pa.Array] = {}
+    bad: dict[str, np.ndarray] = {}
+    for name, parser in _PARSERS.items():
+        if name in layout.index:
+            text = rows.fields.column(layout.index[name]).combine_chunks()
+            columns[name], bad[name] = parser(text)
+        else:
+            columns[name] = pa.nulls(n, _TYPES[name])
+    columns["msg_type"] = pa.nulls(n, pa.int8())  # CSV carries no message type
+    columns["source"] = pa.array([source] * n, pa.string())
+    columns["quality"] = pa.array(np.zeros(n, dtype=np.int16))
+    columns["_line"] = rows.line
+    columns["_raw"] = rows.raw
+    cand = pa.table(columns)
+    reason, detail = _row_problems(rows, layout, bad)
+    rejected = reason != ""
+    if not rejected.any():
+        return cand, REJECTS.empty_table()
+    lost = cand.filter(pa.array(rejected))
+    rejects = make_rejects(
+        file,
+        lost.column("_line"),
+        reason[rejected].tolist(),
+        lost.column("_raw"),
+        detail[rejected].tolist(),
+    )
+    return cand.filter(pa.array(~rejected)), rejects
+
+
+def _row_problems(
+    rows: RowBlock, layout: CsvLayout, bad: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the reject reason ('' if none) and a detail naming the bad field."""
+    n = rows.fields.num_rows
+    reason = np.full(n, "", dtype=object)
+    detail = np.full(n, None, dtype=object)
+    for name in reversed([f for f in bad if f != "ts"]):  # the first bad column wins
+        hit = bad[name]
+        if hit.any():
+            header = layout.header[layout.index[name]]
+            values = rows.fields.column(layout.index[name]).to_numpy(zero_copy_only=False)
+            reason[hit] = RejectReason.MALFORMED_ROW.value
+            detail[hit] = [f"unparseable {header}: {v!r}" for v in values[hit]]
+    ts_bad = bad.get("ts", np.zeros(n, dtype=bool)) & (reason == "")
+    if ts_bad.any():
+        header = layout.header[layout.index["ts"]]
+        values = rows.fields.column(layout.index["ts"]).to_numpy(zero_copy_only=False)
+        reason[ts_bad] = RejectReason.BAD_TIMESTAMP.value
+        detail[ts_bad] = [f"unparseable {header}: {v!r}" for v in values[ts_bad]]
+    return reason, detail
+
+
+def static_key(identities: pa.Table) -> pa.Array:
+    """One string per row standing for its static fields; null when it has none."""
+    cols = [pc.cast(identities.column(f), pa.string()) for f in STATIC_FIELDS]
+    key = pc.binary_join_element_wise(
+        *cols, "\x1f", null_handling="replace", null_replacement="\x00"
+    )
+    present = pc.is_valid(cols[0])
+    for col in cols[1:]:
+        present = pc.or_(present, pc.is_valid(col))
+    return pc.if_else(present, key, pa.scalar(None, pa.string()))
