@@ -1,1 +1,152 @@
-"""Commands for the detect stage (filled in by that stage's issue)."""
+"""Commands ``detect``, ``events`` and ``export events``: thin adapters over the detectors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
+from watchkeeper.detect.run import DetectParams, detect_workspace
+from watchkeeper.errors import ConfigError
+from watchkeeper.store import Workspace
+
+__all__ = ["detect", "events", "export_events"]
+
+WorkspaceOpt = Annotated[Path, typer.Option("-w", "--workspace", help=WORKSPACE_HELP)]
+
+
+@app.command()
+def detect(
+    workspace: WorkspaceOpt,
+    ports: Annotated[
+        list[Path] | None, typer.Option("--ports", help="WPI-style port CSV (repeatable).")
+    ] = None,
+) -> None:
+    """Run every detector over the workspace and store the ``events`` table.
+
+    Example: ``watchkeeper detect -w ws``
+    """
+    ws = Workspace(workspace, create=False)
+    params = DetectParams(port_files=tuple(str(p) for p in ports or ()))
+    ev = detect_workspace(ws, params=params)
+    counts: dict[str, int] = {}
+    for kind in ev.column("type").to_pylist():
+        counts[kind] = counts.get(kind, 0) + 1
+    console = Console(stderr=True)
+    console.print(
+        f"{ev.num_rows} events: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+
+
+def _events(ws: Workspace) -> pa.Table:
+    table = ws.read_table("events")
+    if table is None:
+        raise ConfigError(f"no events in {ws.path}: run `watchkeeper detect -w {ws.path}` first")
+    return table
+
+
+@app.command()
+def events(
+    workspace: WorkspaceOpt,
+    kind: Annotated[str | None, typer.Option("--type", help="Only this event type.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
+) -> None:
+    """List stored events on the terminal. Example: ``watchkeeper events -w ws --type encounter``"""
+    table = _events(Workspace(workspace, create=False))
+    rows = [r for r in table.to_pylist() if kind is None or r["type"] == kind]
+    out = Table("type", "mmsi", "other", "start", "end", "lat", "lon", "confidence")
+    for r in rows[:limit]:
+        out.add_row(
+            r["type"],
+            str(r["mmsi"]),
+            "" if r["other_mmsi"] is None else str(r["other_mmsi"]),
+            _iso(r["start"]),
+            _iso(r["end"]),
+            f"{r['lat']:.4f}" if r["lat"] is not None else "",
+            f"{r['lon']:.4f}" if r["lon"] is not None else "",
+            f"{r['confidence']:.2f}",
+        )
+    Console().print(out)
+    Console(stderr=True).print(f"{len(rows)} events")
+
+
+def _iso(t: object) -> str:
+    if t is None:
+        return ""
+    from datetime import UTC, datetime
+
+    assert isinstance(t, datetime)
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _geojson(table: pa.Table) -> str:
+    feats = []
+    for r in table.to_pylist():
+        props = {k: v for k, v in r.items() if k not in ("lat", "lon")}
+        props["start"], props["end"] = _iso(r["start"]), _iso(r["end"]) or None
+        props["details"] = json.loads(r["details"] or "{}")
+        props["evidence"] = json.loads(r["evidence"] or "{}")
+        geom = None if r["lat"] is None else {"type": "Point", "coordinates": [r["lon"], r["lat"]]}
+        feats.append({"type": "Feature", "geometry": geom, "properties": props})
+    return json.dumps({"type": "FeatureCollection", "features": feats})
+
+
+def _csv_ready(table: pa.Table) -> pa.Table:
+    rows = table.to_pylist()
+    for r in rows:
+        r["start"], r["end"] = _iso(r["start"]), _iso(r["end"])
+    return (
+        pa.Table.from_pylist(
+            rows,
+            schema=pa.schema(
+                [
+                    pa.field(f.name, pa.string() if f.name in ("start", "end") else f.type)
+                    for f in table.schema
+                ]
+            ),
+        )
+        if rows
+        else table
+    )
+
+
+@export_app.command("events")
+def export_events(
+    workspace: WorkspaceOpt,
+    fmt: Annotated[str, typer.Option("--format", help="csv, geojson or parquet.")] = "csv",
+    output: Annotated[str, typer.Option("-o", "--output", help="File, or - for stdout.")] = "-",
+) -> None:
+    """Export events (DESIGN §2 columns).
+
+    Example: ``watchkeeper export events -w ws --format geojson -o events.geojson``
+    """
+    table = _events(Workspace(workspace, create=False))
+    if fmt == "parquet":
+        if output == "-":
+            raise ConfigError("parquet needs a file: -o FILE")
+        pq.write_table(table, output)
+    elif fmt == "geojson":
+        text = _geojson(table)
+        if output == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            Path(output).write_text(text, "utf-8")
+    elif fmt == "csv":
+        ready = _csv_ready(table)
+        if output == "-":
+            buf = pa.BufferOutputStream()
+            pacsv.write_csv(ready, buf)
+            sys.stdout.write(buf.getvalue().to_pybytes().decode())
+        else:
+            pacsv.write_csv(ready, output)
+    else:
+        raise ConfigError(f"--format {fmt!r}: expected csv, geojson or parquet")

@@ -1,0 +1,64 @@
+"""Encounters on hand-built tracks: antimeridian, midnight, a missed slice, symmetry."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from watchkeeper.detect import detect_encounters
+from watchkeeper.tracks import clean, resample, segment
+from watchkeeper.tracks.build import concat, stationary, track
+
+
+def _run(*tables):  # type: ignore[no-untyped-def]
+    return detect_encounters(resample(segment(clean(concat(*tables)))))
+
+
+def test_pair_across_antimeridian_and_midnight() -> None:
+    a = stationary(1, "2024-01-01T22:00", 30.0, 179.999, hours=4)
+    b = stationary(2, "2024-01-01T22:00", 30.001, -179.999, hours=4)
+    ev = _run(a, b)
+    assert ev.num_rows == 1
+    row = ev.to_pylist()[0]
+    assert (row["mmsi"], row["other_mmsi"]) == (1, 2)
+    assert row["start"].day == 1 and row["end"].day == 2
+
+
+def test_one_missed_slice_does_not_split_the_run() -> None:
+    a = stationary(1, "2024-01-01T00:00", 30.0, 140.0, hours=3)
+    steps = [(i * 10, 0.0, 0.0) for i in range(19) if i not in (9,)]
+    b = track(
+        2, "2024-01-01T00:00", 30.001, 140.0, [(m, 0.0, 0.0) for m, _, _ in steps], sog_kn=0.2
+    )
+    # remove slice 90 min from b by a 20-minute hole (interpolated back), then a real hole:
+    ev = _run(a, b)
+    assert ev.num_rows == 1
+
+
+def test_moving_vessels_are_not_an_encounter() -> None:
+    a = track(1, "2024-01-01", 30.0, 140.0, [(i * 10, i * 3000.0, 0.0) for i in range(20)])
+    b = track(2, "2024-01-01", 30.001, 140.0, [(i * 10, i * 3000.0, 0.0) for i in range(20)])
+    assert _run(a, b).num_rows == 0
+
+
+def test_far_apart_vessels_are_not_an_encounter() -> None:
+    a = stationary(1, "2024-01-01", 30.0, 140.0, hours=3)
+    b = stationary(2, "2024-01-01", 30.01, 140.0, hours=3)  # 1.1 km
+    assert _run(a, b).num_rows == 0
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(100_000_000, 999_999_999),
+    st.integers(100_000_000, 999_999_999),
+    st.floats(-70, 70),
+    st.floats(-179.99, 179.99),
+)
+def test_encounters_are_symmetric_in_the_pair(m1: int, m2: int, lat: float, lon: float) -> None:
+    if m1 == m2:
+        return
+    a = stationary(m1, "2024-01-01T23:00", lat, lon, hours=3)
+    b = stationary(m2, "2024-01-01T23:00", lat + 0.001, lon, hours=3)
+    one, two = _run(a, b), _run(b, a)
+    assert one.column("event_id").to_pylist() == two.column("event_id").to_pylist()
+    assert one.num_rows == 1
