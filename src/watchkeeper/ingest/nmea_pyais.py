@@ -12,7 +12,8 @@ output. The rules both follow, beyond pyais's field layout:
   (type 27: knots, 63 -> null); cog = float32(raw / 10.0) (type 27: degrees, 511 -> null);
   heading int16 (type 27: null); nav_status from types 1-3 and 27, else null;
   quality = TIME_ASSUMED when the frame's time was assumed, | COARSE for type 27;
-* identities: imo, callsign, name, ship_type (0 -> null), length = to_bow + to_stern,
+* identities: imo, callsign, name, ship_type (the raw 8-bit code, reserved codes kept;
+  0 -> null), length = to_bow + to_stern,
   beam = to_port + to_starboard, draught = float32(raw / 10.0), destination, and eta as
   ``MM-DD`` or ``MM-DDTHH:MM`` (null unless 1 <= month <= 12 and 1 <= day <= 31; the time
   part only when hour < 24 and minute < 60); text is trimmed of '@' and spaces by
@@ -28,7 +29,7 @@ output. The rules both follow, beyond pyais's field layout:
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 from pyais.bit_vector import bit_vector
@@ -42,7 +43,9 @@ __all__ = [
     "KNOWN_TYPES",
     "MIN_BITS",
     "POSITION_TYPES",
+    "Candidates",
     "armour_ok",
+    "decode_candidates",
     "decode_frames",
     "eta_text",
 ]
@@ -53,6 +56,7 @@ KNOWN_TYPES = frozenset(range(1, 29))  # ITU-R M.1371-5 types 1-27, -6 adds 28
 
 #: Bits a message must have to be decoded: the end of the last field used (ITU-R M.1371-5).
 MIN_BITS = {1: 137, 2: 137, 3: 137, 18: 133, 19: 301, 27: 94, 5: 422, 24: 160}
+_SHIP_TYPE_AT = {5: 232, 19: 263, 24: 40}  # bit offset; pyais maps reserved codes to 0
 _MIN_BITS_24B = 162  # part B: callsign + dimensions (or mothership MMSI) end at bit 162
 
 _ARMOUR = frozenset("0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw")
@@ -152,7 +156,7 @@ class _Rows:
             "imo": fields.get("imo"),
             "name": fields.get("name"),
             "callsign": fields.get("callsign"),
-            "ship_type": int(ship_type) if ship_type else None,
+            "ship_type": ship_type or None,  # 0 = not available
             "length_m": fields.get("length_m"),
             "beam_m": fields.get("beam_m"),
             "draught_m": fields.get("draught_m"),
@@ -186,7 +190,14 @@ def _dims(msg: Any) -> dict[str, float]:
     }
 
 
-def _identity(rows: _Rows, frame: dict[str, Any], msg: Any, t: int, names: dict[int, str]) -> None:
+def _identity(
+    rows: _Rows,
+    frame: dict[str, Any],
+    msg: Any,
+    t: int,
+    names: dict[int, str],
+    ship_type: int | None,
+) -> None:
     if t == 5:
         rows.identity(
             frame,
@@ -195,16 +206,14 @@ def _identity(rows: _Rows, frame: dict[str, Any], msg: Any, t: int, names: dict[
             imo=msg.imo,
             name=msg.shipname,
             callsign=msg.callsign,
-            ship_type=msg.ship_type,
+            ship_type=ship_type,
             draught_m=msg.draught,
             destination=msg.destination,
             eta=eta_text(msg.month, msg.day, msg.hour, msg.minute),
             **_dims(msg),
         )
     elif t == 19:
-        rows.identity(
-            frame, t, mmsi=msg.mmsi, name=msg.shipname, ship_type=msg.ship_type, **_dims(msg)
-        )
+        rows.identity(frame, t, mmsi=msg.mmsi, name=msg.shipname, ship_type=ship_type, **_dims(msg))
     elif msg.partno == 0:
         name = _trim(msg.shipname)
         if name is not None:
@@ -218,7 +227,7 @@ def _identity(rows: _Rows, frame: dict[str, Any], msg: Any, t: int, names: dict[
             mmsi=msg.mmsi,
             name=names.get(msg.mmsi),
             callsign=msg.callsign,
-            ship_type=msg.ship_type,
+            ship_type=ship_type,
             **dims,
         )
 
@@ -254,14 +263,16 @@ def _decode_one(rows: _Rows, frame: dict[str, Any], names: dict[int, str]) -> No
         rows.undecodable(frame, why)
         return
     try:
-        msg = MSG_CLASS[t].from_vector(bit_vector(payload.encode("ascii"), frame["fill_bits"]))
+        bits = bit_vector(payload.encode("ascii"), frame["fill_bits"])
+        msg = MSG_CLASS[t].from_vector(bits)
+        ship_type = bits.get_num(_SHIP_TYPE_AT[t], 8) if t in _SHIP_TYPE_AT else None
     except Exception as exc:  # pyais raises many types on bad bits; all mean "undecodable"
         rows.undecodable(frame, f"pyais: {type(exc).__name__}: {exc}"[:200])
         return
     if t in POSITION_TYPES:
         rows.position(frame, msg, t)
     if t in IDENTITY_TYPES:
-        _identity(rows, frame, msg, t, names)
+        _identity(rows, frame, msg, t, names, ship_type)
 
 
 def _table(cols: dict[str, list[Any]], types: dict[str, pa.DataType]) -> pa.Table:
@@ -275,20 +286,23 @@ def _table(cols: dict[str, list[Any]], types: dict[str, pa.DataType]) -> pa.Tabl
     return pa.table(arrays)
 
 
-def decode_frames(
-    frames: pa.Table, *, file: str, type24_names: dict[int, str] | None = None
-) -> Decoded:
-    """Decode a frames table into validated positions, identities, rejects and skip counts.
+class Candidates(NamedTuple):
+    """Decoded rows before range validation (the candidate tables of ``validate.py``)."""
 
-    ``type24_names`` carries type 24 part A names across chunks of one file (it is updated
-    in place); pass the same dict for every chunk of a file.
-    """
+    positions: pa.Table
+    identities: pa.Table
+    undecodable: pa.Table  # REJECTS schema
+    skipped: Counter[str]
+
+
+def decode_candidates(
+    frames: pa.Table, *, file: str, type24_names: dict[int, str] | None = None
+) -> Candidates:
+    """Decode every frame with pyais into candidate positions and identities, unvalidated."""
     names = type24_names if type24_names is not None else {}
     rows = _Rows()
     for frame in frames.to_pylist():
         _decode_one(rows, frame, names)
-    positions, pos_rejects = validate_positions(_table(rows.pos, _POS_TYPES), file=file)
-    identities, id_rejects = validate_identities(_table(rows.ids, _ID_TYPES), file=file)
     n_bad = len(rows.bad["line"])
     undecodable = make_rejects(
         file,
@@ -297,5 +311,21 @@ def decode_frames(
         rows.bad["raw"],
         rows.bad["detail"],
     )
-    rejects = pa.concat_tables([undecodable, pos_rejects, id_rejects])
-    return Decoded(positions, identities, rejects, rows.skipped)
+    return Candidates(
+        _table(rows.pos, _POS_TYPES), _table(rows.ids, _ID_TYPES), undecodable, rows.skipped
+    )
+
+
+def decode_frames(
+    frames: pa.Table, *, file: str, type24_names: dict[int, str] | None = None
+) -> Decoded:
+    """Decode a frames table into validated positions, identities, rejects and skip counts.
+
+    ``type24_names`` carries type 24 part A names across chunks of one file (it is updated
+    in place); pass the same dict for every chunk of a file.
+    """
+    cand = decode_candidates(frames, file=file, type24_names=type24_names)
+    positions, pos_rejects = validate_positions(cand.positions, file=file)
+    identities, id_rejects = validate_identities(cand.identities, file=file)
+    rejects = pa.concat_tables([cand.undecodable, pos_rejects, id_rejects])
+    return Decoded(positions, identities, rejects, cand.skipped)
