@@ -313,3 +313,22 @@ def test_chunks_are_bounded_and_complete(shared_data: Path) -> None:
     assert joined.schema.equals(FRAMES)
     # every line of the Norwegian sample is a kept fragment: 754 single + 123 pairs
     assert (whole.num_rows, whole_rej.num_rows) == (877, 0)
+
+
+def test_group_of_single_sentences_shares_the_first_time_and_source() -> None:
+    """NMEA 4.10 may group whole sentences: g:2-2 without c:/s: takes them from g:1-2."""
+    lines = [
+        tagged(f"g:1-2-42,s:rX,c:{T0}", sentence(POS)),
+        tagged("g:2-2-42", sentence(POS, channel="B")),
+        sentence(POS),  # the group is over: no time again
+    ]
+    frames, rejects, _ = frame(lines)
+    assert frames.column("ts").to_pylist() == [ms(T0), ms(T0)]
+    assert frames.column("source").to_pylist() == ["rX", "rX"]
+    assert frames.column("time_assumed").to_pylist() == [False, False]
+    assert rejects.column("line").to_pylist() == [3]
+
+
+def test_source_is_null_without_tag_or_station() -> None:
+    frames, _, _ = frame([tagged(f"c:{T0}", sentence(POS))])
+    assert frames.column("source").to_pylist() == [None]
