@@ -2,7 +2,8 @@
 
 Conventions (NOAA MarineCadastre AIS data dictionary): ``BaseDateTime`` as
 ``2022-01-03T00:00:00`` UTC (whole seconds), ``IMO`` with its ``IMO`` prefix and 7 digits,
-``511`` for no heading, an empty field for anything unknown, no quotes unless a value needs
+the AIS "not available" values MarineCadastre keeps for motion (SOG ``102.3``, COG ``360.0``,
+Heading ``511``), an empty field for anything else unknown, no quotes unless a value needs
 them. Each position row carries the vessel's static fields as known at its time (see
 :mod:`watchkeeper.publish.asof`); ``Cargo`` stays empty (the canonical tables do not keep it).
 """
@@ -21,7 +22,8 @@ from watchkeeper.publish.asof import IdentityAsOf
 __all__ = ["MARINECADASTRE_HEADER", "write_marinecadastre_csv"]
 
 _STATIC = ["name", "imo", "callsign", "ship_type", "length_m", "beam_m", "draught_m"]
-_NO_HEADING = "511"  # ITU-R M.1371: 511 = heading not available
+# ITU-R M.1371 "not available" values, which MarineCadastre files keep as they came
+_NO_SOG, _NO_COG, _NO_HEADING = "102.3", "360.0", "511"
 _NULL = pa.scalar(None, pa.string())
 
 
@@ -55,8 +57,8 @@ def _lines(batch: pa.RecordBatch, static: pa.Table) -> pa.Array:
         pc.strftime(ts, format="%Y-%m-%dT%H:%M:%S"),
         pc.cast(batch.column("lat"), pa.string()),
         pc.cast(batch.column("lon"), pa.string()),
-        _decimal(batch.column("sog_kn")),
-        _decimal(batch.column("cog_deg")),
+        pc.fill_null(_decimal(batch.column("sog_kn")), _NO_SOG),
+        pc.fill_null(_decimal(batch.column("cog_deg")), _NO_COG),
         pc.fill_null(heading, _NO_HEADING),
         _quoted(static.column("name")),
         _imo(static.column("imo")),

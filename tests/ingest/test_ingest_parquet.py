@@ -1,0 +1,100 @@
+"""Parquet reader: canonical positions and identities, cast and validated."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from watchkeeper.errors import FormatError
+from watchkeeper.ingest.csv import read_csv
+from watchkeeper.ingest.parquet import detect_layer, iter_parquet, read_parquet
+from watchkeeper.publish import write_positions_parquet
+from watchkeeper.schema import IDENTITIES, POSITIONS, Decoded
+
+NOAA = "csv/noaa/AIS_2022_01_03_first99999.csv.gz"
+
+
+@pytest.fixture(scope="module")
+def noaa(shared_data: Path) -> Decoded:
+    return read_csv(shared_data / NOAA)
+
+
+def test_positions_round_trip(noaa: Decoded, tmp_path: Path) -> None:
+    path = tmp_path / "p.parquet"
+    assert write_positions_parquet(noaa.positions, path) == noaa.positions.num_rows
+    back = read_parquet(path)
+    assert back.positions.equals(noaa.positions)
+    assert back.identities.num_rows == 0 and back.rejects.num_rows == 0
+
+
+def test_identities_detected_by_columns(noaa: Decoded, tmp_path: Path) -> None:
+    path = tmp_path / "i.parquet"
+    pq.write_table(noaa.identities, path)
+    back = read_parquet(path)
+    assert back.identities.equals(noaa.identities)
+    assert back.positions.num_rows == 0
+
+
+def test_batches_are_bounded(noaa: Decoded, tmp_path: Path) -> None:
+    path = tmp_path / "p.parquet"
+    pq.write_table(noaa.positions, path)
+    parts = list(iter_parquet(path, batch_rows=30_000))
+    assert [p.positions.num_rows for p in parts][:-1] == [30_000] * (len(parts) - 1)
+    assert Decoded.concat(parts).positions.equals(noaa.positions)
+
+
+def test_loose_types_are_cast_and_bad_rows_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "loose.parquet"
+    table = pa.table(
+        {
+            "mmsi": pa.array([366999999, 0, 366999999, 366999999], pa.int32()),
+            "ts": ["2022-01-03T00:00:00", "2022-01-03T00:00:00", "not a time", "2022-01-03"],
+            "lat": [37.8, 37.8, 37.8, 0.0],
+            "lon": [-122.4, -122.4, -122.4, 0.0],
+            "heading_deg": pa.array([511, 90, 90, 90], pa.int64()),
+        }
+    )
+    pq.write_table(table, path)
+    d = read_parquet(path)
+    assert d.positions.schema.equals(POSITIONS)
+    assert d.positions.to_pylist()[0]["heading_deg"] is None  # 511: not available
+    assert d.positions.column("source").to_pylist() == ["loose.parquet"]
+    rejects = {r["line"]: r for r in d.rejects.to_pylist()}
+    assert {k: r["reason"] for k, r in rejects.items()} == {
+        2: "bad_mmsi",
+        3: "bad_timestamp",
+        4: "null_island",
+    }
+    assert json.loads(rejects[3]["raw"])["ts"] == "not a time"
+
+
+def test_naive_timestamps_are_utc(tmp_path: Path) -> None:
+    path = tmp_path / "naive.parquet"
+    ts = pa.array([datetime(2022, 1, 3, 12, 0)], pa.timestamp("us"))
+    pq.write_table(pa.table({"mmsi": [1], "ts": ts, "lat": [1.0], "lon": [2.0]}), path)
+    row = read_parquet(path).positions.to_pylist()[0]
+    assert row["ts"] == datetime(2022, 1, 3, 12, 0, tzinfo=UTC)
+
+
+def test_unknown_columns_are_a_format_error(tmp_path: Path) -> None:
+    path = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"a": [1], "b": [2]}), path)
+    with pytest.raises(FormatError, match="neither positions"):
+        read_parquet(path)
+
+
+def test_not_parquet_is_a_format_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.parquet"
+    path.write_text("MMSI,LAT\n")
+    with pytest.raises(FormatError, match="not a readable Parquet"):
+        read_parquet(path)
+
+
+def test_detect_layer() -> None:
+    assert detect_layer(POSITIONS.names) == "positions"
+    assert detect_layer(IDENTITIES.names) == "identities"
