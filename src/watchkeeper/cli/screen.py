@@ -1,1 +1,177 @@
-"""Commands for the screen stage (filled in by that stage's issue)."""
+"""``watchkeeper lists add|show``, ``screen``, ``vessels`` and ``export vessels``.
+
+Examples::
+
+    watchkeeper lists add sdn.csv UN_consolidated.xml -w ws
+    watchkeeper screen -w ws
+    watchkeeper vessels -w ws --top 20
+    watchkeeper export vessels -w ws --format csv -o vessels.csv
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from watchkeeper.assess.vessels import (
+    EXPORT_FORMATS,
+    build_vessels,
+    screen_workspace,
+    write_vessels,
+)
+from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
+from watchkeeper.context.sanctions import add_list, list_versions, read_list
+from watchkeeper.context.sanctions.read import OFAC_COMPANIONS
+from watchkeeper.errors import ConfigError
+from watchkeeper.store import Workspace
+
+__all__ = ["lists_app"]
+
+console = Console()
+lists_app = typer.Typer(
+    help="Sanctions lists: add versions, show what is loaded.", no_args_is_help=True
+)
+app.add_typer(lists_app, name="lists")
+
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help=WORKSPACE_HELP)]
+
+
+def _list_files(paths: list[Path]) -> list[Path]:
+    """The list files to read: an OFAC companion (alt.csv ...) stands for its sdn.csv."""
+    out: list[Path] = []
+    for p in paths:
+        target = p.parent / "sdn.csv" if p.name.lower() in OFAC_COMPANIONS else p
+        if target.resolve() not in {q.resolve() for q in out}:
+            out.append(target)
+    return out
+
+
+@lists_app.command("add")
+def lists_add(
+    files: Annotated[
+        list[Path], typer.Argument(help="UN XML, OFAC sdn.csv/sdn.xml, FtM JSON lines.")
+    ],
+    workspace: WorkspaceOpt,
+    list_date: Annotated[
+        str | None,
+        typer.Option("--date", help="Publication date YYYY-MM-DD (the OFAC CSV has none)."),
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Source name for FtM files.")] = None,
+) -> None:
+    """Store list entities with source and date; a newer version replaces the older (kept).
+
+    Example: watchkeeper lists add data/sanctions/ofac-sdn-2021/sdn.csv --date 2021-07-15 -w ws
+    """
+    try:
+        when = date.fromisoformat(list_date) if list_date else None
+    except ValueError as exc:
+        raise ConfigError(f"--date expects YYYY-MM-DD, got {list_date!r}") from exc
+    ws = Workspace(workspace)
+    for path in _list_files(files):
+        summary = add_list(ws, read_list(path, list_date=when, source=source))
+        state = "added" if summary["added"] else "already present"
+        console.print(
+            f"{path}: {summary['source']} {summary['list_date'] or 'undated'} {state}: "
+            f"{summary['n_entities']} entities, {summary['n_vessels']} vessels "
+            f"({summary['n_vessels_with_imo']} with IMO), {summary['n_rejects']} rejected rows",
+            highlight=False,
+        )
+
+
+@lists_app.command("show")
+def lists_show(workspace: WorkspaceOpt) -> None:
+    """Show every list version in the workspace and which one is current per source."""
+    table = Table("source", "date", "version", "entities", "vessels", "with IMO", "current")
+    for v in list_versions(Workspace(workspace)).to_pylist():
+        table.add_row(
+            v["source"],
+            str(v["list_date"] or "undated"),
+            v["version_id"],
+            str(v["n_entities"]),
+            str(v["n_vessels"]),
+            str(v["n_vessels_with_imo"]),
+            "yes" if v["current"] else "",
+        )
+    console.print(table)
+
+
+@app.command("screen")
+def screen_cmd(
+    workspace: WorkspaceOpt,
+    show: Annotated[int, typer.Option(help="Hits to print (matches first).")] = 20,
+) -> None:
+    """Screen every identity each vessel has shown against the current lists.
+
+    Example: watchkeeper screen -w ws
+    """
+    result = screen_workspace(Workspace(workspace))
+    levels = result["level"].to_pylist()
+    console.print(
+        f"{levels.count('match')} match, {levels.count('review')} review "
+        f"({len(set(result['mmsi'].to_pylist()))} vessels)",
+        highlight=False,
+    )
+    rows = sorted(result.to_pylist(), key=lambda r: (r["level"] != "match", -r["score"]))
+    table = Table("mmsi", "level", "score", "entity", "explanation")
+    for r in rows[:show]:
+        table.add_row(
+            str(r["mmsi"]), r["level"], f"{r['score']:.2f}", r["entity_id"], r["explanation"]
+        )
+    console.print(table)
+
+
+@app.command("vessels")
+def vessels_cmd(
+    workspace: WorkspaceOpt,
+    top: Annotated[int, typer.Option(help="How many vessels to show.")] = 20,
+) -> None:
+    """Rank vessels by risk with the reasons behind each score.
+
+    Example: watchkeeper vessels -w ws --top 10
+    """
+    table = build_vessels(Workspace(workspace))
+    out = Table("risk", "mmsi", "name", "imo", "flag", "sanctions", "reasons")
+    for v in table.slice(0, top).to_pylist():
+        reasons = "; ".join(
+            f"{r['reason']} +{r['weight']:g}"
+            + (f" ({len(r['event_ids'])} ev)" if r["event_ids"] else "")
+            for r in json.loads(v["reasons"])
+        )
+        out.add_row(
+            f"{v['risk']:.0f}",
+            str(v["mmsi"]),
+            v["name"] or "",
+            str(v["imo"] or ""),
+            v["flag"] or "",
+            v["sanctions_match"] or "",
+            reasons,
+        )
+    console.print(out)
+
+
+@export_app.command("vessels")
+def export_vessels(
+    workspace: WorkspaceOpt,
+    output: Annotated[str, typer.Option("--output", "-o", help="File, or '-' for stdout.")] = "-",
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+) -> None:
+    """Export the vessels table (DESIGN §2 columns) as CSV or JSON.
+
+    Example: watchkeeper export vessels -w ws --format json -o vessels.json
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
+    table = build_vessels(Workspace(workspace))  # rebuilt: events or screening may be newer
+    if output == "-":
+        write_vessels(table, sys.stdout, fmt)
+        return
+    with Path(output).open("w", encoding="utf-8", newline="") as f:
+        n = write_vessels(table, f, fmt)
+    Console(stderr=True).print(f"wrote {n} vessels to {output}", highlight=False)

@@ -1,0 +1,1 @@
+"""Assess stage: sanctions screening, explainable vessel risk and the vessels table."""

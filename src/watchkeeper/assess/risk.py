@@ -1,0 +1,220 @@
+"""Explainable vessel risk: an additive model whose every term names its evidence (DESIGN §5).
+
+Each reason that applies to a vessel adds its weight, scaled by the best confidence of the
+events behind it (vessel-level facts have confidence 1); the risk is the sum capped at 100.
+A reason is counted once per vessel however many events support it, so a noisy detector
+cannot push a vessel up by repetition, and every reason lists the event ids behind it.
+The weights and the reasoning for each are in :class:`RiskWeights` and ``docs/risk.md``.
+
+>>> facts = VesselFacts(mmsi=445123000, flag="KP")
+>>> [r.reason for r in vessel_reasons(facts, [])]
+['dprk_flag', 'flag_of_convenience']
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from watchkeeper.assess.imo import is_valid_imo
+from watchkeeper.context.flags import is_flag_of_convenience
+from watchkeeper.errors import ConfigError
+
+__all__ = ["Reason", "RiskWeights", "VesselFacts", "reasons_json", "total_risk", "vessel_reasons"]
+
+TANKER_TYPES = range(80, 90)  # AIS ship types 80-89 (DOMAIN.md)
+# Words in an event's details that place it in North Korea: codes, and the ten WPI ports.
+_DPRK_WORDS = (
+    "dprk",
+    "north_korea",
+    "north korea",
+    "kp",
+    "nampo",
+    "haeju",
+    "kyomipo",
+    "chongjin",
+    "hungnam",
+    "wonsan",
+    "kimchaek",
+    "najin",
+    "sonbong",
+    "chaho",
+)
+
+
+@dataclass(frozen=True)
+class RiskWeights:
+    """Points (0-100 scale) per reason; the reasoning for each is in the comment."""
+
+    # Listed hull (IMO match): already illegal to deal with; on its own it means "high".
+    sanctioned: float = 70.0
+    # A possible hit needing an analyst (name or MMSI only): worth a look, not a verdict.
+    sanctions_review: float = 15.0
+    # North Korean flag (MID 445): any STS with it is prohibited (UNSCR 2375 para 11).
+    dprk_flag: float = 50.0
+    # A visit to a North Korean port: how refined petroleum gets in (UN PoE reports).
+    dprk_port_visit: float = 50.0
+    # Entering North Korean waters (zone_entry on a dprk_* zone).
+    dprk_waters: float = 35.0
+    # An encounter or dark STS with a listed or DPRK-flagged vessel: the prohibited act itself.
+    sts_with_flagged: float = 40.0
+    # Dark STS: a transfer hidden by switching AIS off, the documented tactic.
+    dark_sts: float = 30.0
+    # Encounter at sea where this vessel is a tanker: fuel moving at sea (the 2017 ban's target).
+    sts_tanker: float = 20.0
+    # Any other encounter at sea: fishing and bunkering make most of them innocent.
+    encounter: float = 8.0
+    # Entering a reported STS hotspot (East China Sea ring, off Nampo/Cho-do, off Wonsan).
+    sts_zone: float = 15.0
+    # Entering another configured zone.
+    zone_entry: float = 5.0
+    # Spoofing (impossible speed, positions on land, one MMSI in two places): deliberate.
+    spoofing: float = 25.0
+    # Identity change (name, IMO, call sign, type, flag for one MMSI): identity laundering.
+    identity_change: float = 10.0
+    # IMO failing its check digit: fraudulent or typo; DOMAIN.md "fraudulent IMO registrations".
+    invalid_imo: float = 20.0
+    # Many identities: 3+ names or 2+ IMOs on one MMSI (stronger than a single change).
+    many_identities: float = 10.0
+    # Draught change at sea: cargo moved away from ports.
+    draught_change: float = 10.0
+    # Loitering at sea: the visible half of a dark STS, but also waiting for orders.
+    loitering: float = 5.0
+    # AIS gap: most gaps are reception (Windward: 29 of 352 deliberate), so small.
+    ais_gap: float = 5.0
+    # Flag of convenience (ITF list): context, many honest ships fly one.
+    flag_of_convenience: float = 5.0
+    many_names: int = 3  # distinct names that count as "many identities"
+    many_imos: int = 2  # distinct IMOs that count as "many identities"
+    cap: float = 100.0  # risk is a 0-100 score
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if value < 0:
+                raise ConfigError(f"risk weight {name} must be >= 0, got {value}")
+
+
+@dataclass(frozen=True)
+class VesselFacts:
+    """What is known about one vessel before events: its identity and screening result."""
+
+    mmsi: int
+    flag: str | None = None
+    ship_type: int | None = None
+    names: tuple[str, ...] = ()
+    imos: tuple[int, ...] = ()
+    sanctions_level: str | None = None  # 'match' | 'review' | None
+    sanctions_entity: str | None = None
+    sanctions_explanation: str | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One term of the risk sum."""
+
+    reason: str
+    weight: float  # points added (the weight times the best confidence)
+    event_ids: tuple[str, ...] = ()
+    detail: str = ""
+
+
+def _fact_reasons(f: VesselFacts, w: RiskWeights) -> list[Reason]:
+    out = []
+    if f.sanctions_level == "match":
+        out.append(Reason("sanctioned", w.sanctioned, (), f.sanctions_explanation or ""))
+    elif f.sanctions_level == "review":
+        out.append(
+            Reason("sanctions_review", w.sanctions_review, (), f.sanctions_explanation or "")
+        )
+    if f.flag == "KP":
+        out.append(Reason("dprk_flag", w.dprk_flag, (), f"MMSI {f.mmsi} has MID 445 (North Korea)"))
+    if is_flag_of_convenience(f.flag):
+        out.append(Reason("flag_of_convenience", w.flag_of_convenience, (), f"flag {f.flag} (ITF)"))
+    # Only 7-digit numbers: other lengths in the IMO field are MMSIs or national numbers.
+    if bad := [i for i in f.imos if 1_000_000 <= i <= 9_999_999 and not is_valid_imo(i)]:
+        out.append(Reason("invalid_imo", w.invalid_imo, (), f"IMO {bad} fails its check digit"))
+    if len(set(f.names)) >= w.many_names or len(set(f.imos)) >= w.many_imos:
+        detail = f"{len(set(f.names))} names, {len(set(f.imos))} IMOs on one MMSI"
+        out.append(Reason("many_identities", w.many_identities, (), detail))
+    return out
+
+
+def _is_dprk(details: str | None) -> bool:
+    text = (details or "").lower()
+    return any(f'"{k}' in text or f" {k}" in text or f"_{k}" in text for k in _DPRK_WORDS)
+
+
+def _event_reason(
+    ev: dict[str, Any], f: VesselFacts, flagged: set[int], w: RiskWeights
+) -> tuple[str, float] | None:
+    """The reason an event supports for vessel ``f``, with its weight."""
+    kind, details = ev["type"], ev.get("details")
+    partner = ev["other_mmsi"] if ev["mmsi"] == f.mmsi else ev["mmsi"]
+    if kind in ("encounter", "dark_sts") and partner in flagged:
+        return "sts_with_flagged", w.sts_with_flagged
+    if kind == "encounter":
+        tanker = f.ship_type is not None and f.ship_type in TANKER_TYPES
+        return ("sts_tanker", w.sts_tanker) if tanker else ("encounter", w.encounter)
+    if kind == "port_visit":
+        return ("dprk_port_visit", w.dprk_port_visit) if _is_dprk(details) else None
+    if kind == "zone_entry":
+        if _is_dprk(details):
+            return "dprk_waters", w.dprk_waters
+        if "sts_" in (details or ""):
+            return "sts_zone", w.sts_zone
+        return "zone_entry", w.zone_entry
+    simple = {"dark_sts", "spoofing", "identity_change", "draught_change", "loitering", "ais_gap"}
+    return (kind, float(getattr(w, kind))) if kind in simple else None
+
+
+def vessel_reasons(
+    facts: VesselFacts,
+    events: Iterable[dict[str, Any]],
+    *,
+    flagged: set[int] | None = None,
+    weights: RiskWeights | None = None,
+) -> list[Reason]:
+    """Every reason that applies to one vessel, strongest first.
+
+    ``events`` are rows of the EVENTS table where the vessel is ``mmsi`` or ``other_mmsi``;
+    ``flagged`` are MMSIs that are sanctioned (match) or DPRK-flagged, for STS partners.
+    """
+    w = weights or RiskWeights()
+    reasons = _fact_reasons(facts, w)
+    grouped: dict[str, tuple[float, list[str], float]] = {}
+    for ev in events:
+        found = _event_reason(ev, facts, flagged or set(), w)
+        if found is None:
+            continue
+        name, weight = found
+        conf = ev.get("confidence")
+        conf = 1.0 if conf is None else max(0.0, min(1.0, float(conf)))
+        _, ids, best = grouped.get(name, (weight, [], 0.0))
+        grouped[name] = (weight, [*ids, ev["event_id"]], max(best, conf))
+    for name, (weight, ids, conf) in grouped.items():
+        detail = f"{len(ids)} event(s), best confidence {conf:.2f}"
+        reasons.append(Reason(name, round(weight * conf, 2), tuple(ids), detail))
+    return sorted(reasons, key=lambda r: (-r.weight, r.reason))
+
+
+def total_risk(reasons: Iterable[Reason], weights: RiskWeights | None = None) -> float:
+    """The capped sum of the reasons' weights."""
+    cap = (weights or RiskWeights()).cap
+    return round(min(cap, sum(r.weight for r in reasons)), 2)
+
+
+def reasons_json(reasons: Iterable[Reason]) -> str:
+    """The ``vessels.reasons`` column: a JSON list of {reason, weight, event_ids, detail}."""
+    return json.dumps(
+        [
+            {
+                "reason": r.reason,
+                "weight": r.weight,
+                "event_ids": list(r.event_ids),
+                "detail": r.detail,
+            }
+            for r in reasons
+        ]
+    )

@@ -1,0 +1,1 @@
+"""Context the pipeline needs besides AIS: flags (MID), sanctions lists, ports, zones."""
