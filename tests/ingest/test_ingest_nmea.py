@@ -213,3 +213,19 @@ def test_custom_decoder_is_used() -> None:
 
     list(iter_nmea([tagged("c:1600000000", sentence(POS))], file="x", decoder=decoder))
     assert seen == [1]
+
+
+def test_rejects_are_in_line_order_for_strict() -> None:
+    lines = [tagged("c:1600000000", sentence("")), "foobar"]  # undecodable, then malformed
+    decoded = read_nmea(lines)
+    assert decoded.rejects.column("reason").to_pylist() == ["undecodable", "malformed_sentence"]
+    with pytest.raises(StrictInputError) as info:
+        read_nmea(lines, strict=True)
+    assert info.value.line == 1
+
+
+@pytest.mark.parametrize("lines", [[], ["# only a comment"], [""]])
+def test_empty_inputs_give_empty_tables(lines: list[str]) -> None:
+    decoded = read_nmea(lines)
+    assert decoded.positions.num_rows == decoded.identities.num_rows == 0
+    assert decoded.rejects.num_rows == 0

@@ -47,13 +47,14 @@ def iter_nmea(
 ) -> Iterator[Decoded]:
     """Decode NMEA lines chunk by chunk (memory bounded by ``chunk_size``).
 
-    Each chunk's rejects hold the framing rejects first, then the decoder's.
+    Each chunk's rejects (framing and decoding) are in line order, so ``strict`` stops at the
+    first bad line.
     """
     names: dict[int, str] = {}  # type 24 part A names, carried across chunks
     for chunk in iter_frames(lines, file=file, time=time, chunk_size=chunk_size):
         decoded = decoder(chunk.frames, file=file, type24_names=names)
         skipped = chunk.skipped + decoded.skipped
-        rejects = pa.concat_tables([chunk.rejects, decoded.rejects])
+        rejects = pa.concat_tables([chunk.rejects, decoded.rejects]).sort_by("line")
         yield Decoded(decoded.positions, decoded.identities, rejects, skipped)
 
 
