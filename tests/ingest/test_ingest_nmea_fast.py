@@ -223,6 +223,7 @@ TYPE24 = st.builds(
         "shipname": name,
         "ship_type": st_,
         "callsign": cs,
+        "mothership_mmsi": 211_000_003,  # read only for auxiliary craft (98xxxxxxx)
         **d,
     },
     st.sampled_from([211_000_001, 211_000_002, 982_110_001]) | MMSI,

@@ -144,7 +144,10 @@ def payloads(
 ) -> Payloads:
     """View an Arrow string column without a Python object per row."""
     arr = payload.combine_chunks() if isinstance(payload, pa.ChunkedArray) else payload
-    arr = pc.fill_null(arr.cast(pa.large_string()), "")
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
     n = len(arr)
     _, off_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(off_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
@@ -155,8 +158,10 @@ def payloads(
     starts = offsets[:-1] - lo
     chars = np.diff(offsets)
     fill = np.asarray(pc.fill_null(fill_bits, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
-    bad = np.concatenate(([0], np.cumsum(ARMOUR[data[:-1]] == INVALID)))
-    clean = bad[starts + chars] == bad[starts]
+    clean = np.ones(n, dtype=bool)
+    bad_bytes = np.flatnonzero(ARMOUR[data[:-1]] == INVALID)  # usually none: cheap
+    if len(bad_bytes):
+        clean[np.searchsorted(starts, bad_bytes, side="right") - 1] = False
     first = np.where(chars > 0, FIRST_TYPE[data[starts]], -1)
     return Payloads(data, starts, chars, chars * 6 - fill, clean, first)
 
@@ -164,9 +169,13 @@ def payloads(
 def sixbit_matrix(p: Payloads, rows: np.ndarray, ncols: int) -> np.ndarray:
     """6-bit values of the first ``ncols`` chars of ``rows`` (0 past the end of a payload)."""
     cols = np.arange(ncols, dtype=np.int64)
+    idx = p.starts[rows, None] + cols[None, :]
+    short = p.chars[rows] < ncols
+    if not short.any():
+        mat: np.ndarray = ARMOUR[p.data[idx]]
+        return mat
     inside = cols[None, :] < p.chars[rows, None]
-    idx = np.where(inside, p.starts[rows, None] + cols[None, :], len(p.data) - 1)
-    mat: np.ndarray = ARMOUR[p.data[idx]]
+    mat = ARMOUR[p.data[np.where(inside, idx, len(p.data) - 1)]]
     mat[~inside] = 0
     return mat
 

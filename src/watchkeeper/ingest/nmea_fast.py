@@ -30,45 +30,83 @@ _SKIP_TYPES = np.array(sorted(nmea_pyais.KNOWN_TYPES - set(_FAST_TYPES)))
 _MIN_BITS_24B = 162  # part B ends with the dimensions (or mothership MMSI) at bit 162
 
 
-def _ship_type_table() -> np.ndarray:
-    """Raw type 5/19 ship type -> pyais's value (its enum folds unknown codes to 0)."""
-    from pyais.constants import ShipType
-
-    return np.array([int(ShipType.from_value(v) or 0) for v in range(256)], dtype=np.int16)
-
-
-_SHIP_TYPE = _ship_type_table()
-
-
 # ------------------------------------------------------------------ columns per type
 
 
-def _positions(bits: nb.Bits, t: int) -> dict[str, pa.Array]:
-    """Position columns of types 1-3, 18, 19 or 27 (conversions as in ``nmea_pyais``)."""
+def _positions(bits: nb.Bits, t: int) -> dict[str, np.ndarray]:
+    """Position columns of types 1-3, 18, 19 or 27 (conversions as in ``nmea_pyais``).
+
+    NaN marks a null: the values decoded here are never NaN themselves.
+    """
     layout = {1: nb.CLASS_A, 2: nb.CLASS_A, 3: nb.CLASS_A, 27: nb.LONG_RANGE}.get(t, nb.CLASS_B)
     g = {name: bits.get(f) for name, f in layout.items()}
-    n = len(bits)
+    nan = np.full(len(bits), np.nan)
     if t == 27:  # 1/10 minute; knots (63 = n/a); degrees (511 = n/a); no heading
         scale = 600.0
-        sog = pa.array(g["speed"].astype(np.float32), mask=g["speed"] >= 63)
-        cog = pa.array(g["course"].astype(np.float32), mask=g["course"] >= 511)
-        heading = pa.nulls(n, pa.float64())
+        sog = np.where(g["speed"] >= 63, np.nan, g["speed"]).astype(np.float32)
+        cog = np.where(g["course"] >= 511, np.nan, g["course"]).astype(np.float32)
+        heading = nan
     else:  # 1/10000 minute; 1/10 knot; 1/10 degree
         scale = 600000.0
-        sog = pa.array((g["speed"] / 10.0).astype(np.float32))
-        cog = pa.array((g["course"] / 10.0).astype(np.float32))
-        heading = pa.array(g["heading"].astype(np.float64))
-    # validate_positions compares with NaN: integer columns go in as float64, as in nmea_pyais
-    nav = pa.array(g["status"].astype(np.float64)) if "status" in g else pa.nulls(n, pa.float64())
+        sog = (g["speed"] / 10.0).astype(np.float32)
+        cog = (g["course"] / 10.0).astype(np.float32)
+        heading = g["heading"].astype(np.float64)
     return {
-        "mmsi": pa.array(g["mmsi"]),
-        "lat": pa.array(g["lat"] / scale),
-        "lon": pa.array(g["lon"] / scale),
+        "mmsi": g["mmsi"],
+        "lat": g["lat"] / scale,
+        "lon": g["lon"] / scale,
         "sog_kn": sog,
         "cog_deg": cog,
+        # validate_positions compares with NaN: integer columns go in as float64
         "heading_deg": heading,
-        "nav_status": nav,
+        "nav_status": g["status"].astype(np.float64) if "status" in g else nan,
     }
+
+
+class _PositionRows:
+    """Decoded position fields scattered by frame row, so that output keeps frame order."""
+
+    def __init__(self, n: int) -> None:
+        self.taken = np.zeros(n, dtype=bool)
+        self.cols: dict[str, np.ndarray] = {}
+        self.n = n
+
+    def put(self, rows: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        for name, vals in values.items():
+            if name not in self.cols:
+                self.cols[name] = np.zeros(self.n, dtype=vals.dtype)
+            self.cols[name][rows] = vals
+        self.taken[rows] = True
+
+    def candidates(self, frames: pa.Table, p: nb.Payloads) -> pa.Table:
+        """The candidate table (``_line`` holds the frame row; see :func:`_locate`)."""
+        rows = np.flatnonzero(self.taken)
+        if not len(rows):
+            return _empty_candidates(POSITIONS)
+        idx = pa.array(rows)
+        mtype = p.first_type[rows]
+        cols = {name: pa.array(v[rows], from_pandas=True) for name, v in self.cols.items()}
+        class_a = np.isin(mtype, (1, 2, 3, 27))
+        coarse = np.where(mtype == 27, int(Quality.COARSE), 0)
+        return pa.table(
+            {
+                "mmsi": cols["mmsi"],
+                "ts": frames.column("ts").take(idx),
+                **{k: cols[k] for k in ("lat", "lon", "sog_kn", "cog_deg")},
+                **{k: cols[k] for k in ("heading_deg", "nav_status")},
+                "msg_type": pa.array(mtype.astype(np.int8)),
+                "ais_class": pc.if_else(pa.array(class_a), "A", "B"),
+                "source": frames.column("source").take(idx),
+                "quality": pa.array((_assumed(frames, rows) | coarse).astype(np.int16)),
+                "_line": idx,
+            }
+        )
+
+
+def _assumed(frames: pa.Table, rows: np.ndarray) -> np.ndarray:
+    """TIME_ASSUMED quality bit of the given frame rows."""
+    col = frames.column("time_assumed").take(pa.array(rows))
+    return np.where(col.to_numpy(zero_copy_only=False), int(Quality.TIME_ASSUMED), 0)
 
 
 def _numbers(bits: nb.Bits, layout: dict[str, nb.Field]) -> dict[str, np.ndarray]:
@@ -77,7 +115,7 @@ def _numbers(bits: nb.Bits, layout: dict[str, nb.Field]) -> dict[str, np.ndarray
 
 
 def _ship_type(raw: np.ndarray) -> pa.Array:
-    """Ship type, 0 (not available) as null."""
+    """Ship type: the raw 8-bit code (reserved codes kept), 0 (not available) as null."""
     return pa.array(raw.astype(np.int16), mask=raw == 0)
 
 
@@ -116,7 +154,7 @@ def _static5(bits: nb.Bits) -> dict[str, pa.Array]:
         "imo": pa.array(g["imo"].astype(np.int32)),
         "name": bits.text(nb.TYPE5["shipname"]),
         "callsign": bits.text(nb.TYPE5["callsign"]),
-        "ship_type": _ship_type(_SHIP_TYPE[g["ship_type"]]),
+        "ship_type": _ship_type(g["ship_type"]),
         **_dims(g),
         "draught_m": pa.array((g["draught"] / 10.0).astype(np.float32)),
         "destination": bits.text(nb.TYPE5["destination"]),
@@ -131,7 +169,7 @@ def _static19(bits: nb.Bits) -> dict[str, pa.Array]:
     return {
         "mmsi": pa.array(bits.get(nb.CLASS_B["mmsi"])),
         "name": bits.text(nb.TYPE19_STATIC["shipname"]),
-        "ship_type": _ship_type(_SHIP_TYPE[g["ship_type"]]),
+        "ship_type": _ship_type(g["ship_type"]),
         **_dims(g),
         **_nulls(n, imo=pa.int32(), callsign=pa.string(), draught_m=pa.float32()),
         **_nulls(n, destination=pa.string(), eta=pa.string()),
@@ -175,22 +213,13 @@ def _static24(bits: nb.Bits, part: np.ndarray, names: dict[int, str]) -> dict[st
 
 
 def _common(frames: pa.Table, rows: np.ndarray, t: int) -> dict[str, pa.Array]:
-    """Columns every candidate row takes from its frame: time, source, line, raw, type."""
+    """Columns an identity row takes from its frame (``_line`` holds the frame row)."""
     idx = pa.array(rows)
-    assumed = frames.column("time_assumed").take(idx).to_numpy(zero_copy_only=False)
-    quality = np.where(assumed, int(Quality.TIME_ASSUMED), 0)
-    if t == 27:
-        quality |= int(Quality.COARSE)
-    n = len(rows)
     return {
         "ts": frames.column("ts").take(idx),
-        "msg_type": pa.array(np.full(n, t, dtype=np.int8)),
-        "ais_class": pa.array(["A" if t in (1, 2, 3, 5, 27) else "B"] * n, pa.string()),
+        "msg_type": pa.array(np.full(len(rows), t, dtype=np.int8)),
         "source": frames.column("source").take(idx),
-        "quality": pa.array(quality.astype(np.int16)),
-        "_line": frames.column("line").take(idx),
-        "_raw": frames.column("raw").take(idx),
-        "_row": idx,
+        "_line": idx,
     }
 
 
@@ -222,18 +251,27 @@ def _type24_part(p: nb.Payloads, rows: np.ndarray) -> tuple[np.ndarray, np.ndarr
 _CANDIDATE_TYPES = {"heading_deg": pa.float64(), "nav_status": pa.float64()}
 
 
-def _candidates(parts: list[dict[str, pa.Array]], schema: pa.Schema) -> pa.Table:
-    """One candidate table in frame order (``_row``), columns in ``schema`` order."""
-    names = [*schema.names, "_line", "_raw", "_row"]
+def _empty_candidates(schema: pa.Schema) -> pa.Table:
+    fields = [pa.field(f.name, _CANDIDATE_TYPES.get(f.name, f.type)) for f in schema]
+    return pa.schema([*fields, pa.field("_line", pa.int64())]).empty_table()
+
+
+def _identity_candidates(parts: list[dict[str, pa.Array]]) -> pa.Table:
+    """One identity candidate table in frame order, columns in schema order."""
     if not parts:
-        fields = [pa.field(f.name, _CANDIDATE_TYPES.get(f.name, f.type)) for f in schema]
-        extra = [pa.field("_line", pa.int64()), pa.field("_raw", pa.string())]
-        return pa.schema([*fields, *extra, pa.field("_row", pa.int64())]).empty_table()
-    tables = [pa.table({k: part[k] for k in names}) for part in parts]
-    table = pa.concat_tables(tables, promote_options="permissive")
-    if len(tables) > 1:
-        table = table.take(pc.sort_indices(table.column("_row")))
+        return _empty_candidates(IDENTITIES)
+    names = [*IDENTITIES.names, "_line"]
+    table = pa.concat_tables([pa.table({k: part[k] for k in names}) for part in parts])
+    if len(parts) > 1:
+        table = table.take(pc.sort_indices(table.column("_line")))
     return table
+
+
+def _locate(rejects: pa.Table, frames: pa.Table) -> pa.Table:
+    """Rejects whose ``line`` holds a frame row: give them the frame's line and raw text."""
+    rows = rejects.column("line")
+    rejects = rejects.set_column(1, "line", frames.column("line").take(rows))
+    return rejects.set_column(4, "raw", frames.column("raw").take(rows))
 
 
 def decode_frames(
@@ -247,7 +285,7 @@ def decode_frames(
     names = type24_names if type24_names is not None else {}
     p = nb.payloads(frames.column("payload"), frames.column("fill_bits"))
     by_type, skipped, slow = _route(p)
-    pos_parts: list[dict[str, pa.Array]] = []
+    pos = _PositionRows(frames.num_rows)
     id_parts: list[dict[str, pa.Array]] = []
     for t, rows in by_type.items():
         if t == 24:
@@ -256,30 +294,31 @@ def decode_frames(
             rows, part = rows[ok], part[ok]  # noqa: PLW2901  (narrowed to decodable rows)
         bits = nb.Bits(nb.sixbit_matrix(p, rows, -(-nmea_pyais.MIN_BITS[t] // 6)))
         if t in _POSITION_TYPES:
-            pos_parts.append({**_positions(bits, t), **_common(frames, rows, t)})
+            pos.put(rows, _positions(bits, t))
         if t == 5:
             id_parts.append({**_static5(bits), **_common(frames, rows, t)})
         elif t == 19:
             id_parts.append({**_static19(bits), **_common(frames, rows, t)})
         elif t == 24:
             id_parts.append({**_static24(bits, part, names), **_common(frames, rows, t)})
-    return _finish(frames, file, slow, pos_parts, id_parts, skipped)
+    return _finish(frames, file, slow, pos.candidates(frames, p), id_parts, skipped)
 
 
 def _finish(
     frames: pa.Table,
     file: str,
     slow: np.ndarray,
-    pos_parts: list[dict[str, pa.Array]],
+    pos_cand: pa.Table,
     id_parts: list[dict[str, pa.Array]],
     skipped: Counter[str],
 ) -> Decoded:
     """Validate the candidates; the reference decodes (rejects) the rows left to it."""
-    positions, pos_rejects = validate_positions(_candidates(pos_parts, POSITIONS), file=file)
-    identities, id_rejects = validate_identities(_candidates(id_parts, IDENTITIES), file=file)
+    positions, pos_rejects = validate_positions(pos_cand, file=file)
+    identities, id_rejects = validate_identities(_identity_candidates(id_parts), file=file)
     rest = Decoded()
     others = np.flatnonzero(slow)
     if len(others):
         rest = nmea_pyais.decode_frames(frames.take(pa.array(others)), file=file)
-    rejects = pa.concat_tables([rest.rejects, pos_rejects, id_rejects])
+    found = [_locate(r, frames) for r in (pos_rejects, id_rejects) if r.num_rows]
+    rejects = pa.concat_tables([rest.rejects, *found])
     return Decoded(positions, identities, rejects, skipped + rest.skipped)
