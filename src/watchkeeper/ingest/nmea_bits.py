@@ -127,12 +127,16 @@ TYPE24 = {  # part A: shipname; part B: the rest
 }
 
 
+#: Zero padding after the 6-bit values, so that a window of this many chars never runs out.
+PAD = 80
+
+
 @dataclass(frozen=True)
 class Payloads:
-    """The payload column as numpy: bytes, row starts, lengths in chars and in bits."""
+    """The payload column as numpy: 6-bit values, row starts, lengths in chars and bits."""
 
-    data: np.ndarray  # uint8, all payloads back to back, then one padding byte
-    starts: np.ndarray  # int64, row -> offset of its first char in ``data``
+    six: np.ndarray  # uint8, 6-bit value of every byte of every payload (255: not armour), padded
+    starts: np.ndarray  # int64, row -> offset of its first char in ``six``
     chars: np.ndarray  # int64, row -> payload length in bytes
     bits: np.ndarray  # int64, row -> 6 x chars - fill bits
     clean: np.ndarray  # bool, row -> every byte is in the armour alphabet
@@ -152,31 +156,29 @@ def payloads(
     _, off_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(off_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
     lo, hi = int(offsets[0]), int(offsets[-1])
-    data = np.zeros(hi - lo + 1, dtype=np.uint8)
-    if hi > lo:
-        data[:-1] = np.frombuffer(data_buf, dtype=np.uint8)[lo:hi]
+    raw = np.frombuffer(data_buf, dtype=np.uint8)[lo:hi] if hi > lo else np.zeros(0, np.uint8)
+    six = np.zeros(hi - lo + PAD, dtype=np.uint8)
+    np.take(ARMOUR, raw, out=six[: hi - lo])
     starts = offsets[:-1] - lo
     chars = np.diff(offsets)
     fill = np.asarray(pc.fill_null(fill_bits, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
     clean = np.ones(n, dtype=bool)
-    bad_bytes = np.flatnonzero(ARMOUR[data[:-1]] == INVALID)  # usually none: cheap
+    bad_bytes = np.flatnonzero(six[: hi - lo] == INVALID)  # usually none: cheap
     if len(bad_bytes):
         clean[np.searchsorted(starts, bad_bytes, side="right") - 1] = False
-    first = np.where(chars > 0, FIRST_TYPE[data[starts]], -1)
-    return Payloads(data, starts, chars, chars * 6 - fill, clean, first)
+    first_byte = np.append(raw, np.uint8(0))[starts]
+    first = np.where(chars > 0, FIRST_TYPE[first_byte], -1)
+    return Payloads(six, starts, chars, chars * 6 - fill, clean, first)
 
 
 def sixbit_matrix(p: Payloads, rows: np.ndarray, ncols: int) -> np.ndarray:
-    """6-bit values of the first ``ncols`` chars of ``rows`` (0 past the end of a payload)."""
-    cols = np.arange(ncols, dtype=np.int64)
-    idx = p.starts[rows, None] + cols[None, :]
+    """6-bit values of the first ``ncols`` (<= PAD) chars of ``rows``; 0 past a payload's end."""
+    windows = np.lib.stride_tricks.sliding_window_view(p.six, ncols)
+    mat: np.ndarray = windows[p.starts[rows]]
     short = p.chars[rows] < ncols
-    if not short.any():
-        mat: np.ndarray = ARMOUR[p.data[idx]]
-        return mat
-    inside = cols[None, :] < p.chars[rows, None]
-    mat = ARMOUR[p.data[np.where(inside, idx, len(p.data) - 1)]]
-    mat[~inside] = 0
+    if short.any():
+        cols = np.arange(ncols, dtype=np.int64)
+        mat[cols[None, :] >= p.chars[rows, None]] = 0
     return mat
 
 
