@@ -258,3 +258,42 @@ def test_truncated_gzip_keeps_the_rows_before_the_cut(tmp_path: Path) -> None:
     assert 0 < n < len(rows)
     whole = _read("\n".join([HEADER, *rows[:n]]) + "\n")
     assert d.positions.drop_columns(["source"]).equals(whole.positions.drop_columns(["source"]))
+
+
+def _rows(n: int) -> list[str]:
+    return [GOOD.replace("00:02:59", f"00:{i // 60:02d}:{i % 60:02d}") for i in range(n)]
+
+
+def test_zip_and_zstd_as_marinecadastre_publishes_them(tmp_path: Path) -> None:
+    import zipfile
+
+    import pyarrow as pa
+
+    text = "\n".join([HEADER, *_rows(500)]) + "\n"
+    zipped = tmp_path / "AIS_2022_01_03.zip"
+    with zipfile.ZipFile(zipped, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("AIS_2022_01_03.csv", text)
+    zst = tmp_path / "ais-2022-01-03.csv.zst"
+    with pa.CompressedOutputStream(str(zst), "zstd") as out:
+        out.write(text.encode())
+    for path in (zipped, zst):
+        d = read_csv(path)
+        assert d.positions.num_rows == 500 and d.rejects.num_rows == 0, path
+
+
+def test_truncated_zstd_keeps_rows(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    full = tmp_path / "full.csv.zst"
+    with pa.CompressedOutputStream(str(full), "zstd") as out:
+        out.write(("\n".join([HEADER, *_rows(3600)]) + "\n").encode())
+    cut = tmp_path / "cut.csv.zst"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    d = read_csv(cut)
+    assert d.reject_counts()["truncated"] == 1
+    assert 0 < d.positions.num_rows < 3600
+
+
+def test_header_only_file_gives_nothing() -> None:
+    d = _read(HEADER)
+    assert d.positions.num_rows == 0 and d.rejects.num_rows == 0

@@ -15,15 +15,11 @@ from the last ones seen for it in the file (MarineCadastre repeats them on every
 
 from __future__ import annotations
 
-import gzip
 import itertools
-import os
-import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +29,7 @@ import pyarrow.csv as pcsv
 from watchkeeper.errors import FormatError
 from watchkeeper.ingest.csv_layout import CsvLayout, resolve_layout
 from watchkeeper.ingest.csv_rows import RowBlock, convert_rows, static_key
+from watchkeeper.ingest.csv_stream import InflatingReader, Source, open_source
 from watchkeeper.ingest.options import raise_first_reject
 from watchkeeper.ingest.validate import make_rejects, validate_identities, validate_positions
 from watchkeeper.schema import IDENTITIES, Decoded, RejectReason
@@ -41,9 +38,6 @@ __all__ = ["DEFAULT_CHUNK_BYTES", "iter_csv", "read_csv"]
 
 #: Bytes of text per chunk: ~80,000 MarineCadastre rows, a few tens of MB of Arrow memory.
 DEFAULT_CHUNK_BYTES = 8 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
-
-Source = str | os.PathLike[str] | BinaryIO
 
 
 @dataclass
@@ -70,14 +64,14 @@ def iter_csv(
     columns: Mapping[str, str] | None = None,
     chunk_size: int = DEFAULT_CHUNK_BYTES,
 ) -> Iterator[Decoded]:
-    """Decode a CSV file or binary stream (plain or gzip) chunk by chunk.
+    """Decode a CSV file or binary stream (plain, gzip, zstd or zip) chunk by chunk.
 
     ``file`` names the source in ``rejects`` (default: the path, or the stream's name);
     ``positions.source`` is its base name. ``columns`` maps canonical names (``mmsi``,
     ``ts``, ``lat``, ``lon``, ``sog_kn``, ...) to header names for CSVs that are not
     MarineCadastre's. Raises :class:`FormatError` when mmsi, ts, lat or lon is missing.
     """
-    stream, name, owned = _open(source, file)
+    stream, name, owned = open_source(source, file)
     try:
         yield from _decode_stream(stream, name, columns, chunk_size)
     finally:
@@ -101,64 +95,8 @@ def read_csv(
     return Decoded.concat(parts)
 
 
-class _Inflating:
-    """A binary stream, gzip decompressed if it is gzip; a truncated gzip ends reading early.
-
-    ``read1`` returns each decompressed piece as soon as it exists, so a file cut off
-    mid-transfer loses nothing before the cut; :attr:`truncated` then says why it ended.
-    """
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self._inner = gzip.GzipFile(fileobj=raw, mode="rb") if _is_gzip(raw) else raw
-        self._truncated: str | None = None
-
-    @property
-    def truncated(self) -> str | None:
-        """Why reading ended early (ours, or that of a caller's truncation-safe stream)."""
-        return self._truncated or getattr(self._raw, "truncated", None)
-
-    def read(self, n: int) -> bytes:
-        """Up to ``n`` bytes; b"" at the end (or at a truncation)."""
-        if self._truncated is not None:
-            return b""
-        try:
-            reader = getattr(self._inner, "read1", self._inner.read)
-            return bytes(reader(n) or b"")
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            self._truncated = f"compressed stream ends early: {exc}"
-            return b""
-
-    def close(self) -> None:
-        """Close the decompressor and the underlying stream."""
-        self._inner.close()
-        self._raw.close()
-
-
-def _is_gzip(raw: BinaryIO) -> bool:
-    if hasattr(raw, "peek"):
-        return bytes(raw.peek(2)[:2]) == _GZIP_MAGIC
-    if raw.seekable():
-        pos = raw.tell()
-        head = raw.read(2)
-        raw.seek(pos)
-        return head == _GZIP_MAGIC
-    return False
-
-
-def _open(source: Source, file: str | None) -> tuple[_Inflating, str, bool]:
-    """A stream to read, the name for rejects, and whether we opened (and must close) it."""
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        if not path.is_file():
-            raise FormatError(f"{path}: no such file")
-        return _Inflating(path.open("rb")), file or str(path), True
-    name = file or str(getattr(source, "name", "<stream>"))
-    return _Inflating(source), name, False
-
-
 def _decode_stream(
-    stream: _Inflating, file: str, columns: Mapping[str, str] | None, chunk_size: int
+    stream: InflatingReader, file: str, columns: Mapping[str, str] | None, chunk_size: int
 ) -> Iterator[Decoded]:
     blocks = _blocks(stream, chunk_size)
     first = next(blocks, None)
@@ -178,7 +116,7 @@ def _decode_stream(
         yield Decoded(rejects=make_rejects(file, [None], reason, [None], [stream.truncated]))
 
 
-def _blocks(stream: _Inflating, chunk_size: int) -> Iterator[_Block]:
+def _blocks(stream: InflatingReader, chunk_size: int) -> Iterator[_Block]:
     """Line-aligned blocks of decoded text; a final line without newline comes last."""
     tail = b""
     line = 1
@@ -196,7 +134,7 @@ def _blocks(stream: _Inflating, chunk_size: int) -> Iterator[_Block]:
         yield _Block([_text(tail)], line, unterminated=True)
 
 
-def _fill(stream: _Inflating, size: int) -> bytes:
+def _fill(stream: InflatingReader, size: int) -> bytes:
     """About ``size`` bytes (less only at the end): decompressors return small pieces."""
     pieces: list[bytes] = []
     total = 0
@@ -240,7 +178,7 @@ def _split_rows(
     if block.cut is not None and n:  # the stream broke off inside this line
         reason[-1], detail[-1] = RejectReason.TRUNCATED.value, block.cut
     parse = ~empty & (reason == "")
-    parsed, invalid = _parse_lines(text.filter(pa.array(parse)), layout)
+    parsed, invalid = _parse_lines(list(itertools.compress(block.lines, parse)), layout)
     good = np.flatnonzero(parse)
     keep = np.delete(good, invalid)
     if parsed.num_rows != len(keep):
@@ -271,31 +209,28 @@ def _mark(reason: np.ndarray, detail: np.ndarray, mask: np.ndarray, why: str) ->
     detail[mask] = why
 
 
-def _parse_lines(text: pa.Array, layout: CsvLayout) -> tuple[pa.Table, np.ndarray]:
-    """All fields as text, and the indices (into ``text``) of rows with a wrong field count."""
+def _parse_lines(lines: list[str], layout: CsvLayout) -> tuple[pa.Table, np.ndarray]:
+    """All fields as text, and the indices (into ``lines``) of rows with a wrong field count."""
+    names = [f"f{i}" for i in range(layout.n_fields)]
+    if not lines:
+        return pa.table({n: pa.array([], pa.string()) for n in names}), np.zeros(0, np.int64)
     invalid: list[int] = []
 
     def handler(row: pcsv.InvalidRow) -> str:
-        invalid.append(row.number - 1)
+        invalid.append(row.number - 1)  # 1-based among the rows given (serial parse)
         return "skip"
 
-    names = [f"f{i}" for i in range(layout.n_fields)]
-    data = "\n".join(text.to_pylist()).encode("utf-8") + b"\n"
-    table = (
-        pcsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pcsv.ReadOptions(column_names=names, use_threads=False),
-            parse_options=pcsv.ParseOptions(
-                delimiter=layout.delimiter, invalid_row_handler=handler, newlines_in_values=False
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        if len(text)
-        else pa.table({n: pa.array([], pa.string()) for n in names})
+    table = pcsv.read_csv(
+        pa.py_buffer(("\n".join(lines) + "\n").encode("utf-8")),
+        read_options=pcsv.ReadOptions(column_names=names, use_threads=False),
+        parse_options=pcsv.ParseOptions(
+            delimiter=layout.delimiter, invalid_row_handler=handler, newlines_in_values=False
+        ),
+        convert_options=pcsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
     )
     return table, np.asarray(invalid, dtype=np.int64)
 
@@ -312,11 +247,26 @@ def _new_identities(cand: pa.Table, file: str, seen: _Seen) -> pa.Table:
     if identities.num_rows == 0:
         return identities
     keys = static_key(identities)
-    present = np.asarray(pc.is_valid(keys)).astype(bool)
-    keep = np.zeros(identities.num_rows, dtype=bool)
-    mmsi = identities.column("mmsi").to_numpy()
-    for i, (m, k) in enumerate(zip(mmsi.tolist(), keys.to_pylist(), strict=True)):
-        if present[i] and seen.static.get(m) != k:
-            seen.static[m] = k
-            keep[i] = True
-    return identities.filter(pa.array(keep))
+    identities = identities.filter(pc.is_valid(keys))  # rows without static fields: none
+    keys = keys.drop_null()
+    if identities.num_rows == 0:
+        return identities
+    changed = _changed(identities.column("mmsi").to_numpy(), keys, seen)
+    return identities.filter(pa.array(changed))
+
+
+def _changed(mmsi: np.ndarray, keys: pa.Array, seen: _Seen) -> np.ndarray:
+    """Per row, whether its key differs from the previous one of the same MMSI (updates seen)."""
+    order = np.argsort(mmsi, kind="stable")  # file order within each MMSI
+    m = mmsi[order]
+    k = np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object)[order]
+    first = np.r_[True, m[1:] != m[:-1]]
+    last = np.r_[m[1:] != m[:-1], True]
+    changed = np.r_[True, k[1:] != k[:-1]]
+    for i in np.flatnonzero(first).tolist():
+        changed[i] = seen.static.get(int(m[i])) != k[i]
+    for i in np.flatnonzero(last).tolist():
+        seen.static[int(m[i])] = k[i]
+    out = np.empty(len(m), dtype=bool)
+    out[order] = changed
+    return out

@@ -39,6 +39,9 @@ def parse_text(col: pa.Array) -> pa.Array:
 def parse_float(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Decimal numbers (``12``, ``-3.5``, ``1e-3``) as float64."""
     text = parse_text(col)
+    fast = _try_cast(text, pa.float64())
+    if fast is not None and pc.all(pc.is_finite(fast)).as_py() is not False:
+        return fast, np.zeros(len(text), dtype=bool)
     ok = pc.match_substring_regex(text, _FLOAT)
     values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
     bad = _mask(pc.invert(ok))  # null text gives null ok: not bad
@@ -87,6 +90,14 @@ def _frac_ms(frac: pa.Array) -> pa.Array:
     return pc.cast(digits, pa.int64())
 
 
+def _try_cast(text: pa.Array, target: pa.DataType) -> pa.Array | None:
+    """Arrow's own cast when every value is valid (the usual case), else None."""
+    try:
+        return pc.cast(text, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def parse_time(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """ISO 8601 times (``T`` or space, optional seconds, fraction and zone) as UTC ms.
 
@@ -94,6 +105,9 @@ def parse_time(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     applied. Impossible dates (``2022-02-30``) are bad like unparseable text.
     """
     text = parse_text(col)
+    fast = _try_cast(text, pa.timestamp("ms"))  # zone-less ISO 8601: all of MarineCadastre
+    if fast is not None:
+        return pc.assume_timezone(fast, "UTC"), np.zeros(len(text), dtype=bool)
     parts = pc.extract_regex(text, _TIME)
     date, hm, sec, frac, zone = (pc.struct_field(parts, [i]) for i in range(5))
     hm = pc.if_else(pc.equal(hm, ""), "00:00", hm)
