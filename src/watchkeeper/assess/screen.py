@@ -6,7 +6,9 @@ previous names, and each (MMSI, list entity) pair that shares something gets a l
 
 ``match``  the IMO is equal and passes its check digit (it is the hull's number for life,
            so it survives renaming and reflagging); or the MMSI or the call sign is equal
-           *and* a name agrees (two independent identifiers).
+           *and* a name agrees (two independent identifiers); or a cargo ship or tanker
+           broadcasts *exactly* a listed name while withholding any IMO (every such ship
+           has one: hiding it under a listed name is the tactic itself).
 ``review`` the MMSI alone (MMSIs are reused, mistyped and spoofed); a similar name alone
            (look-alike names are common: ``FREEDOM`` is a popular name); an equal IMO that
            fails its check digit.
@@ -61,10 +63,15 @@ class ScreenParams:
     """
 
     name_review: float = 0.88  # name alone -> review (see above)
+    # Exact listed name on a cargo ship/tanker that broadcasts no IMO at all -> match. SOLAS
+    # ships must carry an IMO number; withholding it under a listed ship's name is the
+    # "hiding its IMO" tactic (DOMAIN.md). Set above 1 to switch the rule off.
+    name_exact_hidden_imo: float = 1.0
     name_confirms_mmsi: float = 0.88  # MMSI or call sign equal + name at least this -> match
     score_imo: float = 1.0  # IMO equal, check digit valid
     score_mmsi_name: float = 0.95  # MMSI equal and name agrees
     score_callsign_name: float = 0.9  # call sign equal and name agrees
+    score_name_hidden_imo: float = 0.9  # the exact listed name on a merchant hiding its IMO
     score_imo_invalid: float = 0.8  # IMO equal but fails its check digit
     score_mmsi: float = 0.6  # MMSI alone
     score_name_max: float = 0.75  # name alone: this times the name similarity
@@ -96,10 +103,16 @@ class VesselIdentity:
             return True
         return bool(self.ship_types) and self.ship_types <= SMALL_CRAFT_TYPES
 
+    @property
+    def merchant(self) -> bool:
+        """Whether AIS says cargo ship or tanker (types 70-89) and nothing else."""
+        return bool(self.ship_types) and all(t in MERCHANT_TYPES for t in self.ship_types)
+
 
 # AIS ship types of small craft: fishing 30, towing 31-32, dredging/diving 33-34, military 35,
 # sailing 36, pleasure 37, pilot/SAR/tug/port tender/anti-pollution/law/medical 50-58.
 SMALL_CRAFT_TYPES = frozenset({30, 31, 32, 33, 34, 35, 36, 37, *range(50, 59)})
+MERCHANT_TYPES = range(70, 90)  # cargo 70-79, tanker 80-89: ships that must carry an IMO
 SMALL_CRAFT_LENGTH_M = 30.0  # smaller than any ocean-going tanker or cargo ship
 _MERCHANT_WORDS = (
     "TANKER",
@@ -281,6 +294,11 @@ def _features(v: VesselIdentity, item: _Listed) -> list[dict[str, Any]]:
         feats.append({"feature": "mmsi", "query": v.mmsi, "candidate": v.mmsi, "score": 1.0})
     if (name := _best_name(v, item)) is not None and name["score"] > 0:
         feats.append(name)
+    if not v.imos and is_valid_imo(item.imo) and v.merchant:
+        types = sorted(v.ship_types)
+        feats.append(
+            {"feature": "imo_withheld", "query": types, "candidate": item.imo, "score": 1.0}
+        )
     if item.merchant and v.small_craft:
         ais = f"types {sorted(v.ship_types)}, length {v.length_m} m"
         feats.append(
@@ -313,6 +331,8 @@ def _decide(feats: list[dict[str, Any]], p: ScreenParams) -> tuple[str, float] |
         return ("match", p.score_mmsi_name) if confirmed else ("review", p.score_mmsi)
     if "callsign" in f and confirmed:
         return "match", p.score_callsign_name
+    if "imo_withheld" in f and name >= p.name_exact_hidden_imo and "type_conflict" not in f:
+        return "match", p.score_name_hidden_imo
     if name >= p.name_review and "type_conflict" not in f:
         return "review", round(p.score_name_max * name, 4)
     return None
@@ -331,6 +351,10 @@ def _explain(level: str, item: _Listed, feats: list[dict[str, Any]]) -> str:
         elif x["feature"] == "name":
             kind = x["candidate_kind"].replace("_", " ")
             parts.append(f"name {x['query']!r} vs {kind} {x['candidate']!r} {x['score']:.2f}")
+        elif x["feature"] == "imo_withheld":
+            parts.append(f"no IMO broadcast by a merchant ship (AIS types {x['query']})")
+        elif x["feature"] == "type_conflict":
+            parts.append(f"AIS says small craft ({x['query']}), list says {x['candidate']}")
         elif x["feature"] == "callsign":
             parts.append(f"call sign {x['query']} equal")
     programs = ", ".join(item.programs) or "no program given"

@@ -1,0 +1,131 @@
+"""The additive risk model: reasons, weights, event ids, cap."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from watchkeeper.assess.risk import (
+    RiskWeights,
+    VesselFacts,
+    reasons_json,
+    total_risk,
+    vessel_reasons,
+)
+from watchkeeper.errors import ConfigError
+
+
+def _ev(
+    eid: str,
+    kind: str,
+    mmsi: int,
+    other: int | None = None,
+    *,
+    conf: float | None = 1.0,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "event_id": eid,
+        "type": kind,
+        "mmsi": mmsi,
+        "other_mmsi": other,
+        "confidence": conf,
+        "details": json.dumps(details or {}),
+    }
+
+
+def _by_reason(facts: VesselFacts, events: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
+    return {r.reason: r for r in vessel_reasons(facts, events, **kw)}
+
+
+def test_quiet_vessel_has_no_reasons() -> None:
+    assert vessel_reasons(VesselFacts(mmsi=211000001, flag="DE"), []) == []
+    assert total_risk([]) == 0
+
+
+def test_sanctioned_and_flags() -> None:
+    facts = VesselFacts(
+        mmsi=374208000,
+        flag="PA",
+        sanctions_level="match",
+        sanctions_explanation="match: IMO 9018464 equal",
+    )
+    reasons = _by_reason(facts, [])
+    w = RiskWeights()
+    assert reasons["sanctioned"].weight == w.sanctioned
+    assert reasons["sanctioned"].detail == "match: IMO 9018464 equal"
+    assert reasons["flag_of_convenience"].weight == w.flag_of_convenience
+    assert total_risk(reasons.values()) == w.sanctioned + w.flag_of_convenience
+
+
+def test_review_weighs_less_than_match() -> None:
+    review = total_risk(vessel_reasons(VesselFacts(mmsi=1, sanctions_level="review"), []))
+    match = total_risk(vessel_reasons(VesselFacts(mmsi=1, sanctions_level="match"), []))
+    assert 0 < review < match
+
+
+def test_vessel_facts() -> None:
+    facts = VesselFacts(mmsi=445000001, flag="KP", imos=(9074728, 956795800), names=("A", "B", "C"))
+    reasons = _by_reason(facts, [])
+    assert {"dprk_flag", "invalid_imo", "many_identities", "flag_of_convenience"} <= set(reasons)
+    assert "9074728" in reasons["invalid_imo"].detail
+    assert "956795800" not in reasons["invalid_imo"].detail  # not 7 digits: not an IMO attempt
+
+
+def test_events_carry_their_ids_and_count_once() -> None:
+    facts = VesselFacts(mmsi=1, ship_type=84)
+    events = [
+        _ev("g1", "ais_gap", 1),
+        _ev("g2", "ais_gap", 1, conf=0.5),
+        _ev("e1", "encounter", 2, 1, conf=0.5),
+        _ev("x", "unknown_type", 1),
+    ]
+    reasons = _by_reason(facts, events)
+    assert reasons["ais_gap"].event_ids == ("g1", "g2")
+    assert reasons["ais_gap"].weight == RiskWeights().ais_gap  # best confidence 1.0
+    assert reasons["sts_tanker"].event_ids == ("e1",)  # this vessel is the other side
+    assert reasons["sts_tanker"].weight == pytest.approx(RiskWeights().sts_tanker * 0.5)
+    assert "unknown_type" not in reasons
+
+
+def test_encounter_with_flagged_partner() -> None:
+    facts = VesselFacts(mmsi=1, ship_type=70)
+    events = [_ev("e1", "encounter", 1, 445000001), _ev("e2", "encounter", 1, 2)]
+    reasons = _by_reason(facts, events, flagged={445000001})
+    assert reasons["sts_with_flagged"].event_ids == ("e1",)
+    assert reasons["encounter"].event_ids == ("e2",)
+
+
+@pytest.mark.parametrize(
+    ("kind", "details", "reason"),
+    [
+        ("port_visit", {"port": "Nampo", "country": "KP"}, "dprk_port_visit"),
+        ("port_visit", {"port": "Shanghai", "country": "CN"}, None),
+        ("zone_entry", {"zone": "dprk_west_waters"}, "dprk_waters"),
+        ("zone_entry", {"zone": "sts_east_china_sea"}, "sts_zone"),
+        ("zone_entry", {"zone": "user_area"}, "zone_entry"),
+        ("dark_sts", {}, "dark_sts"),
+        ("spoofing", {}, "spoofing"),
+        ("loitering", {}, "loitering"),
+    ],
+)
+def test_event_kinds(kind: str, details: dict[str, Any], reason: str | None) -> None:
+    reasons = _by_reason(VesselFacts(mmsi=1), [_ev("e", kind, 1, details=details)])
+    assert (list(reasons) == [reason]) if reason else reasons == {}
+
+
+def test_cap_and_order() -> None:
+    facts = VesselFacts(mmsi=445000001, flag="KP", sanctions_level="match")
+    events = [_ev("d", "dark_sts", 445000001), _ev("s", "spoofing", 445000001)]
+    reasons = vessel_reasons(facts, events)
+    assert total_risk(reasons) == 100
+    assert [r.weight for r in reasons] == sorted((r.weight for r in reasons), reverse=True)
+    payload = json.loads(reasons_json(reasons))
+    assert {"reason", "weight", "event_ids", "detail"} == set(payload[0])
+
+
+def test_weights_are_validated() -> None:
+    with pytest.raises(ConfigError):
+        RiskWeights(dark_sts=-1)
