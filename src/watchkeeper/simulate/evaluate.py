@@ -1,0 +1,239 @@
+"""Score a workspace's events and vessels against a scenario's ``truth.json`` (DESIGN §7).
+
+Matching: a detected event matches a truth event of the same type when the vessels agree and
+the times overlap (each side widened by ``tolerance_s``). Vessels agree when the MMSIs are
+equal for single-vessel events; for pair events (encounter, dark_sts) the detected pair must be
+the true pair in either order (a detected ``dark_sts`` without a named partner matches on its
+visible vessel). Precision = matched detections / detections; recall = matched observable truth
+events / observable truth events. Nothing detected scores 0, not "undefined".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from watchkeeper.errors import InputError
+from watchkeeper.schema import EVENT_TYPES, EVENTS, VESSELS
+
+__all__ = ["EvalParams", "Truth", "evaluate", "load_truth", "truth_as_results"]
+
+PAIR_TYPES = ("encounter", "dark_sts")
+
+
+@dataclass(frozen=True)
+class EvalParams:
+    """Matching tolerance."""
+
+    tolerance_s: float = 3_600.0  # detectors report point events (a rename) at the next report
+
+
+@dataclass(frozen=True)
+class Truth:
+    """A parsed ``truth.json``."""
+
+    events: list[dict[str, Any]]
+    vessels: list[dict[str, Any]]
+    doc: dict[str, Any]
+
+
+def load_truth(path: str | Path) -> Truth:
+    """Read ``truth.json``."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        return Truth(doc["events"], doc["vessels"], doc)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"cannot read truth file {path}: {exc}") from exc
+
+
+def _secs(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+
+
+@dataclass(frozen=True)
+class _Ev:
+    type: str
+    mmsi: int
+    other: int | None
+    start: float
+    end: float
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> _Ev:
+        end = _secs(row.get("end"))
+        other = row.get("other_mmsi")
+        return cls(
+            str(row["type"]),
+            int(row["mmsi"]),
+            None if other is None else int(other),
+            float(_secs(row["start"]) or 0.0),
+            float("inf") if end is None else end,
+        )
+
+
+def _same_vessels(d: _Ev, t: _Ev) -> bool:
+    if t.type in PAIR_TYPES and t.other is not None:
+        pair = {t.mmsi, t.other}
+        return d.mmsi in pair and (d.other is None or {d.mmsi, d.other} == pair)
+    return d.mmsi == t.mmsi
+
+
+def _match(d: _Ev, t: _Ev, tol: float) -> bool:
+    return (
+        d.type == t.type
+        and _same_vessels(d, t)
+        and d.start <= t.end + tol
+        and t.start <= d.end + tol
+    )
+
+
+def _index(events: list[_Ev]) -> dict[tuple[str, int], list[_Ev]]:
+    idx: dict[tuple[str, int], list[_Ev]] = {}
+    for e in events:
+        for m in {e.mmsi, e.other} - {None}:
+            idx.setdefault((e.type, int(m)), []).append(e)  # type: ignore[arg-type]
+    return idx
+
+
+def _candidates(idx: dict[tuple[str, int], list[_Ev]], t: _Ev) -> list[_Ev]:
+    found = idx.get((t.type, t.mmsi), [])
+    if t.other is not None:
+        found = found + idx.get((t.type, t.other), [])
+    return found
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else 0.0
+
+
+def _per_type(
+    truth: list[dict[str, Any]], detected: list[_Ev], tol: float
+) -> dict[str, dict[str, Any]]:
+    t_all = [(_Ev.of(r), r) for r in truth]
+    t_idx = _index([e for e, _ in t_all])
+    d_idx = _index(detected)
+    out: dict[str, dict[str, Any]] = {}
+    for typ in EVENT_TYPES:
+        dets = [d for d in detected if d.type == typ]
+        obs = [e for e, r in t_all if e.type == typ and r.get("observable", True)]
+        tp_d = sum(any(_match(d, t, tol) for t in t_idx.get((typ, d.mmsi), [])) for d in dets)
+        tp_t = sum(any(_match(d, t, tol) for d in _candidates(d_idx, t)) for t in obs)
+        p, r = _ratio(tp_d, len(dets)), _ratio(tp_t, len(obs))
+        out[typ] = {
+            "truth": len(obs),
+            "detected": len(dets),
+            "precision": p,
+            "recall": r,
+            "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        }
+    return out
+
+
+def _subset_recall(
+    truth: list[dict[str, Any]], detected: list[_Ev], tol: float, *, partner: bool = False
+) -> dict[str, Any]:
+    d_idx = _index(detected)
+    hits = 0
+    for r in truth:
+        t = _Ev.of(r)
+        ok = [d for d in _candidates(d_idx, t) if _match(d, t, tol)]
+        if partner:
+            ok = [d for d in ok if d.other is not None and {d.mmsi, d.other} == {t.mmsi, t.other}]
+        hits += bool(ok)
+    return {"truth": len(truth), "found": hits, "recall": _ratio(hits, len(truth))}
+
+
+def _vessel_scores(truth: Truth, vessels: pa.Table | None) -> dict[str, Any]:
+    labels = {int(v["mmsi"]): v for v in truth.vessels}
+    sanctioned = {m for m, v in labels.items() if v["sanctioned"]}
+    illicit = {m for m, v in labels.items() if v["illicit"]}
+    rows = [] if vessels is None else vessels.to_pylist()
+    flagged = {int(r["mmsi"]) for r in rows if r.get("sanctions_match")}
+    tp = len(flagged & sanctioned)
+    k = len(illicit)
+    ranked = sorted(
+        (r for r in rows if r.get("risk") is not None), key=lambda r: (-float(r["risk"]), r["mmsi"])
+    )
+    top = [int(r["mmsi"]) for r in ranked[:k]]
+    return {
+        "sanctions": {
+            "truth": len(sanctioned),
+            "flagged": len(flagged),
+            "precision": _ratio(tp, len(flagged)),
+            "recall": _ratio(tp, len(sanctioned)),
+            "decoys_flagged": sum(bool(labels.get(m, {}).get("decoy")) for m in flagged),
+        },
+        "risk": {"k": k, "precision_at_k": _ratio(len(set(top) & illicit), k)},
+    }
+
+
+def evaluate(
+    truth: Truth,
+    events: pa.Table | None,
+    vessels: pa.Table | None,
+    params: EvalParams | None = None,
+) -> dict[str, Any]:
+    """All scores as a JSON-ready dict (see the module docstring for the definitions)."""
+    tol = (params or EvalParams()).tolerance_s
+    detected = [] if events is None else [_Ev.of(r) for r in events.to_pylist()]
+    gaps = [
+        r
+        for r in truth.events
+        if r["type"] == "ais_gap" and r.get("deliberate") and r.get("observable", True)
+    ]
+    dark = [r for r in truth.events if r["type"] == "dark_sts" and r.get("observable", True)]
+    return {
+        "scenario": truth.doc.get("scenario"),
+        "seed": truth.doc.get("seed"),
+        "events": _per_type(truth.events, detected, tol),
+        "deliberate_gaps": _subset_recall(gaps, detected, tol),
+        "dark_sts_partner_named": _subset_recall(dark, detected, tol, partner=True),
+        **_vessel_scores(truth, vessels),
+    }
+
+
+def truth_as_results(truth: Truth) -> tuple[pa.Table, pa.Table]:
+    """The truth itself as an ``events`` and a ``vessels`` table (a perfect detector)."""
+    rows = []
+    for r in truth.events:
+        start, end = _secs(r["start"]), _secs(r.get("end"))
+        rows.append(
+            {
+                "event_id": r["id"],
+                "type": r["type"],
+                "mmsi": r["mmsi"],
+                "other_mmsi": r.get("other_mmsi"),
+                "start": int(np.round((start or 0.0) * 1000)),
+                "end": None if end is None else int(np.round(end * 1000)),
+                "lat": r["lat"],
+                "lon": r["lon"],
+                "confidence": 1.0,
+                "risk": 100.0 if r["illicit"] else 0.0,
+                "details": json.dumps(r.get("details", {})),
+                "evidence": "[]",
+            }
+        )
+    vessels = [
+        {
+            "mmsi": v["mmsi"],
+            "imo": v.get("imo"),
+            "name": v.get("name"),
+            "sanctions_match": v.get("listing_id") if v["sanctioned"] else None,
+            "sanctions_score": 1.0 if v["sanctioned"] else 0.0,
+            "risk": 100.0 if v["illicit"] else 0.0,
+        }
+        for v in truth.vessels
+    ]
+    ev = pa.Table.from_pylist(rows, schema=EVENTS)
+    vs = pa.Table.from_pylist(vessels, schema=pa.schema([VESSELS.field(n) for n in vessels[0]]))
+    return ev, vs

@@ -1,0 +1,208 @@
+"""Run a scenario and write its files: NMEA, MarineCadastre CSV, sanctions list, truth.
+
+Output folder::
+
+    traffic.nmea            NMEA 4.10 tag-blocked AIVDM lines (with noise)
+    traffic.csv             the same positions as MarineCadastre CSV (clean, like NOAA's)
+    sanctions.ftm.json      the scenario's sanctions list, FollowTheMoney ``Vessel`` entities
+    truth.json              events, vessel labels, list entries
+    truth/positions.parquet the received positions (POSITIONS schema, no noise)
+    truth/identities.parquet
+
+Time is processed in windows (6 h by default): memory stays bounded at any ``--scale``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from watchkeeper.schema import IDENTITIES, POSITIONS
+from watchkeeper.simulate.cases import CaseBook, Listing, plant_cases
+from watchkeeper.simulate.encode import NoiseConfig, NoiseState, noisy_lines
+from watchkeeper.simulate.fleet import FleetBuilder
+from watchkeeper.simulate.reception import (
+    ReceptionConfig,
+    SatelliteSchedule,
+    identity_reports,
+    position_reports,
+)
+from watchkeeper.simulate.scenario import ScenarioConfig
+from watchkeeper.simulate.traffic import Vessel
+from watchkeeper.simulate.truth import GapTracker, derive_events, vessel_labels, write_truth
+
+__all__ = ["SimulationResult", "World", "build_world", "simulate"]
+
+
+@dataclass
+class World:
+    """Every hull with its plan, the planted facts and the sanctions list."""
+
+    config: ScenarioConfig
+    vessels: list[Vessel]
+    fleet: FleetBuilder
+    book: CaseBook
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """What was written, with counts."""
+
+    out_dir: Path
+    n_vessels: int
+    n_positions: int
+    n_identities: int
+    n_lines: int
+    n_events: int
+    noise: dict[str, int]
+
+
+def build_world(config: ScenarioConfig) -> World:
+    """Build the fleet and plant the cases (deterministic per seed)."""
+    rng = np.random.default_rng([config.seed, 1])
+    fb = FleetBuilder(config, rng)
+    tr, s = config.traffic, config.scale
+    for _ in range(round(tr.n_cargo * s)):
+        fb.merchant("cargo")
+    for _ in range(round(tr.n_tanker * s)):
+        fb.merchant("tanker")
+    fb.bunker_barges(round(tr.n_bunker * s))
+    for _ in range(round(tr.n_pair_trawl * s)):
+        fb.pair_trawlers()
+    fb.reefers_and_fishing(round(tr.n_fishing * s), round(tr.n_reefer * s))
+    counts = {f.name: getattr(config.cases, f.name) for f in fields(config.cases)}
+    book = plant_cases(fb, counts)
+    return World(config, fb.vessels, fb, book)
+
+
+def _window(
+    world: World, lo: float, hi: float, w: int, rc: ReceptionConfig, sat: SatelliteSchedule
+) -> tuple[pa.Table, pa.Table]:
+    cfg = world.config
+    pos, ids = [], []
+    for i, v in enumerate(world.vessels):
+        rng = np.random.default_rng([cfg.seed, 2, i, w])
+        pos.append(position_reports(v, lo, hi, cfg.t0, rc, sat, rng))
+        ids.append(identity_reports(v, lo, hi, cfg.t0, rc, sat, rng))
+    p = pa.concat_tables(pos).sort_by([("ts", "ascending"), ("mmsi", "ascending")])
+    d = pa.concat_tables(ids).sort_by([("ts", "ascending"), ("mmsi", "ascending")])
+    return p, d
+
+
+def _seconds(table: pa.Table, t0: float) -> np.ndarray[Any, np.dtype[np.float64]]:
+    ms = pc.cast(table.column("ts"), pa.int64()).to_numpy()
+    return np.asarray(ms / 1000.0 - t0, dtype=np.float64)
+
+
+def simulate(
+    config: ScenarioConfig,
+    out_dir: str | Path,
+    *,
+    reception: ReceptionConfig | None = None,
+    noise: NoiseConfig | None = None,
+    window_s: float = 6 * 3600.0,
+) -> SimulationResult:
+    """Generate the scenario into ``out_dir`` (created); returns counts."""
+    rc, nc = reception or ReceptionConfig(), noise or NoiseConfig()
+    out = Path(out_dir)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    world = build_world(config)
+    sat = SatelliteSchedule.make(rc, config.duration_s, np.random.default_rng([config.seed, 3]))
+    gaps = GapTracker(6 * 3600.0)
+    state = NoiseState()
+    n_pos = n_id = n_lines = 0
+    pw = pq.ParquetWriter(out / "truth" / "positions.parquet", POSITIONS, compression="zstd")
+    iw = pq.ParquetWriter(out / "truth" / "identities.parquet", IDENTITIES, compression="zstd")
+    with pw, iw, (out / "traffic.nmea").open("w", encoding="ascii", newline="\n") as nmea:
+        for w, lo in enumerate(np.arange(0.0, config.duration_s, window_s)):
+            hi = min(lo + window_s, config.duration_s)
+            p, d = _window(world, float(lo), float(hi), w, rc, sat)
+            pw.write_table(p)
+            iw.write_table(d)
+            gaps.update(
+                p.column("mmsi").to_numpy(),
+                _seconds(p, config.t0),
+                p.column("lat").to_numpy(),
+                p.column("lon").to_numpy(),
+            )
+            lines = noisy_lines(p, d, nc, state, np.random.default_rng([config.seed, 4, w]))
+            nmea.write("\n".join(lines) + "\n")
+            n_pos, n_id, n_lines = n_pos + p.num_rows, n_id + d.num_rows, n_lines + len(lines)
+    gaps.close(config.duration_s)
+    _write_csv(out)
+    events = derive_events(world.vessels, world.fleet.notes, gaps, config)
+    stats = {
+        "vessels": len(world.vessels),
+        "positions": n_pos,
+        "identities": n_id,
+        "nmea_lines": n_lines,
+        "duplicates": state.duplicates,
+        "corrupt": state.corrupt,
+        "truncated": state.truncated,
+    }
+    write_truth(
+        out / "truth.json",
+        config,
+        events,
+        vessel_labels(world.vessels, world.book),
+        world.book,
+        stats,
+    )
+    write_sanctions(out / "sanctions.ftm.json", world.book.listings)
+    return SimulationResult(
+        out,
+        len(world.vessels),
+        n_pos,
+        n_id,
+        n_lines,
+        len(events),
+        {"duplicates": state.duplicates, "corrupt": state.corrupt, "truncated": state.truncated},
+    )
+
+
+def _compact_identities(path: Path) -> pa.Table:
+    """One row per distinct identity per MMSI (its first report): enough for as-of lookups."""
+    t = pq.read_table(path)
+    if t.num_rows == 0:
+        return t
+    keys = ["mmsi", "imo", "name", "callsign", "ship_type", "draught_m", "destination"]
+    t = t.append_column("_i", pa.array(np.arange(t.num_rows)))
+    first = t.group_by(keys, use_threads=False).aggregate([("_i", "min")])
+    idx = pc.sort_indices(first.column("_i_min"))
+    return t.take(pc.take(first.column("_i_min"), idx)).drop(["_i"])
+
+
+def _write_csv(out: Path) -> int:
+    from watchkeeper.publish.marinecadastre import write_marinecadastre_csv
+
+    identities = _compact_identities(out / "truth" / "identities.parquet")
+    batches = pq.ParquetFile(out / "truth" / "positions.parquet").iter_batches(200_000)
+    return write_marinecadastre_csv(batches, identities, out / "traffic.csv")
+
+
+def write_sanctions(path: Path, listings: list[Listing]) -> None:
+    """The list as FollowTheMoney JSON lines (``Vessel``: name, previousName, imoNumber...)."""
+    with path.open("w", encoding="utf-8") as f:
+        for x in listings:
+            props: dict[str, list[str]] = {"name": [x.name], "flag": [x.flag.lower()]}
+            if x.previous_names:
+                props["previousName"] = list(x.previous_names)
+            if x.imo is not None:
+                props["imoNumber"] = [f"IMO{x.imo}"]
+            if x.mmsi is not None:
+                props["mmsi"] = [str(x.mmsi)]
+            props["topics"] = ["sanction"]
+            entity = {
+                "id": x.entity_id,
+                "schema": "Vessel",
+                "properties": props,
+                "datasets": ["watchkeeper_sim"],
+            }
+            f.write(json.dumps(entity, sort_keys=True) + "\n")
