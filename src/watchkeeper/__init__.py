@@ -11,6 +11,10 @@ from watchkeeper.errors import (
     WatchkeeperError,
     WorkspaceError,
 )
+from watchkeeper.ingest.csv import read_csv
+from watchkeeper.ingest.nmea import read_nmea
+from watchkeeper.ingest.parquet import read_parquet
+from watchkeeper.ingest.pipeline import FileSummary, ingest_files
 from watchkeeper.schema import Decoded
 from watchkeeper.store import Workspace
 
@@ -19,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConfigError",
     "Decoded",
+    "FileSummary",
     "FormatError",
     "InputError",
     "StrictInputError",
@@ -26,4 +31,8 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "ingest_files",
+    "read_csv",
+    "read_nmea",
+    "read_parquet",
 ]

@@ -95,6 +95,9 @@ def _print_summaries(summaries: list[FileSummary]) -> None:
     table = Table("file", "format", "positions", "identities", "rejects", "skipped")
     rejects: Counter[str] = Counter()
     for s in summaries:
+        if s.not_ingested:
+            console.print(f"[yellow]passed over[/yellow] {s.not_ingested}", highlight=False)
+            continue
         note = " (already ingested)" if s.already_ingested else ""
         table.add_row(
             Path(s.file).name + note,

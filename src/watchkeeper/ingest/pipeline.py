@@ -13,9 +13,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from watchkeeper.errors import FormatError
+from watchkeeper.ingest.csv import iter_csv
+from watchkeeper.ingest.nmea import iter_nmea
 from watchkeeper.ingest.options import TimeOption, raise_first_reject
+from watchkeeper.ingest.parquet import iter_parquet
 from watchkeeper.ingest.sources import (
     Format,
     SafeStream,
@@ -42,6 +46,7 @@ class FileSummary:
     format: str
     sha256: str
     already_ingested: bool = False
+    not_ingested: str | None = None  # why a file found in a folder was passed over
     positions: int = 0
     identities: int = 0
     rejects: Counter[str] = field(default_factory=Counter)
@@ -64,16 +69,10 @@ def iter_source(
     """Decoded chunks of one opened source, by format."""
     name = str(path)
     if fmt == "nmea":
-        from watchkeeper.ingest.nmea import iter_nmea
-
         yield from iter_nmea(iter_lines(stream), file=name, time=time)
     elif fmt == "csv":
-        from watchkeeper.ingest.csv import iter_csv
-
-        yield from iter_csv(stream, file=name, columns=columns)
+        yield from iter_csv(cast(BinaryIO, stream), file=name, columns=columns)
     else:
-        from watchkeeper.ingest.parquet import iter_parquet
-
         yield from iter_parquet(path, file=name)
 
 
@@ -149,7 +148,7 @@ def _stream_into(
             summary.skipped.update(chunk.skipped)
             if progress is not None:
                 progress(stream.bytes_read, total)
-        if stream.truncated is not None:
+        if stream.truncated is not None and not summary.rejects[RejectReason.TRUNCATED.value]:
             _record_truncation(ws, ingest_id, summary, str(path), stream.truncated, strict)
     finally:
         stream.close()
@@ -186,19 +185,29 @@ def ingest_files(
     []
     """
     ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace)
-    return [
-        ingest_file(ws, p, fmt=fmt, time=time, columns=columns, strict=strict, progress=progress)
-        for p in _expand(paths)
-    ]
+    out: list[FileSummary] = []
+    for path, walked in _expand(paths):
+        try:
+            summary = ingest_file(
+                ws, path, fmt=fmt, time=time, columns=columns, strict=strict, progress=progress
+            )
+        except FormatError as exc:
+            if not walked or strict:
+                raise
+            # A folder may hold READMEs and licences beside the data: pass over, say so.
+            why = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
+            summary = FileSummary(file=str(path), format="-", sha256="", not_ingested=why)
+        out.append(summary)
+    return out
 
 
-def _expand(paths: Sequence[str | Path]) -> list[Path]:
-    out: list[Path] = []
+def _expand(paths: Sequence[str | Path]) -> list[tuple[Path, bool]]:
+    """Files to ingest, each with whether it was found by walking a folder."""
+    out: list[tuple[Path, bool]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(
-                sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
-            )
+            found = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+            out.extend((f, True) for f in found)
         else:
-            out.append(p)
+            out.append((p, False))
     return out

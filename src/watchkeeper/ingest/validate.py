@@ -42,6 +42,7 @@ def make_rejects(
 
 
 def _np(col: pa.ChunkedArray | pa.Array, fill: float) -> np.ndarray:
+    col = pc.cast(col, pa.float64())
     return np.asarray(pc.fill_null(col, fill).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 

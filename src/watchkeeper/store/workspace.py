@@ -72,15 +72,18 @@ class DayWriter:
         if day not in self._writers:
             folder = self._root / f"day={day}"
             folder.mkdir(parents=True, exist_ok=True)
+            # Written under a temporary name, renamed on close: readers never see a partial file.
             self._writers[day] = pq.ParquetWriter(
-                folder / self._name, self._schema, compression="zstd"
+                folder / (self._name + ".partial"), self._schema, compression="zstd"
             )
         return self._writers[day]
 
     def close(self) -> None:
         """Finish every file (idempotent)."""
-        for w in self._writers.values():
+        for day, w in self._writers.items():
             w.close()
+            final = self._root / f"day={day}" / self._name
+            final.with_name(self._name + ".partial").replace(final)
         self._writers.clear()
 
 
@@ -101,7 +104,7 @@ class Workspace:
             self.path.mkdir(parents=True)
         elif not self.path.is_dir():
             raise WorkspaceError(f"{self.path} exists and is not a folder")
-        with self.connect() as con:
+        with self.connect(views=False) as con:
             con.execute(_INGEST_LOG_DDL)
             con.execute(_REJECTS_DDL)
 
@@ -114,15 +117,17 @@ class Workspace:
         return self.path / DB_NAME
 
     @contextlib.contextmanager
-    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A DuckDB connection with views ``positions`` and ``identities`` over the Parquet."""
+    def connect(
+        self, *, read_only: bool = False, views: bool = True
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB connection, with views ``positions`` and ``identities`` over the Parquet."""
         try:
             con = duckdb.connect(str(self.db_path), read_only=read_only)
         except duckdb.IOException as exc:
             raise WorkspaceError(f"cannot open {self.db_path}: {exc}") from exc
         try:
             con.execute("SET TimeZone = 'UTC'")
-            for layer in LAYERS:
+            for layer in LAYERS if views else ():
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {layer} AS {self.scan_sql(layer)}")
             yield con
         finally:
@@ -164,7 +169,7 @@ class Workspace:
 
     def is_ingested(self, ingest_id: str) -> bool:
         """Whether a source with this id (SHA-256 prefix) was ingested completely."""
-        with self.connect() as con:
+        with self.connect(views=False) as con:
             row = con.execute(
                 "SELECT count(*) FROM ingest_log WHERE ingest_id = ?", [ingest_id]
             ).fetchall()[0]
@@ -177,16 +182,16 @@ class Workspace:
     def discard(self, ingest_id: str) -> None:
         """Remove the files and rejects of an ingest that did not finish."""
         for layer in LAYERS:
-            for f in (self.path / layer).glob(f"day=*/{ingest_id}.parquet"):
+            for f in (self.path / layer).glob(f"day=*/{ingest_id}.parquet*"):
                 f.unlink()
-        with self.connect() as con:
+        with self.connect(views=False) as con:
             con.execute("DELETE FROM rejects WHERE ingest_id = ?", [ingest_id])
 
     def add_rejects(self, ingest_id: str, rejects: pa.Table) -> None:
         """Quarantine rejected records of one ingest."""
         if rejects.num_rows == 0:
             return
-        with self.connect() as con:
+        with self.connect(views=False) as con:
             con.register("_rej", rejects.cast(REJECTS))
             con.execute(
                 "INSERT INTO rejects SELECT ?, file, line, reason, detail, raw FROM _rej",
@@ -200,7 +205,7 @@ class Workspace:
         for key in ("skipped", "rejects_by_reason"):
             rec[key] = json.dumps(rec.get(key, {}), sort_keys=True)
         cols = list(rec)
-        with self.connect() as con:
+        with self.connect(views=False) as con:
             con.execute(
                 f"INSERT OR REPLACE INTO ingest_log ({', '.join(cols)}) "
                 f"VALUES ({', '.join('?' for _ in cols)})",
@@ -213,14 +218,14 @@ class Workspace:
         """Replace DuckDB table ``name`` with ``table`` (events, vessels, matches, ...)."""
         if not name.isidentifier():
             raise WorkspaceError(f"invalid table name {name!r}")
-        with self.connect() as con:
+        with self.connect(views=False) as con:
             con.register("_incoming", table)
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
             con.unregister("_incoming")
 
     def read_table(self, name: str) -> pa.Table | None:
         """DuckDB table ``name`` as Arrow, or None if it does not exist yet."""
-        with self.connect() as con:
+        with self.connect(views=False) as con:
             exists = con.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
             ).fetchall()[0]
