@@ -238,28 +238,41 @@ def _parse_lines(lines: list[str], layout: CsvLayout) -> tuple[pa.Table, np.ndar
 def _new_identities(cand: pa.Table, file: str, seen: _Seen) -> pa.Table:
     """Identity rows whose static tuple differs from the last one seen for the same MMSI.
 
-    Rows that validation rejects are already rejected as positions, so identity rejects
-    (bad MMSI, no time: the same checks) are not counted twice.
+    Rows repeating the previous row of their MMSI verbatim are dropped before validation
+    (most of a MarineCadastre file); the exact, cleaned comparison runs on the rest. Rows
+    that validation rejects are already rejected as positions, so identity rejects (bad
+    MMSI, no time: the same checks) are not counted twice.
     """
-    identities, _ = validate_identities(
-        cand.select([*IDENTITIES.names, "_line", "_raw"]), file=file
-    )
-    if identities.num_rows == 0:
-        return identities
+    cand = cand.select([*IDENTITIES.names, "_line", "_raw"])
+    mmsi = pc.fill_null(cand.column("mmsi"), -1).to_numpy()
+    cand = cand.filter(pa.array(~_repeats(mmsi, _keys(static_key(cand)))))
+    identities, _ = validate_identities(cand, file=file)
     keys = static_key(identities)
     identities = identities.filter(pc.is_valid(keys))  # rows without static fields: none
-    keys = keys.drop_null()
     if identities.num_rows == 0:
         return identities
-    changed = _changed(identities.column("mmsi").to_numpy(), keys, seen)
+    changed = _changed(identities.column("mmsi").to_numpy(), _keys(keys.drop_null()), seen)
     return identities.filter(pa.array(changed))
 
 
-def _changed(mmsi: np.ndarray, keys: pa.Array, seen: _Seen) -> np.ndarray:
-    """Per row, whether its key differs from the previous one of the same MMSI (updates seen)."""
+def _keys(keys: pa.Array) -> np.ndarray:
+    return np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _repeats(mmsi: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Per row, whether it has the key of the previous row of the same MMSI in this chunk."""
     order = np.argsort(mmsi, kind="stable")  # file order within each MMSI
-    m = mmsi[order]
-    k = np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object)[order]
+    m, k = mmsi[order], keys[order]
+    same = np.r_[False, (m[1:] == m[:-1]) & (k[1:] == k[:-1])]
+    out = np.empty(len(m), dtype=bool)
+    out[order] = same
+    return out
+
+
+def _changed(mmsi: np.ndarray, keys: np.ndarray, seen: _Seen) -> np.ndarray:
+    """Per row, whether its key differs from the previous one of the same MMSI (updates seen)."""
+    order = np.argsort(mmsi, kind="stable")
+    m, k = mmsi[order], keys[order]
     first = np.r_[True, m[1:] != m[:-1]]
     last = np.r_[m[1:] != m[:-1], True]
     changed = np.r_[True, k[1:] != k[:-1]]
