@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from watchkeeper.errors import ConfigError, FormatError, StrictInputError
 from watchkeeper.ingest.csv import iter_csv, read_csv
@@ -297,3 +299,31 @@ def test_truncated_zstd_keeps_rows(tmp_path: Path) -> None:
 def test_header_only_file_gives_nothing() -> None:
     d = _read(HEADER)
     assert d.positions.num_rows == 0 and d.rejects.num_rows == 0
+
+
+FIELD = st.one_of(
+    st.sampled_from(["", "0", "511", "91", "181", "-0.5", "1e3", "IMO9018464", "A", "nan"]),
+    st.sampled_from(["2022-01-03T00:00:00", "2022-13-01", "x", '"', '""', "a,b", " "]),
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=8),
+)
+LINE = st.one_of(
+    st.lists(FIELD, min_size=0, max_size=20).map(",".join),
+    st.just(GOOD),
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(LINE, max_size=25), st.integers(min_value=1, max_value=400))
+def test_garbage_never_crashes_and_every_line_is_accounted_for(
+    lines: list[str], chunk_size: int
+) -> None:
+    body = "\n".join(ln.replace("\n", " ").replace("\r", " ") for ln in lines)
+    data = f"{HEADER}\n{body}".encode()
+    d = Decoded.concat(list(iter_csv(io.BytesIO(data), file="g.csv", chunk_size=chunk_size)))
+    whole = read_csv(io.BytesIO(data), file="g.csv")
+    assert d.positions.equals(whole.positions) and d.identities.equals(whole.identities)
+    n_lines = len(data.decode().split("\n")) - 1
+    empty = sum(1 for ln in data.decode().split("\n")[1:] if not ln.strip())
+    assert d.positions.num_rows + d.rejects.num_rows + empty == n_lines
+    lines_seen = d.rejects.column("line").to_pylist()
+    assert len(set(lines_seen)) == len(lines_seen)  # one reject per line at most
