@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from shapely.geometry import shape
 
@@ -64,3 +65,14 @@ def test_writes_to_a_gzip_path(noaa: Decoded, tmp_path: Path) -> None:
     assert write_geojson(noaa.positions.slice(0, 10), path) == 10
     with gzip.open(path, "rt") as f:
         assert len(json.load(f)["features"]) == 10
+
+
+def test_identities_add_the_vessel_as_known_at_the_time(noaa: Decoded) -> None:
+    magus = noaa.positions.filter(pc.equal(noaa.positions.column("mmsi"), 374208000))
+    out = io.BytesIO()
+    write_geojson(magus, out, identities=noaa.identities)
+    props = [f["properties"] for f in json.loads(out.getvalue())["features"]]
+    assert len(props) == magus.num_rows > 0
+    assert {(p["name"], p["imo"], p["callsign"], p["ship_type"]) for p in props} == {
+        ("MAGUS", 9018464, "3EUM7", 80)
+    }
