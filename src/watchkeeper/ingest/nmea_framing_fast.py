@@ -1,0 +1,305 @@
+"""Vectorised NMEA framing: the same frames as :func:`nmea_framing.iter_frames`, faster.
+
+Most lines of a real feed have one shape: a tag block with a receive time (and a source),
+then one ``!xxVDM`` sentence, both checksums right (the Norwegian feed, ORBCOMM-style
+archives). Such *plain* lines are recognised for a whole block of lines at once with one
+regular expression (RE2, in Arrow), their checksums are verified with a prefix XOR over the
+block's bytes, and single-part ones become frames without a Python object per line.
+
+Everything else goes through the reference framer itself, in line order, so that behaviour
+stays the reference's by construction: multi-part plain fragments are handed to it already
+parsed (its reassembly, limits and broken-group rules apply), and any other line (no tag
+block, trailers, ``$PGHP``, ``g:`` groups, comments, bad checksums...) is fed to it as text.
+The state a plain line would have changed in the reference (the last time seen, used by
+``--time file-order``; a pending ``$PGHP`` time, consumed by any sentence) is set before
+each line the reference sees. Frames come out in the reference's order: the order in which
+their last fragment arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from watchkeeper.ingest import nmea_framing as nf
+from watchkeeper.ingest.options import TimeOption
+from watchkeeper.schema import TIMESTAMP
+
+__all__ = ["iter_frames_fast"]
+
+# A plain line (after trimming ASCII whitespace): tag block with c: and maybe s: (source of
+# letters, digits and _./+-), one !xxVDM/VDO sentence of armour characters, no trailer.
+_SRC = r"[A-Za-z0-9_./+\-]*"
+_PLAIN = (
+    rf"^\\(?:s:{_SRC},c:[0-9]{{1,13}}|c:[0-9]{{1,13}}(?:,s:{_SRC})?)\*[0-9A-Fa-f]{{2}}\\"
+    r"![A-Z]{2}VD[MO],[1-9],[1-9],[0-9]?,[A-Za-z0-9]?,[0-9:;<=>?@A-W`a-w]*,[0-5]"
+    r"\*[0-9A-Fa-f]{2}$"
+)
+_BANG, _COMMA = ord("!"), ord(",")
+
+_HEX = np.zeros(256, dtype=np.int64)
+for _c in b"0123456789":
+    _HEX[_c] = _c - 48
+for _c in b"abcdef":
+    _HEX[_c] = _c - 87
+    _HEX[_c - 32] = _c - 87
+
+
+class _Marked(int):
+    """The reference framer's last time, as set here: tells whether a line replaced it."""
+
+
+def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Bytes and row offsets of a large_string array."""
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=np.int64, count=len(arr) + 1, offset=arr.offset * 8)
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(1, np.uint8)
+    )
+    return data, offsets
+
+
+def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array:
+    """Arrow strings of the byte ranges [start, end) of ``data`` (ranges in order, disjoint)."""
+    lengths = end - start
+    offsets = np.zeros(len(start) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    # byte index of every output byte as a cumulative sum: +1 within a range, a jump between
+    nonempty = lengths > 0
+    a, e, o = start[nonempty], end[nonempty], offsets[:-1][nonempty]
+    step = np.ones(int(offsets[-1]), dtype=np.int64)
+    if len(a):
+        step[o[1:]] = a[1:] - e[:-1] + 1
+        step[0] = a[0]
+    idx = np.cumsum(step)
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data[idx].tobytes())]
+    return pa.Array.from_buffers(pa.large_string(), len(start), buffers)
+
+
+def _digits(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The decimal numbers written in [start, end) (at most 13 digits each)."""
+    value = np.zeros(len(start), dtype=np.int64)
+    for k in range(13):
+        more = start + k < end
+        if not more.any():
+            break
+        digit = data[np.minimum(start + k, len(data) - 1)].astype(np.int64) - 48
+        value = np.where(more, value * 10 + digit, value)
+    return value
+
+
+class _Block:
+    """The plain lines of one block, found by one regular expression and parsed by position."""
+
+    def __init__(self, texts: list[str], first_line: int) -> None:
+        lines = pc.ascii_trim_whitespace(pa.array(texts, pa.large_string()))
+        found = np.asarray(pc.match_substring_regex(lines, _PLAIN))
+        plain = lines.filter(pa.array(found))
+        data, off = _buffers(plain)
+        start, end = off[:-1], off[1:]
+        bang = _first_at(data, _BANG, start)  # the '!' after the tag block
+        commas = np.flatnonzero(data == _COMMA)
+        tag_sum, body_sum = _checksums(data, start + 1, bang - 4, bang + 1, end - 3)
+        ok = (tag_sum == _hex(data, bang - 3)) & (body_sum == _hex(data, end - 2))
+        tag_comma = _first_at(data, _COMMA, start, commas)
+        has_comma = tag_comma < bang
+        c_first = data[start + 1] == ord("c")
+        c_start = np.where(c_first, start + 3, tag_comma + 3)
+        c_end = np.where(c_first & has_comma, tag_comma, bang - 4)
+        ms = _digits(data, c_start, c_end)
+        ms = np.where(ms > nf._MS_THRESHOLD, ms, ms * 1000)
+        ok &= (ms >= nf._MIN_MS) & (ms < nf._MAX_MS)
+        self.rows = np.flatnonzero(found)[ok]  # index in the block of every plain line
+        self.lines = self.rows + first_line
+        self.ms = ms[ok]
+        self.total = data[bang[ok] + 7].astype(np.int64) - 48
+        self.part = data[bang[ok] + 9].astype(np.int64) - 48
+        self.fill = (data[end[ok] - 4] - 48).astype(np.int8)
+        c_then_s = c_first & has_comma
+        s_start = np.where(c_then_s, tag_comma + 3, np.where(c_first, start, start + 3))[ok]
+        s_end = np.where(c_then_s, bang - 4, np.where(c_first, start, tag_comma))[ok]
+        pay_end = end[ok] - 5
+        pay_start = commas[np.searchsorted(commas, pay_end) - 1] + 1
+        self.payload = _substrings(data, pay_start, pay_end)
+        self.source = _substrings(data, s_start, s_end)
+        self.source_mask = s_end == s_start  # no s: field, or an empty one: None
+        self.raw = plain.filter(pa.array(ok))
+        self.bang = (bang - start)[ok]
+
+    def single_frames(self) -> tuple[np.ndarray, pa.Table]:
+        """Frames of the single-part plain lines, with the line that emits each."""
+        single = self.total == 1
+        keep = pa.array(single)
+        lines = self.lines[single]
+        source = pc.if_else(
+            pa.array(self.source_mask), pa.scalar(None, pa.large_string()), self.source
+        )
+        frames = pa.table(
+            {
+                "payload": self.payload.filter(keep),
+                "fill_bits": pa.array(self.fill[single]),
+                "ts": pa.array(self.ms[single], pa.int64()).cast(TIMESTAMP),
+                "time_assumed": pa.array(np.zeros(len(lines), dtype=bool)),
+                "source": source.filter(keep),
+                "line": pa.array(lines),
+                "raw": self.raw.filter(keep),
+            }
+        )
+        return lines, frames.cast(nf.FRAMES)
+
+    def fragments(self) -> dict[int, nf.Fragment]:
+        """The multi-part plain lines as the reference's parsed fragments, by block row."""
+        multi = np.flatnonzero(self.total > 1)
+        out: dict[int, nf.Fragment] = {}
+        raws = self.raw.take(pa.array(multi)).to_pylist()
+        for i, raw in zip(multi.tolist(), raws, strict=True):
+            bang = int(self.bang[i])
+            _, total, part, seq, channel, payload, fill = raw[bang + 1 : -3].split(",")
+            source = None if self.source_mask[i] else self.source[i].as_py()
+            out[int(self.rows[i])] = nf.Fragment(
+                int(self.lines[i]), raw, raw[bang + 1 : bang + 3], int(total), int(part), seq,
+                channel, payload, int(fill), int(self.ms[i]), source, None,
+            )  # fmt: skip
+        return out
+
+
+def _checksums(
+    data: np.ndarray, a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """XOR of the bytes of [a0, a1) and of [b0, b1) per row (ranges in order, non-empty)."""
+    if not len(a0):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    sums = np.bitwise_xor.reduceat(data, np.stack([a0, a1, b0, b1], axis=1).ravel())
+    return sums[0::4].astype(np.int64), sums[2::4].astype(np.int64)
+
+
+def _first_at(
+    data: np.ndarray, byte: int, start: np.ndarray, where: np.ndarray | None = None
+) -> np.ndarray:
+    """Position of the first ``byte`` at or after each start (len(data) when none)."""
+    at = np.flatnonzero(data == byte) if where is None else where
+    at = np.append(at, len(data))
+    result: np.ndarray = at[np.searchsorted(at, start)]
+    return result
+
+
+def _hex(data: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The two hex digits at ``at`` as a number."""
+    value: np.ndarray = (_HEX[data[at]] << 4) | _HEX[data[at + 1]]
+    return value
+
+
+class _Emitted:
+    """Frames and rejects of the reference framer, each stamped with the line that emitted it."""
+
+    def __init__(self) -> None:
+        self.frame_at: list[int] = []
+        self.reject_at: list[int] = []
+
+    def stamp(self, out: Any, line: int) -> None:
+        self.frame_at.extend([line] * (len(out.cols["line"]) - len(self.frame_at)))
+        self.reject_at.extend([line] * (len(out.rej["line"]) - len(self.reject_at)))
+
+
+class _FastFramer:
+    """Drives the reference framer for the lines that are not plain, keeping its state right."""
+
+    def __init__(self, time: TimeOption, limits: nf.FramingLimits) -> None:
+        self.ref = nf._Framer(time, limits)
+        self.last_line = 0  # line of the reference's current ``last_ms`` (0: none)
+
+    def block(self, texts: list[str], first_line: int, file: str) -> nf.FramedChunk:
+        """Frame one block of lines (numbered from ``first_line``)."""
+        plain = _Block(texts, first_line)
+        emitted = _Emitted()
+        is_plain = np.zeros(len(texts), dtype=bool)
+        is_plain[plain.rows] = True
+        multi = plain.fragments()
+        ref_rows = np.flatnonzero(~is_plain)
+        todo = np.union1d(ref_rows, np.fromiter(multi, dtype=np.int64, count=len(multi)))
+        # the plain line before each line the reference sees, for its time and $PGHP state
+        prev_plain = np.searchsorted(plain.rows, todo) - 1
+        prev_row = -1
+        for k, row in enumerate(todo.tolist()):
+            line = row + first_line
+            j = int(prev_plain[k])
+            if j >= 0:
+                self._saw_plain(plain, j, prev_row)
+            if row in multi:
+                self.ref.pghp_ms = None
+                self._track(lambda r=row: self.ref._fragment(multi[r]), line)
+            else:
+                self._track(lambda r=row: self.ref.feed(r + first_line, texts[r]), line)
+            emitted.stamp(self.ref.out, line)
+            prev_row = row
+        if len(plain.rows) and (not len(todo) or plain.rows[-1] > todo[-1]):
+            self._saw_plain(plain, len(plain.rows) - 1, int(todo[-1]) if len(todo) else -1)
+        return self._merge(plain, emitted, file)
+
+    def _saw_plain(self, plain: _Block, j: int, prev_row: int) -> None:
+        """Plain line j came after the reference's last line: it consumed $PGHP, set the time."""
+        if plain.rows[j] <= prev_row:
+            return
+        self.ref.pghp_ms = None
+        if plain.lines[j] > self.last_line:
+            self.ref.last_ms = _Marked(int(plain.ms[j]))
+            self.last_line = int(plain.lines[j])
+
+    def _track(self, step: Any, line: int) -> None:
+        """Run one reference step for ``line``; note whether it replaced the last time seen."""
+        before = self.ref.last_ms
+        if before is not None and not isinstance(before, _Marked):
+            self.ref.last_ms = before = _Marked(before)
+        step()
+        if self.ref.last_ms is not before:
+            self.last_line = line
+
+    def finish(self, file: str) -> nf.FramedChunk:
+        """End of input: groups still waiting are broken (the reference's rule)."""
+        self.ref.finish()
+        return self._take(file)
+
+    def _take(self, file: str) -> nf.FramedChunk:
+        chunk = self.ref.take(file)
+        chunk.frames = chunk.frames.cast(nf.FRAMES)
+        return chunk
+
+    def _merge(self, plain: _Block, emitted: _Emitted, file: str) -> nf.FramedChunk:
+        ref = self._take(file)
+        lines, single = plain.single_frames()
+        at = np.concatenate([lines, np.asarray(emitted.frame_at, dtype=np.int64)])
+        frames = pa.concat_tables([single, ref.frames])
+        if ref.frames.num_rows and single.num_rows:
+            frames = frames.take(pa.array(np.argsort(at, kind="stable")))
+        return nf.FramedChunk(frames, ref.rejects, ref.skipped)
+
+
+def iter_frames_fast(
+    lines: Iterable[str],
+    *,
+    file: str,
+    time: TimeOption = None,
+    chunk_size: int = 100_000,
+    limits: nf.FramingLimits = nf.FramingLimits(),  # noqa: B008  (frozen, immutable default)
+) -> Iterator[nf.FramedChunk]:
+    """Frame NMEA lines in blocks of ``chunk_size`` lines; same frames as ``iter_frames``.
+
+    Each block gives one chunk (at most ``chunk_size`` frames plus rejects); memory is
+    bounded by the block size and ``limits``.
+    """
+    framer = _FastFramer(time, limits)
+    it = iter(lines)
+    first = 1
+    while block := list(islice(it, chunk_size)):
+        chunk = framer.block(block, first, file)
+        first += len(block)
+        if chunk.frames.num_rows or chunk.rejects.num_rows or chunk.skipped:
+            yield chunk
+    last = framer.finish(file)
+    if last.frames.num_rows or last.rejects.num_rows or last.skipped:
+        yield last

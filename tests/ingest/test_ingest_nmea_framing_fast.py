@@ -1,0 +1,146 @@
+"""The vectorised framing gives exactly the reference framing's frames, rejects and counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from nmea_helpers import encoded, sentence, tagged
+
+from watchkeeper.ingest.nmea import open_lines
+from watchkeeper.ingest.nmea_framing import FRAMES, iter_frames
+from watchkeeper.ingest.nmea_framing_fast import iter_frames_fast
+from watchkeeper.ingest.options import FILE_ORDER, TimeOption
+from watchkeeper.schema import REJECTS
+
+T0 = 1_600_000_000
+POS = "15NBj>PP1gG>1PVKTDTUJOv00<0M"  # a real type 1 (gatehouse.nmea)
+NMEA_FILES = [
+    "kystverket/Ais1000Lines.nm4",
+    "libais/tagblock.nmea",
+    "libais/test.aivdm",
+    "libais/typeexamples.nmea",
+    "pyais/gatehouse.nmea",
+    "pyais/mixed.txt",
+    "pyais/nmea_data_sample.txt",
+    "pyais/timestamped.ais",
+]
+POLICIES: list[TimeOption] = [None, datetime(2021, 5, 6, tzinfo=UTC), FILE_ORDER]
+
+Framer = Callable[..., Iterator[Any]]
+
+
+def run(framer: Framer, lines: list[str], time: TimeOption, chunk: int) -> tuple[Any, ...]:
+    """All frames, all rejects and the skip counts of one framing run."""
+    frames, rejects, skipped = [FRAMES.empty_table()], [REJECTS.empty_table()], Counter[str]()
+    for c in framer(lines, file="f", time=time, chunk_size=chunk):
+        frames.append(c.frames)
+        rejects.append(c.rejects)
+        skipped.update(c.skipped)
+    return pa.concat_tables(frames), pa.concat_tables(rejects), skipped
+
+
+def assert_same_framing(lines: list[str], time: TimeOption = None, chunk: int = 100_000) -> None:
+    ref = run(iter_frames, lines, time, chunk)
+    fast = run(iter_frames_fast, lines, time, chunk)
+    assert fast[0].schema == ref[0].schema
+    assert fast[0].to_pylist() == ref[0].to_pylist()
+    assert fast[1].to_pylist() == ref[1].to_pylist()
+    assert fast[2] == ref[2]
+
+
+@pytest.mark.parametrize("name", NMEA_FILES)
+@pytest.mark.parametrize("time", POLICIES)
+@pytest.mark.parametrize("chunk", [5, 100_000])
+def test_real_files_frame_identically(
+    shared_data: Path, name: str, time: TimeOption, chunk: int
+) -> None:
+    assert_same_framing(list(open_lines(shared_data / "nmea" / name)), time, chunk)
+
+
+def test_plain_lines_take_the_fast_path() -> None:
+    """Single-part tag-blocked lines become frames without the reference parser."""
+    lines = [tagged(f"s:r1,c:{T0 + i}", sentence(POS)) for i in range(5)]
+    frames = run(iter_frames_fast, lines, None, 100)[0]
+    assert frames.column("line").to_pylist() == [1, 2, 3, 4, 5]
+    assert frames.column("source").to_pylist() == ["r1"] * 5
+    assert_same_framing(lines)
+
+
+def _plain(i: int, payload: str = POS) -> str:
+    return tagged(f"c:{T0 + i}", sentence(payload))
+
+
+TYPE5 = {"type": 5, "mmsi": 366_000_001, "shipname": "TEST", "destination": "NAMPO"}
+
+
+def _line(kind: str, i: int) -> list[str]:
+    """One or more lines of a kind, covering every path of the reference framer."""
+    lines: dict[str, Callable[[], list[str]]] = {
+        "plain": lambda: [_plain(i)],
+        "plain_s_first": lambda: [tagged(f"s:rx{i % 3},c:{T0 + i}", sentence(POS))],
+        "plain_c_first": lambda: [tagged(f"c:{T0 + i},s:rx{i % 3}", sentence(POS))],
+        "plain_empty_source": lambda: [tagged(f"s:,c:{T0 + i}", sentence(POS))],
+        "plain_ms": lambda: [tagged(f"c:{(T0 + i) * 1000}", sentence(POS))],
+        "plain_bad_time": lambda: [tagged("c:99", sentence(POS))],
+        "plain_bad_tag_sum": lambda: [_plain(i).replace("*", "*0", 1)[:-1]],
+        "plain_bad_sum": lambda: [_plain(i)[:-2] + "00"],
+        "multi": lambda: [tagged(f"c:{T0 + i}", s) for s in encoded(TYPE5, seq=str(i % 10))],
+        "multi_first": lambda: [tagged(f"c:{T0 + i}", encoded(TYPE5, seq="3")[0])],
+        "multi_second": lambda: [tagged(f"c:{T0 + i}", encoded(TYPE5, seq="3")[1])],
+        "untimed": lambda: [sentence(POS)],
+        "untimed_multi": lambda: encoded(TYPE5, seq="4"),
+        "trailer": lambda: [sentence(POS, trailer=f",b003669794,{T0 + i}")],
+        "pghp": lambda: ["$PGHP,1,2008,5,9,0,0,0,10,338,2,,1,09*17"],
+        "group": lambda: [
+            tagged(f"g:1-2-{i},c:{T0 + i}", encoded(TYPE5, seq="5")[0]),
+            tagged(f"g:2-2-{i}", encoded(TYPE5, seq="5")[1]),
+        ],
+        "comment": lambda: ["# a comment"],
+        "blank": lambda: ["   "],
+        "other": lambda: ["$GPGGA,1,2,3*00"],
+        "junk": lambda: ["hello"],
+        "padded": lambda: [f"  {_plain(i)} \r\n"],
+    }
+    return lines[kind]()
+
+
+KINDS = st.sampled_from(
+    ["plain", "plain", "plain", "multi", "multi_first", "multi_second", "untimed",
+     "untimed_multi", "trailer", "pghp", "group", "comment", "blank", "other", "junk",
+     "padded", "plain_s_first", "plain_c_first", "plain_empty_source", "plain_ms",
+     "plain_bad_time", "plain_bad_tag_sum", "plain_bad_sum"]
+)  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(KINDS, min_size=1, max_size=40),
+    st.sampled_from(POLICIES),
+    st.sampled_from([3, 17, 1000]),
+)
+def test_mixed_streams_frame_identically(kinds: list[str], time: TimeOption, chunk: int) -> None:
+    lines = [text for i, kind in enumerate(kinds) for text in _line(kind, i)]
+    assert_same_framing(lines, time, chunk)
+
+
+def test_pghp_before_a_plain_line_is_consumed_by_it() -> None:
+    """The plain line in between takes the $PGHP time slot: the untimed line gets none."""
+    lines = ["$PGHP,1,2008,5,9,0,0,0,10,338,2,,1,09*17", _plain(1), sentence(POS)]
+    ref = run(iter_frames, lines, None, 100)
+    assert [r["reason"] for r in ref[1].to_pylist()] == ["no_timestamp"]
+    assert_same_framing(lines)
+
+
+def test_file_order_takes_the_time_of_a_plain_line() -> None:
+    lines = [sentence(POS, trailer=f",b1,{T0}"), _plain(50), sentence(POS)]
+    fast = run(iter_frames_fast, lines, FILE_ORDER, 100)[0]
+    assert fast.column("ts").to_pylist()[-1] == datetime.fromtimestamp(T0 + 50, UTC)
+    assert_same_framing(lines, FILE_ORDER)
