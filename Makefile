@@ -31,5 +31,8 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
+accuracy: $(STAMP)
+	$(PY) -m watchkeeper.simulate.accuracy --seeds 1 2 3 --out docs/accuracy.md
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

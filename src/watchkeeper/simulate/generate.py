@@ -5,6 +5,7 @@ Output folder::
     traffic.nmea            NMEA 4.10 tag-blocked AIVDM lines (with noise)
     traffic.csv             the same positions as MarineCadastre CSV (clean, like NOAA's)
     sanctions.ftm.json      the scenario's sanctions list, FollowTheMoney ``Vessel`` entities
+    ports.csv               its ports and anchorages, WPI-style (``detect --ports``)
     truth.json              events, vessel labels, list entries
     truth/positions.parquet the received positions (POSITIONS schema, no noise)
     truth/identities.parquet
@@ -34,7 +35,7 @@ from watchkeeper.simulate.reception import (
     identity_reports,
     position_reports,
 )
-from watchkeeper.simulate.scenario import ScenarioConfig
+from watchkeeper.simulate.scenario import PORTS, ScenarioConfig
 from watchkeeper.simulate.traffic import Vessel
 from watchkeeper.simulate.truth import GapTracker, derive_events, vessel_labels, write_truth
 
@@ -156,6 +157,7 @@ def simulate(
         stats,
     )
     write_sanctions(out / "sanctions.ftm.json", world.book.listings)
+    write_ports(out / "ports.csv")
     return SimulationResult(
         out,
         len(world.vessels),
@@ -185,6 +187,16 @@ def _write_csv(out: Path) -> int:
     identities = _compact_identities(out / "truth" / "identities.parquet")
     batches = pq.ParquetFile(out / "truth" / "positions.parquet").iter_batches(200_000)
     return write_marinecadastre_csv(batches, identities, out / "traffic.csv")
+
+
+def write_ports(path: Path) -> None:
+    """The scenario's ports and anchorages as a WPI-style CSV (context for ``detect --ports``)."""
+    lines = ["iso3,label,sublabel,latitude,longitude"]
+    for p in PORTS:
+        lines.append(f"{p.country},{p.name.upper()},,{p.lat},{p.lon}")
+        lines.append(f"{p.country},{p.name.upper()},berth,{p.berth[0]},{p.berth[1]}")
+        lines.append(f"{p.country},{p.name.upper()},anchorage,{p.anchorage[0]},{p.anchorage[1]}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def write_sanctions(path: Path, listings: list[Listing]) -> None:
