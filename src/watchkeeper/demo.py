@@ -7,6 +7,7 @@ and prints where the outputs are. Usage: ``python -m watchkeeper.demo [OUTPUT_DI
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,8 @@ def main(out: Path) -> None:
     """Run the demo into folder ``out``."""
     have = _commands()
     data, ws = out / "data", out / "workspace"
+    for old in (data, ws):  # a rerun starts from scratch: the demo owns these folders
+        shutil.rmtree(old, ignore_errors=True)
     if "simulate" not in have:
         console.print("[red]this version has no simulator: nothing to demo[/red]")
         raise SystemExit(1)
