@@ -15,6 +15,7 @@ False
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["check_digit", "is_valid_imo", "parse_imo"]
@@ -28,6 +29,7 @@ def check_digit(six: int) -> int:
     return sum(int(d) * (7 - i) for i, d in enumerate(digits)) % 10
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_valid_imo(imo: int | None) -> bool:
     """Whether ``imo`` is a 7-digit number whose last digit is its check digit."""
     if imo is None or not 1_000_000 <= imo <= 9_999_999:

@@ -20,6 +20,7 @@ hulls. :func:`name_similarity` therefore refuses a pair whose numbers differ.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -39,6 +40,8 @@ _ROMAN = {r: str(i + 1) for i, r in enumerate(_ROMANS + tuple("X" + r for r in _
 
 
 def _ascii_upper(text: str) -> str:
+    if text.isascii():
+        return text.upper()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
 
@@ -51,8 +54,12 @@ def _token(tok: str, *, leading_word: bool) -> str:
     return _ROMAN.get(tok, tok)
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def normalise_name(name: str | None) -> str:
-    """Canonical form of a vessel name: upper ASCII, no hull prefix, no 'NO.', arabic numbers."""
+    """Canonical form of a vessel name: upper ASCII, no hull prefix, no 'NO.', arabic numbers.
+
+    Cached: screening normalises the same few names many times.
+    """
     if not name:
         return ""
     text = _ascii_upper(name).strip()

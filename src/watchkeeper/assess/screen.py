@@ -219,29 +219,47 @@ def _candidates_by_id(vessels: list[VesselIdentity], listed: list[_Listed]) -> s
     return pairs
 
 
+_NameIndex = dict[frozenset[str], dict[str, list[int]]]  # numbers -> key -> owners
+
+
+def _name_index(names: list[tuple[int, str]]) -> _NameIndex:
+    """Names by their numbers, then by key: pairs whose numbers differ are never compared."""
+    index: _NameIndex = defaultdict(lambda: defaultdict(list))
+    for owner, raw in names:
+        if norm := normalise_name(raw):
+            index[name_numbers(norm)][name_key(norm)].append(owner)
+    return index
+
+
 def _candidates_by_name(
     vessels: list[VesselIdentity], listed: list[_Listed], params: ScreenParams
 ) -> set[tuple[int, int]]:
-    """(vessel, listed) pairs with a name pair at or above ``name_review`` (bulk, rapidfuzz)."""
-    q_index: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for i, v in enumerate(vessels):
-        for n in v.names:
-            if norm := normalise_name(n):
-                q_index[name_key(norm)].append((i, norm))
-    c_index: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for j, item in enumerate(listed):
-        for _, n in item.names:
-            norm = normalise_name(n)
-            c_index[name_key(norm)].append((j, norm))
-    q_keys, c_keys = list(q_index), list(c_index)
+    """(vessel, listed) pairs with a name pair at or above ``name_review`` (bulk, rapidfuzz).
+
+    Names are blocked by their numbers (sister ships never match, see ``name_similarity``),
+    then compared block by block with ``rapidfuzz.process.cdist`` on all cores.
+    """
+    q_index = _name_index([(i, n) for i, v in enumerate(vessels) for n in v.names])
+    c_index = _name_index([(j, n) for j, item in enumerate(listed) for _, n in item.names])
     pairs: set[tuple[int, int]] = set()
-    if not q_keys or not c_keys:
-        return pairs
-    cutoff = int(params.name_review * 100)  # uint8 scores are floored; rechecked exactly below
+    for numbers, q_block in q_index.items():
+        if numbers in c_index:
+            _compare_block(q_block, c_index[numbers], params, pairs)
+    return pairs
+
+
+def _compare_block(
+    q_block: dict[str, list[int]],
+    c_block: dict[str, list[int]],
+    params: ScreenParams,
+    pairs: set[tuple[int, int]],
+) -> None:
+    q_keys, c_keys = list(q_block), list(c_block)
+    cutoff = int(params.name_review * 100)  # uint8 scores are floored; rechecked exactly later
     for start in range(0, len(q_keys), params.chunk):
-        block = q_keys[start : start + params.chunk]
+        chunk = q_keys[start : start + params.chunk]
         scores = process.cdist(
-            block,
+            chunk,
             c_keys,
             scorer=fuzz.ratio,
             score_cutoff=cutoff,
@@ -249,11 +267,7 @@ def _candidates_by_name(
             workers=params.workers,
         )
         for qi, ci in zip(*np.nonzero(scores), strict=True):
-            for i, qn in q_index[block[qi]]:
-                for j, cn in c_index[c_keys[ci]]:
-                    if name_numbers(qn) == name_numbers(cn):
-                        pairs.add((i, j))
-    return pairs
+            pairs.update((i, j) for i in q_block[chunk[qi]] for j in c_block[c_keys[ci]])
 
 
 def _best_name(v: VesselIdentity, item: _Listed) -> dict[str, Any] | None:
@@ -292,6 +306,8 @@ def _features(v: VesselIdentity, item: _Listed) -> list[dict[str, Any]]:
         )
     if v.mmsi in item.mmsis:
         feats.append({"feature": "mmsi", "query": v.mmsi, "candidate": v.mmsi, "score": 1.0})
+    elif feats and feats[0]["feature"] == "imo_conflict":
+        return feats  # different hulls: nothing else can make this a hit
     if (name := _best_name(v, item)) is not None and name["score"] > 0:
         feats.append(name)
     if not v.imos and is_valid_imo(item.imo) and v.merchant:
