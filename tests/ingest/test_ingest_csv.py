@@ -327,3 +327,11 @@ def test_garbage_never_crashes_and_every_line_is_accounted_for(
     assert d.positions.num_rows + d.rejects.num_rows + empty == n_lines
     lines_seen = d.rejects.column("line").to_pylist()
     assert len(set(lines_seen)) == len(lines_seen)  # one reject per line at most
+
+
+def test_binary_without_line_breaks_is_a_format_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import watchkeeper.ingest.csv as reader
+
+    monkeypatch.setattr(reader, "_MAX_LINE_BYTES", 1000)
+    with pytest.raises(FormatError, match="no line break"):
+        list(iter_csv(io.BytesIO(HEADER.encode() + b"\x00" * 5000), chunk_size=100))

@@ -38,6 +38,7 @@ __all__ = ["DEFAULT_CHUNK_BYTES", "iter_csv", "read_csv"]
 
 #: Bytes of text per chunk: ~80,000 MarineCadastre rows, a few tens of MB of Arrow memory.
 DEFAULT_CHUNK_BYTES = 8 << 20
+_MAX_LINE_BYTES = 64 << 20  # a "line" longer than this is binary data, not a CSV row
 
 
 @dataclass
@@ -124,6 +125,8 @@ def _blocks(stream: InflatingReader, chunk_size: int) -> Iterator[_Block]:
         data = tail + block
         cut = data.rfind(b"\n")
         if cut < 0:
+            if len(data) > _MAX_LINE_BYTES:
+                raise FormatError(f"no line break in the first {len(data):,} bytes: not a CSV")
             tail = data
             continue
         tail = data[cut + 1 :]
