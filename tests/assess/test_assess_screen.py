@@ -182,3 +182,58 @@ def test_noaa_reviews_are_name_only_and_bounded(noaa_hits: pa.Table) -> None:
     reviews = [h for h in noaa_hits.to_pylist() if h["level"] == "review"]
     assert 0 < len(reviews) <= 30  # look-alike names (PATRIOT, BELLA ...) stay reviews
     assert all(h["score"] <= 0.75 for h in reviews)
+
+
+# -- planted cases, shaped like the simulator's (simulate/cases.py) --------------------------
+
+
+def _planted(seed: int) -> tuple[list[VesselIdentity], list[ListEntity], set[int], set[int]]:
+    """Listed hulls renamed (IMO kept) or hiding their IMO, and look-alike decoys."""
+    import random
+
+    from watchkeeper.assess.imo import check_digit
+
+    rng = random.Random(seed)
+    syll = ["KUM", "UN", "SAN", "YU", "JONG", "SAE", "BYOL", "RYE", "SONG", "CHON", "MA", "JI"]
+
+    def imo() -> int:
+        stem = rng.randrange(100_000, 999_999)
+        return stem * 10 + check_digit(stem)
+
+    def name() -> str:
+        words = rng.sample(syll, 2)
+        return " ".join(words + ([str(rng.randrange(1, 20))] if rng.random() < 0.6 else []))
+
+    listed = [
+        ListEntity(f"sim:{i}", "sim", "Vessel", name(), imo=imo(), mmsis=(445_000_000 + i,))
+        for i in range(60)
+    ]
+    vessels, sanctioned, decoys = [], set(), set()
+    for k, item in enumerate(listed[:30]):
+        mmsi = 412_000_000 + k
+        kind = k % 3
+        if kind == 0:  # renamed, broadcasting its IMO
+            vessels.append(_v(mmsi, imos={item.imo or 0}, names={f"NEW NAME {k}"}, types={84}))
+            sanctioned.add(mmsi)
+        elif kind == 1:  # listed name, IMO hidden
+            vessels.append(_v(mmsi, names={item.name}, types={80}, length=180.0))
+            sanctioned.add(mmsi)
+        else:  # look-alike decoy: a doubled letter or a changed number, its own IMO
+            parts = item.name.split()
+            if parts[-1].isdigit():
+                parts[-1] = str(int(parts[-1]) + 1)
+            else:
+                parts[-1] = parts[-1][0] + parts[-1]
+            vessels.append(_v(mmsi, imos={imo()}, names={" ".join(parts)}, types={70}))
+            decoys.add(mmsi)
+    vessels += [_v(413_000_000 + k, imos={imo()}, names={name()}, types={70}) for k in range(300)]
+    return vessels, listed, sanctioned, decoys
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_planted_cases_precision_recall(seed: int) -> None:
+    vessels, listed, sanctioned, decoys = _planted(seed)
+    hits = screen(vessels, entities_table(listed)).to_pylist()
+    matched = {h["mmsi"] for h in hits if h["level"] == "match"}
+    assert matched == sanctioned  # precision and recall 1.0 at match
+    assert not matched & decoys
