@@ -6,11 +6,14 @@ once with pyais ``encode_dict`` and cached (encoding runs at ~25 k sentences/s).
 contender then runs in its own subprocess so that its peak memory (``VmHWM``) is its own:
 
 * ``pyais``: pyais alone, ``FileReaderStream`` + ``decode()`` of every message;
-* ``wk_pyais``: watchkeeper's pyais decoder over the framed chunks;
-* ``wk_fast``: watchkeeper's numpy decoder over the same framed chunks;
-* ``framing``: watchkeeper's framing alone (lines -> frames);
-* ``ingest``: end to end, ``ingest_file`` into a fresh workspace (frame, decode, validate,
-  write Parquet).
+* ``wk_pyais`` / ``wk_fast``: watchkeeper's pyais decoder / numpy decoder over the same
+  framed chunks (decode only: the chunks are read before the clock starts);
+* ``framing`` / ``framing_fast``: the reference framing / the vectorised framing alone;
+* ``ingest`` / ``ingest_fast``: end to end, ``ingest_file`` into a fresh workspace (frame,
+  decode, validate, write Parquet) with the default reader / with ``iter_nmea_fast``.
+
+Every contender reports wall and CPU seconds (the machine may be shared: CPU time is the
+one-core cost) and its peak RSS.
 
 Usage: ``python -m benchmarks.run decode`` (all) or
 ``python -m benchmarks.bench_decode <mode> <file>`` (one contender, prints JSON).
@@ -26,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +204,7 @@ def _run_decoder(nmea: Path, fast: bool) -> int:
     if fast:
         from watchkeeper.ingest.nmea_fast import decode_frames
     else:
-        from watchkeeper.ingest.nmea_pyais import decode_frames  # type: ignore[no-redef]
+        from watchkeeper.ingest.nmea_pyais import decode_frames
     frames = list(_chunks(_frames_file(nmea)))  # read before timing: decode only
     _reset_peak()
     n = 0
@@ -211,8 +214,11 @@ def _run_decoder(nmea: Path, fast: bool) -> int:
     return n
 
 
-def _run_framing(nmea: Path) -> int:
-    from watchkeeper.ingest.nmea_framing import iter_frames
+def _run_framing(nmea: Path, fast: bool) -> int:
+    if fast:
+        from watchkeeper.ingest.nmea_framing_fast import iter_frames_fast as iter_frames
+    else:
+        from watchkeeper.ingest.nmea_framing import iter_frames
 
     n = 0
     with nmea.open() as f:
@@ -221,10 +227,15 @@ def _run_framing(nmea: Path) -> int:
     return n
 
 
-def _run_ingest(nmea: Path) -> int:
+def _run_ingest(nmea: Path, fast: bool) -> int:
+    from watchkeeper.ingest import pipeline
     from watchkeeper.ingest.pipeline import ingest_file
     from watchkeeper.store.workspace import Workspace
 
+    if fast:  # what ingest does once the NMEA reader defaults to the fast path
+        from watchkeeper.ingest.nmea_fast import iter_nmea_fast
+
+        setattr(pipeline, "iter_nmea", iter_nmea_fast)  # noqa: B010  (patch the import)
     with tempfile.TemporaryDirectory() as tmp:
         summary = ingest_file(Workspace(Path(tmp) / "ws"), nmea)
         return summary.positions + summary.identities
@@ -232,18 +243,26 @@ def _run_ingest(nmea: Path) -> int:
 
 def measure(mode: str, nmea: Path) -> dict[str, Any]:
     """Run one contender in this process: seconds, items, peak RSS."""
-    runner = {
+    runner: Callable[[Path], int] = {
         "pyais": _run_pyais,
         "wk_pyais": lambda p: _run_decoder(p, fast=False),
         "wk_fast": lambda p: _run_decoder(p, fast=True),
-        "framing": _run_framing,
-        "ingest": _run_ingest,
+        "framing": lambda p: _run_framing(p, fast=False),
+        "framing_fast": lambda p: _run_framing(p, fast=True),
+        "ingest": lambda p: _run_ingest(p, fast=False),
+        "ingest_fast": lambda p: _run_ingest(p, fast=True),
     }[mode]
     _reset_peak()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     items = runner(nmea)
-    seconds = time.perf_counter() - start
-    return {"mode": mode, "seconds": seconds, "items": items, "peak_rss_mib": _peak_mib()}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "mode": mode,
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "items": items,
+        "peak_rss_mib": _peak_mib(),
+    }
 
 
 def _subprocess(mode: str, nmea: Path) -> dict[str, Any]:
@@ -258,27 +277,32 @@ def _subprocess(mode: str, nmea: Path) -> dict[str, Any]:
     return result
 
 
-def run() -> dict[str, Any]:
+MODES = ("pyais", "wk_pyais", "wk_fast", "framing", "framing_fast", "ingest", "ingest_fast")
+
+
+def run(modes: tuple[str, ...] = MODES) -> dict[str, Any]:
     """Generate (or reuse) the file, then time every contender in its own process."""
     nmea = generate(cache_dir() / f"bench_{N_SENTENCES}.nmea")
     with nmea.open() as f:
         sentences = sum(1 for _ in f)
     _frames_file(nmea)
-    results = {
-        m: _subprocess(m, nmea) for m in ("pyais", "wk_pyais", "wk_fast", "framing", "ingest")
-    }
-    rate = {m: sentences / r["seconds"] for m, r in results.items()}
-    return {
+    results = {m: _subprocess(m, nmea) for m in modes}
+    wall = {m: sentences / r["seconds"] for m, r in results.items()}
+    cpu = {m: sentences / r["cpu_s"] for m, r in results.items()}
+    out: dict[str, Any] = {
         "file": str(nmea),
         "sentences": sentences,
-        "messages": results["wk_fast"]["items"],
         "chunk_frames": CHUNK,
-        "sentences_per_s": {m: round(v) for m, v in rate.items()},
+        "sentences_per_s_wall": {m: round(v) for m, v in wall.items()},
+        "sentences_per_s_cpu": {m: round(v) for m, v in cpu.items()},
         "peak_rss_mib": {m: round(r["peak_rss_mib"], 1) for m, r in results.items()},
-        "seconds": {m: round(r["seconds"], 2) for m, r in results.items()},
-        "fast_vs_pyais": round(rate["wk_fast"] / rate["pyais"], 1),
-        "fast_vs_wk_pyais": round(rate["wk_fast"] / rate["wk_pyais"], 1),
+        "seconds_wall": {m: round(r["seconds"], 2) for m, r in results.items()},
+        "seconds_cpu": {m: round(r["cpu_s"], 2) for m, r in results.items()},
     }
+    for a, b in (("wk_fast", "pyais"), ("wk_fast", "wk_pyais"), ("ingest_fast", "ingest")):
+        if a in cpu and b in cpu:
+            out[f"{a}_vs_{b}_cpu"] = round(cpu[a] / cpu[b], 1)
+    return out
 
 
 if __name__ == "__main__":

@@ -144,3 +144,13 @@ def test_file_order_takes_the_time_of_a_plain_line() -> None:
     fast = run(iter_frames_fast, lines, FILE_ORDER, 100)[0]
     assert fast.column("ts").to_pylist()[-1] == datetime.fromtimestamp(T0 + 50, UTC)
     assert_same_framing(lines, FILE_ORDER)
+
+
+def test_adjacent_plain_pairs_are_joined_in_bulk() -> None:
+    """Two-part groups on adjacent plain lines, as a tag-blocking receiver writes them."""
+    lines = [text for i in range(6) for text in _line("multi", i)] + [_plain(9)]
+    framer = iter_frames_fast(lines, file="f")
+    frames = next(framer).frames
+    assert frames.column("line").to_pylist() == [1, 3, 5, 7, 9, 11, 13]
+    assert "\n" in frames.column("raw")[0].as_py()
+    assert_same_framing(lines)

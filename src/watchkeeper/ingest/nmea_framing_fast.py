@@ -130,15 +130,19 @@ class _Block:
         self.source_mask = s_end == s_start  # no s: field, or an empty one: None
         self.raw = plain.filter(pa.array(ok))
         self.bang = (bang - start)[ok]
+        # multi-part reassembly key besides the source: talker + sentence, and "seq,channel"
+        self.key = pc.binary_join_element_wise(
+            _substrings(data, bang[ok] + 1, bang[ok] + 6),
+            _substrings(data, bang[ok] + 11, pay_start - 1),
+            _large("|"),
+        )
 
     def single_frames(self) -> tuple[np.ndarray, pa.Table]:
         """Frames of the single-part plain lines, with the line that emits each."""
         single = self.total == 1
         keep = pa.array(single)
         lines = self.lines[single]
-        source = pc.if_else(
-            pa.array(self.source_mask), pa.scalar(None, pa.large_string()), self.source
-        )
+        source = self._source_or_none()
         frames = pa.table(
             {
                 "payload": self.payload.filter(keep),
@@ -151,6 +155,53 @@ class _Block:
             }
         )
         return lines, frames.cast(nf.FRAMES)
+
+    def _source_or_none(self) -> pa.Array:
+        return pc.if_else(
+            pa.array(self.source_mask), pa.scalar(None, pa.large_string()), self.source
+        )
+
+    def pairs(self) -> np.ndarray | None:
+        """Part 1 of every two-part group if the multi-part lines are all adjacent complete
+        pairs with one key (then reassembly needs no state), else None."""
+        multi = self.total > 1
+        first = np.flatnonzero(multi & (self.part == 1))
+        second = first + 1
+        if not multi.any():
+            return first
+        if (self.total[multi] != 2).any() or 2 * len(first) != multi.sum():
+            return None
+        if len(second) and second[-1] >= len(self.rows):
+            return None
+        if not (
+            (self.rows[second] == self.rows[first] + 1).all() and (self.part[second] == 2).all()
+        ):
+            return None
+        a, b = pa.array(first), pa.array(second)
+        same = pc.and_(
+            pc.equal(self.key.take(a), self.key.take(b)),
+            pc.equal(self.source.take(a), self.source.take(b)),
+        )
+        return first if pc.all(same).as_py() is not False else None
+
+    def pair_frames(self, first: np.ndarray) -> tuple[np.ndarray, pa.Table]:
+        """Frames of adjacent two-part groups, with the line that emits each (part 2's)."""
+        a, b = pa.array(first), pa.array(first + 1)
+        raw = self.raw
+        frames = pa.table(
+            {
+                "payload": pc.binary_join_element_wise(
+                    self.payload.take(a), self.payload.take(b), _large("")
+                ),
+                "fill_bits": pa.array(self.fill[first + 1]),
+                "ts": pa.array(self.ms[first], pa.int64()).cast(TIMESTAMP),
+                "time_assumed": pa.array(np.zeros(len(first), dtype=bool)),
+                "source": self._source_or_none().take(a),
+                "line": pa.array(self.lines[first]),
+                "raw": pc.binary_join_element_wise(raw.take(a), raw.take(b), _large("\n")),
+            }
+        )
+        return self.lines[first + 1], frames.cast(nf.FRAMES)
 
     def fragments(self) -> dict[int, nf.Fragment]:
         """The multi-part plain lines as the reference's parsed fragments, by block row."""
@@ -166,6 +217,10 @@ class _Block:
                 channel, payload, int(fill), int(self.ms[i]), source, None,
             )  # fmt: skip
         return out
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
 
 
 def _checksums(
@@ -219,8 +274,9 @@ class _FastFramer:
         emitted = _Emitted()
         is_plain = np.zeros(len(texts), dtype=bool)
         is_plain[plain.rows] = True
-        multi = plain.fragments()
         ref_rows = np.flatnonzero(~is_plain)
+        pairs = self._stateless_pairs(plain, texts, ref_rows)
+        multi = plain.fragments() if pairs is None else {}
         todo = np.union1d(ref_rows, np.fromiter(multi, dtype=np.int64, count=len(multi)))
         # the plain line before each line the reference sees, for its time and $PGHP state
         prev_plain = np.searchsorted(plain.rows, todo) - 1
@@ -239,7 +295,23 @@ class _FastFramer:
             prev_row = row
         if len(plain.rows) and (not len(todo) or plain.rows[-1] > todo[-1]):
             self._saw_plain(plain, len(plain.rows) - 1, int(todo[-1]) if len(todo) else -1)
-        return self._merge(plain, emitted, file)
+        return self._merge(plain, pairs, emitted, file)
+
+    def _stateless_pairs(
+        self, plain: _Block, texts: list[str], ref_rows: np.ndarray
+    ) -> np.ndarray | None:
+        """Plain two-part groups that can be joined in bulk: the reference has nothing
+        pending, no other line is a multi-part fragment, and every plain multi-part line is
+        in an adjacent complete pair (see :meth:`_Block.pairs`)."""
+        if self.ref.pending:
+            return None
+        if len(ref_rows):
+            others = pa.array([texts[r] for r in ref_rows.tolist()], pa.large_string())
+            sentence = pc.match_substring_regex(others, "VD[MO],")
+            single = pc.match_substring_regex(others, "VD[MO],1,1,")
+            if pc.any(pc.and_(sentence, pc.invert(single))).as_py():
+                return None
+        return plain.pairs()
 
     def _saw_plain(self, plain: _Block, j: int, prev_row: int) -> None:
         """Plain line j came after the reference's last line: it consumed $PGHP, set the time."""
@@ -269,14 +341,21 @@ class _FastFramer:
         chunk.frames = chunk.frames.cast(nf.FRAMES)
         return chunk
 
-    def _merge(self, plain: _Block, emitted: _Emitted, file: str) -> nf.FramedChunk:
+    def _merge(
+        self, plain: _Block, pairs: np.ndarray | None, emitted: _Emitted, file: str
+    ) -> nf.FramedChunk:
+        """All frames of the block in the order the reference emits them."""
         ref = self._take(file)
-        lines, single = plain.single_frames()
-        at = np.concatenate([lines, np.asarray(emitted.frame_at, dtype=np.int64)])
-        frames = pa.concat_tables([single, ref.frames])
-        if ref.frames.num_rows and single.num_rows:
-            frames = frames.take(pa.array(np.argsort(at, kind="stable")))
-        return nf.FramedChunk(frames, ref.rejects, ref.skipped)
+        parts = [plain.single_frames()]
+        if pairs is not None and len(pairs):
+            parts.append(plain.pair_frames(pairs))
+        parts.append((np.asarray(emitted.frame_at, dtype=np.int64), ref.frames))
+        tables = [t for _, t in parts if t.num_rows]
+        if len(tables) <= 1:
+            return nf.FramedChunk(tables[0] if tables else ref.frames, ref.rejects, ref.skipped)
+        at = np.concatenate([a for a, t in parts if t.num_rows])
+        order = pa.array(np.argsort(at, kind="stable"))
+        return nf.FramedChunk(pa.concat_tables(tables).take(order), ref.rejects, ref.skipped)
 
 
 def iter_frames_fast(
