@@ -103,6 +103,12 @@ def test_encounter_with_flagged_partner() -> None:
     [
         ("port_visit", {"port": "Nampo", "country": "KP"}, "dprk_port_visit"),
         ("port_visit", {"port": "Shanghai", "country": "CN"}, None),
+        ("port_visit", {"place": "anchorage 12", "dprk": True}, "dprk_port_visit"),
+        ("port_visit", {"port": "Chongjin"}, "dprk_port_visit"),
+        ("port_visit", {"params": {"kp_radius": 3}}, None),  # parameter names are not places
+        ("ais_gap", {"deliberate": True}, "ais_gap_deliberate"),
+        ("ais_gap", {"deliberate": False}, "ais_gap"),
+        ("zone_entry", {"zone": "x", "zones": ["x", "dprk_east_waters"]}, "dprk_waters"),
         ("zone_entry", {"zone": "dprk_west_waters"}, "dprk_waters"),
         ("zone_entry", {"zone": "sts_east_china_sea"}, "sts_zone"),
         ("zone_entry", {"zone": "user_area"}, "zone_entry"),

@@ -25,22 +25,20 @@ from watchkeeper.errors import ConfigError
 __all__ = ["Reason", "RiskWeights", "VesselFacts", "reasons_json", "total_risk", "vessel_reasons"]
 
 TANKER_TYPES = range(80, 90)  # AIS ship types 80-89 (DOMAIN.md)
-# Words in an event's details that place it in North Korea: codes, and the ten WPI ports.
-_DPRK_WORDS = (
-    "dprk",
-    "north_korea",
-    "north korea",
-    "kp",
-    "nampo",
-    "haeju",
-    "kyomipo",
-    "chongjin",
-    "hungnam",
-    "wonsan",
-    "kimchaek",
-    "najin",
-    "sonbong",
-    "chaho",
+# The ten North Korean ports of the World Port Index (DOMAIN.md), lower case.
+DPRK_PORTS = frozenset(
+    {
+        "nampo",
+        "haeju",
+        "kyomipo",
+        "chongjin",
+        "hungnam",
+        "wonsan",
+        "kimchaek",
+        "najin",
+        "sonbong",
+        "chaho",
+    }
 )
 
 
@@ -84,6 +82,9 @@ class RiskWeights:
     loitering: float = 5.0
     # AIS gap: most gaps are reception (Windward: 29 of 352 deliberate), so small.
     ais_gap: float = 5.0
+    # A gap the detector calls deliberate (GFW's filter: >= 12 h, > 50 nm offshore, good
+    # reception before, others nearby kept reporting): the "AIS off" tactic.
+    ais_gap_deliberate: float = 15.0
     # Flag of convenience (ITF list): context, many honest ships fly one.
     flag_of_convenience: float = 5.0
     many_names: int = 3  # distinct names that count as "many identities"
@@ -141,16 +142,37 @@ def _fact_reasons(f: VesselFacts, w: RiskWeights) -> list[Reason]:
     return out
 
 
-def _is_dprk(details: str | None) -> bool:
-    text = (details or "").lower()
-    return any(f'"{k}' in text or f" {k}" in text or f"_{k}" in text for k in _DPRK_WORDS)
+def _details(ev: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads(ev.get("details") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _dprk_port(d: dict[str, Any]) -> bool:
+    """A port visit in North Korea: the detector's flag, the country, or a WPI port name."""
+    names = {str(d.get(k) or "").lower() for k in ("port", "place")}
+    return d.get("dprk") is True or d.get("country") == "KP" or bool(names & DPRK_PORTS)
+
+
+def _zone_reason(d: dict[str, Any], w: RiskWeights) -> tuple[str, float]:
+    zones = [str(z).lower() for z in [d.get("zone"), *(d.get("zones") or [])] if z]
+    if any("dprk" in z or "north_korea" in z for z in zones):
+        return "dprk_waters", w.dprk_waters
+    if any(z.startswith("sts_") for z in zones):
+        return "sts_zone", w.sts_zone
+    return "zone_entry", w.zone_entry
+
+
+_SIMPLE = ("dark_sts", "spoofing", "identity_change", "draught_change", "loitering")
 
 
 def _event_reason(
     ev: dict[str, Any], f: VesselFacts, flagged: set[int], w: RiskWeights
 ) -> tuple[str, float] | None:
     """The reason an event supports for vessel ``f``, with its weight."""
-    kind, details = ev["type"], ev.get("details")
+    kind, d = ev["type"], _details(ev)
     partner = ev["other_mmsi"] if ev["mmsi"] == f.mmsi else ev["mmsi"]
     if kind in ("encounter", "dark_sts") and partner in flagged:
         return "sts_with_flagged", w.sts_with_flagged
@@ -158,15 +180,15 @@ def _event_reason(
         tanker = f.ship_type is not None and f.ship_type in TANKER_TYPES
         return ("sts_tanker", w.sts_tanker) if tanker else ("encounter", w.encounter)
     if kind == "port_visit":
-        return ("dprk_port_visit", w.dprk_port_visit) if _is_dprk(details) else None
+        return ("dprk_port_visit", w.dprk_port_visit) if _dprk_port(d) else None
     if kind == "zone_entry":
-        if _is_dprk(details):
-            return "dprk_waters", w.dprk_waters
-        if "sts_" in (details or ""):
-            return "sts_zone", w.sts_zone
-        return "zone_entry", w.zone_entry
-    simple = {"dark_sts", "spoofing", "identity_change", "draught_change", "loitering", "ais_gap"}
-    return (kind, float(getattr(w, kind))) if kind in simple else None
+        return _zone_reason(d, w)
+    if kind == "ais_gap":
+        deliberate = d.get("deliberate") is True
+        return (
+            ("ais_gap_deliberate", w.ais_gap_deliberate) if deliberate else ("ais_gap", w.ais_gap)
+        )
+    return (kind, float(getattr(w, kind))) if kind in _SIMPLE else None
 
 
 def vessel_reasons(
