@@ -335,3 +335,12 @@ def test_binary_without_line_breaks_is_a_format_error(monkeypatch: pytest.Monkey
     monkeypatch.setattr(reader, "_MAX_LINE_BYTES", 1000)
     with pytest.raises(FormatError, match="no line break"):
         list(iter_csv(io.BytesIO(HEADER.encode() + b"\x00" * 5000), chunk_size=100))
+
+
+def test_a_stray_quote_does_not_swallow_the_next_lines() -> None:
+    d = _read(f'{HEADER}\n0","\n0\n{GOOD}\n')
+    assert d.positions.num_rows == 1
+    assert {r["line"]: r["reason"] for r in d.rejects.to_pylist()} == {
+        2: "malformed_row",
+        3: "malformed_row",
+    }

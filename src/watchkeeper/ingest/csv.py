@@ -28,7 +28,12 @@ import pyarrow.csv as pcsv
 
 from watchkeeper.errors import FormatError
 from watchkeeper.ingest.csv_layout import CsvLayout, resolve_layout
-from watchkeeper.ingest.csv_rows import RowBlock, convert_rows, static_key
+from watchkeeper.ingest.csv_rows import (
+    RowBlock,
+    convert_rows,
+    split_lines_one_by_one,
+    static_key,
+)
 from watchkeeper.ingest.csv_stream import InflatingReader, Source, open_source
 from watchkeeper.ingest.options import raise_first_reject
 from watchkeeper.ingest.validate import make_rejects, validate_identities, validate_positions
@@ -235,6 +240,8 @@ def _parse_lines(lines: list[str], layout: CsvLayout) -> tuple[pa.Table, np.ndar
             quoted_strings_can_be_null=False,
         ),
     )
+    if table.num_rows + len(invalid) != len(lines):  # a stray quote joined lines
+        table, invalid = split_lines_one_by_one(lines, layout.delimiter, layout.n_fields)
     return table, np.asarray(invalid, dtype=np.int64)
 
 

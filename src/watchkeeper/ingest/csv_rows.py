@@ -7,6 +7,7 @@ else is left to :mod:`watchkeeper.ingest.validate`, like every other reader.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from watchkeeper.ingest.csv_values import parse_float, parse_imo, parse_int, par
 from watchkeeper.ingest.validate import make_rejects
 from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS, RejectReason
 
-__all__ = ["STATIC_FIELDS", "RowBlock", "convert_rows", "static_key"]
+__all__ = ["STATIC_FIELDS", "RowBlock", "convert_rows", "split_lines_one_by_one", "static_key"]
 
 #: Identity fields whose change makes a new identity row.
 STATIC_FIELDS = (
@@ -159,3 +160,22 @@ def static_key(identities: pa.Table) -> pa.Array:
     for col in cols[1:]:
         present = pc.or_(present, pc.is_valid(col))
     return pc.if_else(present, key, pa.scalar(None, pa.string()))
+
+
+def split_lines_one_by_one(
+    lines: list[str], delimiter: str, n_fields: int
+) -> tuple[pa.Table, list[int]]:
+    """Fields of each line parsed on its own (a quote never spans lines), and wrong-count rows.
+
+    The slow path, for a chunk where a stray quote made the fast parser join lines.
+    """
+    rows: list[list[str]] = []
+    invalid: list[int] = []
+    for i, line in enumerate(lines):
+        fields = next(csv.reader([line], delimiter=delimiter), [])
+        if len(fields) == n_fields:
+            rows.append(fields)
+        else:
+            invalid.append(i)
+    columns = {f"f{j}": pa.array([r[j] for r in rows], pa.string()) for j in range(n_fields)}
+    return pa.table(columns), invalid
