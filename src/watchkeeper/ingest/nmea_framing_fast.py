@@ -82,15 +82,8 @@ def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Arra
 
 
 def _digits(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """The decimal numbers written in [start, end) (at most 13 digits each)."""
-    value = np.zeros(len(start), dtype=np.int64)
-    for k in range(13):
-        more = start + k < end
-        if not more.any():
-            break
-        digit = data[np.minimum(start + k, len(data) - 1)].astype(np.int64) - 48
-        value = np.where(more, value * 10 + digit, value)
-    return value
+    """The decimal numbers written in [start, end) (1 to 13 digits each)."""
+    return np.asarray(pc.cast(_substrings(data, start, end), pa.int64()))
 
 
 class _Block:
@@ -130,10 +123,14 @@ class _Block:
         self.source_mask = s_end == s_start  # no s: field, or an empty one: None
         self.raw = plain.filter(pa.array(ok))
         self.bang = (bang - start)[ok]
-        # multi-part reassembly key besides the source: talker + sentence, and "seq,channel"
-        self.key = pc.binary_join_element_wise(
-            _substrings(data, bang[ok] + 1, bang[ok] + 6),
-            _substrings(data, bang[ok] + 11, pay_start - 1),
+        self._data, self._bang, self._pay_start = data, bang[ok], pay_start
+
+    def key(self, idx: np.ndarray) -> pa.Array:
+        """Multi-part reassembly key besides the source: talker + sentence, "seq,channel"."""
+        bang, data = self._bang[idx], self._data
+        return pc.binary_join_element_wise(
+            _substrings(data, bang + 1, bang + 6),
+            _substrings(data, bang + 11, self._pay_start[idx] - 1),
             _large("|"),
         )
 
@@ -179,7 +176,7 @@ class _Block:
             return None
         a, b = pa.array(first), pa.array(second)
         same = pc.and_(
-            pc.equal(self.key.take(a), self.key.take(b)),
+            pc.equal(self.key(first), self.key(second)),
             pc.equal(self.source.take(a), self.source.take(b)),
         )
         return first if pc.all(same).as_py() is not False else None
