@@ -308,7 +308,7 @@ def _features(v: VesselIdentity, item: _Listed) -> list[dict[str, Any]]:
         feats.append({"feature": "mmsi", "query": v.mmsi, "candidate": v.mmsi, "score": 1.0})
     elif feats and feats[0]["feature"] == "imo_conflict":
         return feats  # different hulls: nothing else can make this a hit
-    if (name := _best_name(v, item)) is not None and name["score"] > 0:
+    if (name := _best_name(v, item)) is not None:  # kept at 0 too: it shows a rename
         feats.append(name)
     if not v.imos and is_valid_imo(item.imo) and v.merchant:
         types = sorted(v.ship_types)
