@@ -155,3 +155,15 @@ def test_cli_end_to_end(shared_data: Path, noaa: Decoded, tmp_path: Path) -> Non
     assert json.loads(out.read_text())[0]["mmsi"] == MAGUS
     res = runner.invoke(app, ["export", "vessels", "-w", str(ws_dir), "--format", "xml"])
     assert res.exit_code != 0
+
+
+def test_cli_screen_without_lists_warns(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["screen", "-w", str(tmp_path / "ws")])
+    assert res.exit_code == 0 and "0 match" in res.output
+    assert "no listed vessels" in res.output
+
+
+def test_cli_bad_date(tmp_path: Path, shared_data: Path) -> None:
+    sdn = shared_data / "sanctions/ofac-sdn-2021/sdn.csv"
+    res = CliRunner().invoke(app, ["lists", "add", str(sdn), "-w", str(tmp_path), "--date", "x"])
+    assert res.exit_code != 0

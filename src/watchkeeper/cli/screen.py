@@ -27,7 +27,7 @@ from watchkeeper.assess.vessels import (
     write_vessels,
 )
 from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
-from watchkeeper.context.sanctions import add_list, list_versions, read_list
+from watchkeeper.context.sanctions import add_list, current_entities, list_versions, read_list
 from watchkeeper.context.sanctions.read import OFAC_COMPANIONS
 from watchkeeper.errors import ConfigError
 from watchkeeper.store import Workspace
@@ -111,7 +111,13 @@ def screen_cmd(
 
     Example: watchkeeper screen -w ws
     """
-    result = screen_workspace(Workspace(workspace))
+    ws = Workspace(workspace)
+    if current_entities(ws, vessels_only=True).num_rows == 0:
+        Console(stderr=True).print(
+            "[yellow]warning:[/yellow] no listed vessels in this workspace; "
+            "add lists with: watchkeeper lists add FILE -w DIR"
+        )
+    result = screen_workspace(ws)
     levels = result["level"].to_pylist()
     console.print(
         f"{levels.count('match')} match, {levels.count('review')} review "

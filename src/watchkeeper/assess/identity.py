@@ -1,0 +1,78 @@
+"""Everything one vessel (MMSI) has shown over time, grouped for screening.
+
+AIS identity reports repeat; screening needs the distinct IMO numbers, names, call signs and
+ship types each MMSI ever broadcast, and whether AIS says small craft or merchant ship.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from watchkeeper.assess.names import normalise_name
+
+__all__ = [
+    "MERCHANT_TYPES",
+    "SMALL_CRAFT_LENGTH_M",
+    "SMALL_CRAFT_TYPES",
+    "VesselIdentity",
+    "vessel_identities",
+]
+
+
+@dataclass
+class VesselIdentity:
+    """Everything one MMSI has shown: IMOs, names, call signs (raw values)."""
+
+    mmsi: int
+    imos: set[int] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    callsigns: set[str] = field(default_factory=set)
+    ship_types: set[int] = field(default_factory=set)
+    length_m: float | None = None  # the largest reported
+
+    @property
+    def small_craft(self) -> bool:
+        """Whether AIS says this is no merchant ship (type codes or length)."""
+        if self.length_m is not None and 0 < self.length_m < SMALL_CRAFT_LENGTH_M:
+            return True
+        return bool(self.ship_types) and self.ship_types <= SMALL_CRAFT_TYPES
+
+    @property
+    def merchant(self) -> bool:
+        """Whether AIS says cargo ship or tanker (types 70-89) and nothing else."""
+        return bool(self.ship_types) and all(t in MERCHANT_TYPES for t in self.ship_types)
+
+
+# AIS ship types of small craft: fishing 30, towing 31-32, dredging/diving 33-34, military 35,
+# sailing 36, pleasure 37, pilot/SAR/tug/port tender/anti-pollution/law/medical 50-58.
+SMALL_CRAFT_TYPES = frozenset({30, 31, 32, 33, 34, 35, 36, 37, *range(50, 59)})
+MERCHANT_TYPES = range(70, 90)  # cargo 70-79, tanker 80-89: ships that must carry an IMO
+SMALL_CRAFT_LENGTH_M = 30.0  # smaller than any ocean-going tanker or cargo ship
+
+
+def vessel_identities(identities: pa.Table, mmsis: list[int] | None = None) -> list[VesselIdentity]:
+    """Group identity rows by MMSI; ``mmsis`` adds vessels seen only in positions."""
+    by: dict[int, VesselIdentity] = {}
+    names = ["mmsi", "imo", "name", "callsign", "ship_type", "length_m"]
+    for row in identities.select(names).to_pylist():
+        v = by.setdefault(row["mmsi"], VesselIdentity(row["mmsi"]))
+        _add_identity(v, row)
+    for mmsi in mmsis or []:
+        by.setdefault(int(mmsi), VesselIdentity(int(mmsi)))
+    return [by[k] for k in sorted(by)]
+
+
+def _add_identity(v: VesselIdentity, row: dict[str, Any]) -> None:
+    if row["imo"]:
+        v.imos.add(int(row["imo"]))
+    if (name := (row["name"] or "").strip()) and normalise_name(name):
+        v.names.add(name)
+    if cs := (row["callsign"] or "").strip().upper():
+        v.callsigns.add(cs)
+    if row["ship_type"]:
+        v.ship_types.add(int(row["ship_type"]))
+    if row["length_m"]:
+        v.length_m = max(v.length_m or 0.0, float(row["length_m"]))
