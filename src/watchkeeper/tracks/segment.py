@@ -49,29 +49,74 @@ class SegmentParams:
     max_gap_h: float | None = None
     # Most tracks kept open per MMSI while assigning (the stalest is closed first).
     max_open: int = 32
+    # Two open tracks fitting a point within this factor of each other are both closed and
+    # the point starts a new track. gpsdio-segment: DEFAULT_AMBIGUITY_FACTOR = 2. None: off.
+    ambiguity_factor: float | None = 2.0
 
     def __post_init__(self) -> None:
         if self.max_speed_kn <= 0 or self.buffer_h < 0 or self.penalty_h <= 0:
             raise ConfigError("max_speed_kn > 0, buffer_h >= 0 and penalty_h > 0 required")
         if self.max_open < 1 or (self.max_gap_h is not None and self.max_gap_h <= 0):
             raise ConfigError("max_open >= 1 and max_gap_h > 0 required")
+        if self.ambiguity_factor is not None and self.ambiguity_factor < 1:
+            raise ConfigError("ambiguity_factor >= 1 (or None) required")
 
 
 Floats = npt.NDArray[np.float64]
+
+
+def _score(dist_m: Floats, dt_s: Floats, sog_kn: Floats, p: SegmentParams) -> Floats:
+    """How far (0..1) into the plausible envelope each move is; ``inf`` when impossible.
+
+    The distance not explained by the reported speed, divided by what ``max_speed_kn`` allows
+    over the penalised hours; GFW's segmenter ranks candidate segments by the same ratio
+    ("discrepancy / max_allowed_discrepancy").
+    """
+    h = np.abs(dt_s) / 3600.0
+    explained = np.nan_to_num(sog_kn) * p.reported_speed_factor * h
+    excess_nm = np.maximum(dist_m / M_PER_NM - explained, 0.0)
+    allowed_nm = p.max_speed_kn * (p.buffer_h + h * h / (h + p.penalty_h))
+    score = excess_nm / np.maximum(allowed_nm, 1e-9)
+    bad = score > 1.0
+    if p.max_gap_h is not None:
+        bad |= h > p.max_gap_h
+    return np.asarray(np.where(bad, np.inf, score))
 
 
 def _reachable(
     dist_m: Floats, dt_s: Floats, sog_kn: Floats, p: SegmentParams
 ) -> npt.NDArray[np.bool_]:
     """Whether a ship could cover ``dist_m`` in ``dt_s`` given its reported speed."""
-    h = np.abs(dt_s) / 3600.0
-    explained = np.nan_to_num(sog_kn) * p.reported_speed_factor * h
-    excess_nm = np.maximum(dist_m / M_PER_NM - explained, 0.0)
-    allowed_nm = p.max_speed_kn * (p.buffer_h + h * h / (h + p.penalty_h))
-    ok = excess_nm <= allowed_nm
-    if p.max_gap_h is not None:
-        ok &= h <= p.max_gap_h
-    return np.asarray(ok)
+    return np.asarray(np.isfinite(_score(dist_m, dt_s, sog_kn, p)))
+
+
+class _Open:
+    """The open tracks of one MMSI: last point of each, as parallel arrays."""
+
+    def __init__(self) -> None:
+        self.t, self.lat, self.lon, self.sog = np.empty(0), np.empty(0), np.empty(0), np.empty(0)
+        self.id = np.empty(0, dtype=np.int64)
+
+    def keep(self, mask: npt.NDArray[np.bool_]) -> None:
+        self.t, self.lat, self.lon = self.t[mask], self.lat[mask], self.lon[mask]
+        self.sog, self.id = self.sog[mask], self.id[mask]
+
+    def add(self, t: float, lat: float, lon: float, sog: float, track: int) -> None:
+        self.t, self.lat = np.append(self.t, t), np.append(self.lat, lat)
+        self.lon, self.sog = np.append(self.lon, lon), np.append(self.sog, sog)
+        self.id = np.append(self.id, track)
+
+
+def _best(score: Floats, p: SegmentParams) -> int | npt.NDArray[np.bool_] | None:
+    """Index of the open track to join, a mask of ambiguous tracks to close, or None."""
+    ok = np.isfinite(score)
+    if not ok.any():
+        return None
+    best = int(np.argmin(score))
+    if p.ambiguity_factor is None or ok.sum() < 2:
+        return best
+    close = ok & (score <= score[best] * p.ambiguity_factor)
+    return best if close.sum() < 2 else close
 
 
 def _assign(
@@ -79,27 +124,26 @@ def _assign(
 ) -> npt.NDArray[np.int64]:
     """Sequential assignment of one MMSI's time-ordered points to tracks 0..k.
 
-    Each point joins the reachable open track heard from most recently, else opens one.
+    Each point joins the open track it fits best (lowest :func:`_score`); when two or more
+    fit about equally well (within ``ambiguity_factor``) none is trusted: they are closed
+    and the point opens a new track (gpsdio-segment's ambiguity rule). No fit: new track.
     """
     out = np.empty(len(ts), dtype=np.int64)
-    o_t, o_lat, o_lon, o_sog = np.empty(0), np.empty(0), np.empty(0), np.empty(0)
-    o_id = np.empty(0, dtype=np.int64)
+    o = _Open()
     next_id = 0
     for i in range(len(ts)):
-        dist = haversine_m(o_lat, o_lon, lat[i], lon[i])
-        ok = _reachable(dist, ts[i] - o_t, np.fmax(o_sog, sog[i]), p)
-        if ok.any():
-            j = int(np.flatnonzero(ok)[np.argmax(o_t[ok])])
-            o_t[j], o_lat[j], o_lon[j], o_sog[j] = ts[i], lat[i], lon[i], sog[i]
-            out[i] = o_id[j]
+        dist = haversine_m(o.lat, o.lon, lat[i], lon[i])
+        choice = _best(_score(dist, ts[i] - o.t, np.fmax(o.sog, sog[i]), p), p)
+        if isinstance(choice, int):
+            j = choice
+            o.t[j], o.lat[j], o.lon[j], o.sog[j] = ts[i], lat[i], lon[i], sog[i]
+            out[i] = o.id[j]
             continue
-        if len(o_t) >= p.max_open:
-            keep = np.argsort(o_t)[1:]
-            o_t, o_lat, o_lon, o_sog = o_t[keep], o_lat[keep], o_lon[keep], o_sog[keep]
-            o_id = o_id[keep]
-        o_t, o_lat = np.append(o_t, ts[i]), np.append(o_lat, lat[i])
-        o_lon, o_sog = np.append(o_lon, lon[i]), np.append(o_sog, sog[i])
-        o_id = np.append(o_id, next_id)
+        if choice is not None:
+            o.keep(~choice)
+        if len(o.t) >= p.max_open:
+            o.keep(o.t > o.t.min())
+        o.add(ts[i], lat[i], lon[i], sog[i], next_id)
         out[i] = next_id
         next_id += 1
     return np.minimum(out, TRACK_FACTOR - 1)
