@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from watchkeeper import FormatError
-from watchkeeper.ingest.sources import detect_format, iter_lines, open_binary, sha256_file
+from watchkeeper.ingest.sources import LineReader, detect_format, open_source, sha256_file
 
 NMEA_FILES = [
     "nmea/libais/test.aivdm",
@@ -49,10 +49,11 @@ def test_truncated_gzip_ends_cleanly(tmp_path: Path) -> None:
     data = gzip.compress("\n".join(lines).encode())
     cut = tmp_path / "cut.gz"
     cut.write_bytes(data[: len(data) // 2])
-    stream = open_binary(cut)
-    got = list(iter_lines(stream))
-    stream.close()
-    assert stream.truncated is not None
+    reader, _, _ = open_source(cut, None)
+    lines_read = LineReader(reader)
+    got = list(lines_read)
+    reader.close()
+    assert lines_read.truncated is not None
     assert 0 < len(got) < len(lines)
     assert got[:-1] == lines[: len(got) - 1]  # everything before the cut is intact
 

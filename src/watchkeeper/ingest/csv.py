@@ -34,8 +34,8 @@ from watchkeeper.ingest.csv_rows import (
     split_lines_one_by_one,
     static_key,
 )
-from watchkeeper.ingest.csv_stream import InflatingReader, Source, open_source
 from watchkeeper.ingest.options import raise_first_reject
+from watchkeeper.ingest.sources import InflatingReader, Source, open_source
 from watchkeeper.ingest.validate import make_rejects, validate_identities, validate_positions
 from watchkeeper.schema import IDENTITIES, Decoded, RejectReason
 

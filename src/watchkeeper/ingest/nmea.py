@@ -7,26 +7,20 @@ are separate steps; this module streams one through the other, chunk by chunk.
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
-import zlib
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
 
-from watchkeeper.errors import FormatError
 from watchkeeper.ingest.nmea_framing import iter_frames
 from watchkeeper.ingest.nmea_pyais import decode_frames
 from watchkeeper.ingest.options import TimeOption, raise_first_reject
+from watchkeeper.ingest.sources import LineReader, open_source
 from watchkeeper.ingest.validate import make_rejects
 from watchkeeper.schema import Decoded, RejectReason
 
 __all__ = ["FrameDecoder", "iter_nmea", "open_lines", "read_nmea"]
-
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class FrameDecoder(Protocol):
@@ -58,34 +52,10 @@ def iter_nmea(
         yield Decoded(decoded.positions, decoded.identities, rejects, skipped)
 
 
-class _Lines:
-    """Text lines of a file, gzip or not; a truncated gzip ends the lines and is noted."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.truncated: str | None = None
-        self.count = 0
-
-    def __iter__(self) -> Iterator[str]:
-        try:
-            raw = self.path.open("rb")
-        except OSError as exc:
-            raise FormatError(f"cannot read {self.path}: {exc}") from exc
-        with raw:
-            binary = gzip.GzipFile(fileobj=raw) if raw.read(2) == _GZIP_MAGIC else raw
-            raw.seek(0)
-            text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace")
-            try:
-                for line in text:
-                    self.count += 1
-                    yield line
-            except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-                self.truncated = f"compressed stream ends early: {exc}"
-
-
-def open_lines(path: str | os.PathLike[str]) -> Iterator[str]:
-    """Lines of a plain or gzip (detected by magic bytes) text file, undecodable bytes replaced."""
-    return iter(_Lines(Path(path)))
+def open_lines(path: str | os.PathLike[str]) -> LineReader:
+    """Lines of a plain or compressed (detected by content) text file."""
+    reader, _, _ = open_source(path, None)
+    return LineReader(reader, close_at_end=True)
 
 
 def read_nmea(
@@ -100,7 +70,7 @@ def read_nmea(
     ``strict=True`` raises :class:`~watchkeeper.errors.StrictInputError` at the first reject.
     """
     if isinstance(source, str | os.PathLike):
-        lines: Iterable[str] = _Lines(Path(source))
+        lines: Iterable[str] = open_lines(source)
         file = str(source)
     else:
         lines, file = source, "<lines>"
@@ -109,7 +79,7 @@ def read_nmea(
         if strict:
             raise_first_reject(part)
         parts.append(part)
-    if isinstance(lines, _Lines) and lines.truncated is not None:
+    if isinstance(lines, LineReader) and lines.truncated is not None:
         cut = make_rejects(
             file, [lines.count], [RejectReason.TRUNCATED.value], [None], [lines.truncated]
         )

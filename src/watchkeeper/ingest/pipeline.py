@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, cast
 
 from watchkeeper.errors import FormatError
 from watchkeeper.ingest.csv import iter_csv
@@ -22,10 +21,10 @@ from watchkeeper.ingest.options import TimeOption, raise_first_reject
 from watchkeeper.ingest.parquet import iter_parquet
 from watchkeeper.ingest.sources import (
     Format,
-    SafeStream,
+    InflatingReader,
+    LineReader,
     detect_format,
-    iter_lines,
-    open_binary,
+    open_source,
     sha256_file,
 )
 from watchkeeper.ingest.validate import make_rejects
@@ -60,7 +59,7 @@ class FileSummary:
 
 def iter_source(
     path: Path,
-    stream: SafeStream,
+    stream: InflatingReader,
     fmt: Format,
     *,
     time: TimeOption = None,
@@ -69,9 +68,9 @@ def iter_source(
     """Decoded chunks of one opened source, by format."""
     name = str(path)
     if fmt == "nmea":
-        yield from iter_nmea(iter_lines(stream), file=name, time=time)
+        yield from iter_nmea(LineReader(stream), file=name, time=time)
     elif fmt == "csv":
-        yield from iter_csv(cast(BinaryIO, stream), file=name, columns=columns)
+        yield from iter_csv(stream, file=name, columns=columns)
     else:
         yield from iter_parquet(path, file=name)
 
@@ -136,7 +135,7 @@ def _stream_into(
     total = path.stat().st_size
     pos_out = ws.writer("positions", ingest_id)
     ids_out = ws.writer("identities", ingest_id)
-    stream = open_binary(path)
+    stream, _, _ = open_source(path, str(path))
     try:
         for chunk in iter_source(path, stream, fmt, time=time, columns=columns):
             if strict:
