@@ -18,11 +18,20 @@ import pyarrow.compute as pc
 
 from watchkeeper.context.anchorages import AnchorageParams, learn_anchorages
 from watchkeeper.context.ports import PlaceIndex, read_wpi_csv, searoute_ports
+from watchkeeper.context.zones import Zone, builtin_zones, load_geojson_zones
+from watchkeeper.detect._lookup import ByMmsi
+from watchkeeper.detect._track import cols
+from watchkeeper.detect.dark_sts import DarkStsParams, detect_dark_sts
+from watchkeeper.detect.draught import DraughtParams, detect_draught_changes
 from watchkeeper.detect.encounters import EncounterParams, detect_encounters
 from watchkeeper.detect.events import events_table
 from watchkeeper.detect.gaps import GapParams, detect_gaps
+from watchkeeper.detect.identity import IdentityParams, detect_identity_changes
 from watchkeeper.detect.loitering import LoiterParams, detect_loitering
-from watchkeeper.schema import EVENTS
+from watchkeeper.detect.port_visits import PortVisitParams, detect_port_visits, dprk_ports
+from watchkeeper.detect.spoofing import SpoofParams, detect_spoofing
+from watchkeeper.detect.zone_entry import ZoneParams, detect_zone_entries
+from watchkeeper.schema import EVENTS, IDENTITIES
 from watchkeeper.store import Workspace
 from watchkeeper.tracks import ResampleParams, SegmentParams, clean, resample, segment
 from watchkeeper.tracks.build import parse_time
@@ -40,29 +49,74 @@ class DetectParams:
     gaps: GapParams = field(default_factory=GapParams)
     loitering: LoiterParams = field(default_factory=LoiterParams)
     encounters: EncounterParams = field(default_factory=EncounterParams)
+    spoofing: SpoofParams = field(default_factory=SpoofParams)
+    identity: IdentityParams = field(default_factory=IdentityParams)
+    draught: DraughtParams = field(default_factory=DraughtParams)
+    port_visits: PortVisitParams = field(default_factory=PortVisitParams)
+    zones: ZoneParams = field(default_factory=ZoneParams)
+    dark_sts: DarkStsParams = field(default_factory=DarkStsParams)
     halo_h: float = 12.0  # longer than any encounter/loitering run we expect to cut at midnight
     port_files: tuple[str, ...] = field(default=())  # WPI-style CSVs given by the user
+    zone_files: tuple[str, ...] = field(default=())  # GeoJSON polygons given by the user
+    builtin_zones: bool = True  # North Korean waters and reported STS hotspots
 
 
 def _places(positions: pa.Table, params: DetectParams) -> PlaceIndex:
-    tables = [searoute_ports(), learn_anchorages(positions, params.anchorages)]
+    tables = [searoute_ports(), dprk_ports(), learn_anchorages(positions, params.anchorages)]
     tables += [read_wpi_csv(Path(p)) for p in params.port_files]
     return PlaceIndex(pa.concat_tables(tables))
 
 
+def _zones(params: DetectParams) -> list[Zone]:
+    zones = builtin_zones() if params.builtin_zones else []
+    for f in params.zone_files:
+        zones += load_geojson_zones(Path(f))
+    return zones
+
+
+def _ship_types(identities: pa.Table) -> dict[int, int]:
+    """Last reported (non-zero) ship type of each MMSI."""
+    known = identities.filter(pc.greater(identities.column("ship_type"), 0)).sort_by("ts")
+    return dict(
+        zip(known.column("mmsi").to_pylist(), known.column("ship_type").to_pylist(), strict=True)
+    )
+
+
 def detect_all(
-    positions: pa.Table, *, data_end: datetime | None = None, params: DetectParams = DetectParams()
+    positions: pa.Table,
+    *,
+    identities: pa.Table | None = None,
+    data_end: datetime | None = None,
+    params: DetectParams = DetectParams(),
 ) -> pa.Table:
-    """All events of ``positions`` (any order) as one ``events`` table."""
-    if positions.num_rows == 0:
+    """All events of ``positions`` and ``identities`` (any order) as one ``events`` table."""
+    ids = IDENTITIES.empty_table() if identities is None else identities
+    if positions.num_rows == 0 and ids.num_rows == 0:
         return events_table([])
-    tracks = segment(clean(positions), params.segment)
+    tracks = segment(clean(positions), params.segment).sort_by(
+        [("track_id", "ascending"), ("ts", "ascending")]
+    )
     places = _places(tracks, params)
+    where = ByMmsi.of(cols(tracks))
+    loitering = detect_loitering(tracks, places=places, params=params.loitering)
     parts = [
         detect_gaps(tracks, data_end=data_end, params=params.gaps),
-        detect_loitering(tracks, places=places, params=params.loitering),
+        loitering,
         detect_encounters(
             resample(tracks, params.resample), places=places, params=params.encounters
+        ),
+        detect_spoofing(tracks, places=places, params=params.spoofing),
+        detect_identity_changes(ids, positions=where, params=params.identity),
+        detect_draught_changes(ids, where, places=places, params=params.draught),
+        detect_port_visits(tracks, places, params=params.port_visits),
+        detect_zone_entries(tracks, _zones(params), params=params.zones),
+        detect_dark_sts(
+            tracks,
+            loitering,
+            data_end=data_end,
+            places=places,
+            ship_types=_ship_types(ids),
+            params=params.dark_sts,
         ),
     ]
     return pa.concat_tables([p.cast(EVENTS) for p in parts])
@@ -86,8 +140,11 @@ def detect_workspace(ws: Workspace, *, params: DetectParams = DetectParams()) ->
         t = pc.cast(pos.column("ts"), pa.int64())
         mask = pc.and_(pc.greater_equal(t, _ms(lo - halo)), pc.less(t, _ms(hi + halo)))
         pos = pos.filter(mask)
+        ids = ws.read("identities", days=span)
+        ti = pc.cast(ids.column("ts"), pa.int64())
+        ids = ids.filter(pc.and_(pc.greater_equal(ti, _ms(lo - halo)), pc.less(ti, _ms(hi + halo))))
         window_end = min(hi + halo, last_day) if last_day else hi + halo
-        ev = detect_all(pos, data_end=window_end, params=params)
+        ev = detect_all(pos, identities=ids, data_end=window_end, params=params)
         start = pc.cast(ev.column("start"), pa.int64())
         keep = pc.and_(pc.greater_equal(start, _ms(lo)), pc.less(start, _ms(hi)))
         parts.append(_reopen_gaps(ws, ev.filter(keep), window_end, last_day))

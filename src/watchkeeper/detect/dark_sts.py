@@ -1,0 +1,447 @@
+"""Dark ship-to-ship transfers: a meeting at sea where (at least) one side had AIS off.
+
+Definition (DESIGN §3; no public system publishes one, so ours is stated in full):
+
+1. **Loitering + dark partner.** A vessel loiters at sea (a :mod:`.loitering` event). Another
+   vessel has an AIS gap (>= ``min_gap_h``) such that, sailing at most ``max_speed_kn`` from
+   its last position before the gap, it could reach the loitering spot, stay alongside for
+   ``min_alongside_h`` while the first vessel loitered, and sail on to its first position after
+   the gap. Each such vessel is a *partner candidate*; its likelihood is the product of
+   - ``time``: the share of ``alongside_ref_h`` it could have spent alongside when sailing at
+     its own reported speed (a ship in transit that went silent has no time to stop);
+   - ``overlap``: the share of the loitering during which it was dark;
+   - ``type``: ship types (tanker 1, cargo 0.8, unknown 0.7, others 0.3), both vessels;
+   - ``heard``: reception evidence: the share of ``min_heard_h`` hours inside the gap in
+     which other vessels near its ends were heard (an innocent gap in satellite coverage ends
+     at the next pass; a vessel that switched off stays silent through several passes);
+   - ``approach``: 1 when its last position was within ``approach_free_km`` of the spot,
+     decaying with ``approach_scale_km`` beyond (partners go dark near the meeting);
+   - ``heading``: how well its course before the gap points at the spot and its course
+     after the gap leads away from it (``(1 + cos)/2`` per side; unknown 0.75);
+   - 0.7 when the gap is still open at the end of the data (no position after it), and
+     ``port_factor`` when it starts or ends within ``port_km`` of a port or anchorage.
+   Candidates above ``min_likelihood`` are kept; ``other_mmsi`` is the best.
+2. **Both dark.** Two vessels' gaps overlap by ``min_alongside_h`` and both vessels could
+   have met at one point (searched among the gap ends, their midpoints and centroid) and
+   stayed together that long; likelihood = time x type x heading of both, at least
+   ``min_likelihood_both``. Both gaps must start
+   and end at sea, leave time to stop at the vessels' own speeds, and show reception evidence
+   (others heard nearby in at least ``min_heard_h`` hours of the gap).
+
+A tanker loitering at sea with no candidate is *not* a dark STS here: nothing in the data
+shows a second vessel, and the loitering event already records the visible half; risk
+scoring can weigh "tanker loitering at sea" on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from watchkeeper.context.ports import PlaceIndex
+from watchkeeper.detect._track import Cols, cols
+from watchkeeper.detect.events import event, events_table, to_datetime
+from watchkeeper.detect.gaps import find_gaps
+from watchkeeper.errors import ConfigError
+from watchkeeper.tracks.geo import M_PER_NM, haversine_m
+
+__all__ = ["DarkGaps", "DarkStsParams", "dark_gaps", "detect_dark_sts", "type_factor"]
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+H = 3600.0
+
+
+@dataclass(frozen=True)
+class DarkStsParams:
+    """Thresholds of the dark-STS detector."""
+
+    min_gap_h: float = 4.0  # an STS takes >= 2 h alongside plus the approach and departure
+    max_speed_kn: float = 15.0  # plausible top speed of a laden tanker
+    min_alongside_h: float = 1.0  # the shortest useful transfer
+    alongside_ref_h: float = 2.0  # DESIGN §3: encounters last >= 2 h
+    min_likelihood: float = 0.5  # e.g. a tanker and a ship of unknown type, course fitting
+    # Two silences are weaker evidence than a silence next to a visible loiterer.
+    min_likelihood_both: float = 0.7
+    # A gap that starts or ends in port is often a port-side outage, and a partner would
+    # rather reappear at sea. "In port": within port_km of a listed port or anchorage, as
+    # unlisted anchorages lie 10-25 km off the port's listed point (task F brief).
+    port_factor: float = 0.6
+    port_km: float = 25.0
+    # A partner goes dark near the meeting: no penalty for its last position within
+    # approach_free_km of the spot, then exp(-(d - free) / approach_scale_km) (about 3 h and
+    # 8 h of sailing at 10 kn).
+    approach_free_km: float = 50.0
+    approach_scale_km: float = 150.0
+    max_candidates: int = 5
+    neighbour_deg: float = 1.0  # "nearby" for the reception check (as ais_gap)
+    min_heard_h: int = 3  # others heard nearby in this many hours of the gap: not reception
+    default_speed_kn: float = 10.0  # usual speed when none is reported
+    type_factors: dict[str, float] = field(
+        default_factory=lambda: {"tanker": 1.0, "cargo": 0.8, "unknown": 0.7, "other": 0.3}
+    )
+
+    def __post_init__(self) -> None:
+        if self.min_gap_h <= 0 or self.max_speed_kn <= 0 or self.min_alongside_h <= 0:
+            raise ConfigError("min_gap_h, max_speed_kn and min_alongside_h must be positive")
+
+
+def type_factor(ship_type: int | None, p: DarkStsParams) -> float:
+    """Prior that a vessel of AIS ship type ``ship_type`` takes part in an STS transfer."""
+    f = p.type_factors
+    if ship_type is None or ship_type == 0:
+        return f["unknown"]
+    if 80 <= ship_type <= 89:
+        return f["tanker"]
+    return f["cargo"] if 70 <= ship_type <= 79 else f["other"]
+
+
+@dataclass(frozen=True)
+class DarkGaps:
+    """Gaps as arrays: before (A) and after (B) positions, usual speed, open flag."""
+
+    mmsi: Ints
+    t0: Floats
+    t1: Floats
+    lat0: Floats
+    lon0: Floats
+    lat1: Floats
+    lon1: Floats
+    speed: Floats
+    open: npt.NDArray[np.bool_]
+    course0: Floats  # course (deg) into the last position before the gap, nan if unknown
+    course1: Floats  # course out of the first position after it
+    heard: Ints  # hours inside the gap in which other vessels nearby were heard
+    in_port: npt.NDArray[np.bool_]  # an end of the gap is at a port or anchorage
+
+
+def dark_gaps(
+    c: Cols, data_end_s: float, p: DarkStsParams, places: PlaceIndex | None = None
+) -> DarkGaps:
+    """Gaps >= ``min_gap_h`` of every track; an open gap ends at ``data_end_s`` at its start."""
+    g = find_gaps(c, p.min_gap_h, data_end_s)
+    a, b = g.before, g.after
+    is_open = b < 0
+    bb = np.where(is_open, a, b)
+    sog = np.vstack([c.sog[a], c.sog[bb]])
+    moving = np.nan_to_num(sog, nan=0.0) > 1.0
+    n = moving.sum(axis=0)
+    total = np.where(moving, sog, 0.0).sum(axis=0)
+    speed = np.where(n > 0, total / np.maximum(n, 1), p.default_speed_kn)
+    speed = np.clip(speed, 5.0, p.max_speed_kn)
+    t1 = np.where(is_open, data_end_s, c.t[bb])
+    course0, course1 = _courses(c, a, np.where(is_open, -1, b))
+    heard = _heard_hours(c, c.mmsi[a], c.t[a], t1, (c.lat[a], c.lon[a], c.lat[bb], c.lon[bb]), p)
+    in_port = np.zeros(len(a), dtype=bool)
+    if places is not None and len(a):
+        in_port = places.within(c.lat[a], c.lon[a], p.port_km)
+        in_port |= places.within(c.lat[bb], c.lon[bb], p.port_km) & ~is_open
+    return DarkGaps(
+        c.mmsi[a],
+        c.t[a],
+        np.where(is_open, data_end_s, c.t[bb]),
+        c.lat[a],
+        c.lon[a],
+        c.lat[bb],
+        c.lon[bb],
+        speed,
+        is_open,
+        course0,
+        course1,
+        heard,
+        in_port,
+    )
+
+
+def bearing_deg(lat0: Floats, lon0: Floats, lat1: Floats, lon1: Floats) -> Floats:
+    """Initial great-circle bearing (degrees from north) from point 0 to point 1."""
+    p0, p1 = np.radians(lat0), np.radians(lat1)
+    dl = np.radians(np.asarray(lon1) - np.asarray(lon0))
+    y = np.sin(dl) * np.cos(p1)
+    x = np.cos(p0) * np.sin(p1) - np.sin(p0) * np.cos(p1) * np.cos(dl)
+    return np.asarray(np.degrees(np.arctan2(y, x)) % 360.0)
+
+
+def _courses(c: Cols, a: Ints, b: Ints) -> tuple[Floats, Floats]:
+    """Course over the step into ``a`` and out of ``b`` (nan: other track, none, or < 200 m)."""
+    n = len(c.t)
+
+    def step(i: Ints, j: Ints) -> Floats:
+        ok = (i >= 0) & (j >= 0) & (i < n) & (j < n)
+        i, j = np.where(ok, i, 0), np.where(ok, j, 0)
+        ok &= c.track[i] == c.track[j]
+        ok &= haversine_m(c.lat[i], c.lon[i], c.lat[j], c.lon[j]) > 200.0
+        return np.where(ok, bearing_deg(c.lat[i], c.lon[i], c.lat[j], c.lon[j]), np.nan)
+
+    return step(a - 1, a), np.where(b >= 0, step(b, b + 1), np.nan)
+
+
+def heading_factor(g: DarkGaps, lat: Floats, lon: Floats) -> Floats:
+    """How well the courses before and after each gap point to and from (lat, lon), 0-1.
+
+    A partner sails to the meeting point and on from it; a course unknown counts 0.75.
+    """
+    into = bearing_deg(g.lat0, g.lon0, lat, lon)
+    out = bearing_deg(lat, lon, g.lat1, g.lon1)
+    f_in = (1 + np.cos(np.radians(g.course0 - into))) / 2
+    f_out = (1 + np.cos(np.radians(g.course1 - out))) / 2
+    near_in = haversine_m(g.lat0, g.lon0, lat, lon) < 5_000.0  # already there: any course
+    near_out = haversine_m(lat, lon, g.lat1, g.lon1) < 5_000.0
+    f_in = np.where(near_in, 1.0, np.nan_to_num(f_in, nan=0.75))
+    f_out = np.where(near_out | g.open, 1.0, np.nan_to_num(f_out, nan=0.75))
+    return np.asarray(np.sqrt(f_in * f_out))
+
+
+_HEARD = """
+WITH near AS (
+    SELECT g.gid, p.t FROM gaps g JOIN pts p
+      ON p.cy = g.cy0 AND p.cx = g.cx0 AND p.t > g.t0 AND p.t < g.t1 AND p.mmsi <> g.mmsi
+    UNION ALL
+    SELECT g.gid, p.t FROM gaps g JOIN pts p
+      ON p.cy = g.cy1 AND p.cx = g.cx1 AND p.t > g.t0 AND p.t < g.t1 AND p.mmsi <> g.mmsi
+)
+SELECT gid, count(DISTINCT floor(t / 3600)) AS n FROM near GROUP BY gid
+"""
+
+
+def _heard_hours(
+    c: Cols, mmsi: Ints, t0: Floats, t1: Floats, ends: tuple[Floats, ...], p: DarkStsParams
+) -> Ints:
+    """Distinct hours, inside each gap (half an hour in from either end), in which other
+    vessels in the cell of its last or next position were heard: reception worked then, so
+    a vessel that kept transmitting would have been heard too (satellite passes included)."""
+    if not len(mmsi):
+        return np.zeros(0, dtype=np.int64)
+    cell = p.neighbour_deg
+    lat0, lon0, lat1, lon1 = ends
+    gaps = pa.table(
+        {
+            "gid": np.arange(len(mmsi)),
+            "mmsi": mmsi,
+            "cy0": np.floor(lat0 / cell).astype(np.int64),
+            "cx0": np.floor(lon0 / cell).astype(np.int64),
+            "cy1": np.floor(lat1 / cell).astype(np.int64),
+            "cx1": np.floor(lon1 / cell).astype(np.int64),
+            "t0": t0 + 0.5 * H,
+            "t1": t1 - 0.5 * H,
+        }
+    )
+    pts = pa.table(
+        {
+            "mmsi": c.mmsi,
+            "cy": np.floor(c.lat / cell).astype(np.int64),
+            "cx": np.floor(c.lon / cell).astype(np.int64),
+            "t": c.t,
+        }
+    )
+    con = duckdb.connect()
+    try:
+        con.register("gaps", gaps)
+        con.register("pts", pts)
+        res = con.sql(_HEARD).to_arrow_table()
+    finally:
+        con.close()
+    out = np.zeros(len(mmsi), dtype=np.int64)
+    out[res.column("gid").to_numpy()] = res.column("n").to_numpy()
+    return out
+
+
+def _window(g: DarkGaps, lat: Floats, lon: Floats, v: Floats) -> tuple[Floats, Floats]:
+    """Earliest arrival at and latest departure from (lat, lon) at speed ``v`` (kn)."""
+    d_in = haversine_m(g.lat0, g.lon0, lat, lon) / M_PER_NM
+    d_out = np.where(g.open, 0.0, haversine_m(lat, lon, g.lat1, g.lon1) / M_PER_NM)
+    return g.t0 + d_in / v * H, g.t1 - d_out / v * H
+
+
+def _candidates(
+    loiter: dict[str, Any], g: DarkGaps, types: dict[int, int], p: DarkStsParams
+) -> list[dict[str, Any]]:
+    ls, le = loiter["start"].timestamp(), loiter["end"].timestamp()
+    sel = np.flatnonzero((g.mmsi != loiter["mmsi"]) & (g.t0 < le) & (g.t1 > ls))
+    if not len(sel):
+        return []
+    sub = DarkGaps(*(getattr(g, f)[sel] for f in DarkGaps.__dataclass_fields__))
+    lat, lon = np.full(len(sel), loiter["lat"]), np.full(len(sel), loiter["lon"])
+    ta, td = _window(sub, lat, lon, np.full(len(sel), p.max_speed_kn))
+    feasible = np.minimum(td, le) - np.maximum(ta, ls) >= p.min_alongside_h * H
+    ua, ud = _window(sub, lat, lon, sub.speed)
+    f_time = np.clip((np.minimum(ud, le) - np.maximum(ua, ls)) / (p.alongside_ref_h * H), 0, 1)
+    span = max(le - ls, 1.0)
+    f_overlap = np.clip((np.minimum(sub.t1, le) - np.maximum(sub.t0, ls)) / span, 0, 1)
+    f_head = heading_factor(sub, lat, lon)
+    d_in = haversine_m(sub.lat0, sub.lon0, lat, lon) / 1000.0
+    f_near = np.exp(-np.maximum(d_in - p.approach_free_km, 0.0) / p.approach_scale_km)
+    own = type_factor(types.get(int(loiter["mmsi"])), p)
+    out: list[dict[str, Any]] = []
+    for k in np.flatnonzero(feasible).tolist():
+        m = int(sub.mmsi[k])
+        f_type = own * type_factor(types.get(m), p)
+        f_heard = min(1.0, float(sub.heard[k]) / p.min_heard_h)
+        like = f_time[k] * f_overlap[k] * f_type * f_heard * f_head[k] * f_near[k]
+        like *= 0.7 if sub.open[k] else 1.0
+        like *= p.port_factor if sub.in_port[k] else 1.0
+        if like >= p.min_likelihood:
+            out.append(
+                {
+                    "mmsi": m,
+                    "likelihood": round(float(like), 3),
+                    "reason": _reason(sub, k, lat[0], lon[0]),
+                }
+            )
+    out.sort(key=lambda r: (-float(r["likelihood"]), int(r["mmsi"])))
+    return out[: p.max_candidates]
+
+
+def _reason(g: DarkGaps, k: int, lat: float, lon: float) -> str:
+    d0 = float(haversine_m(g.lat0[k], g.lon0[k], lat, lon)) / 1000.0
+    hours = (g.t1[k] - g.t0[k]) / H
+    tail = "still dark" if g.open[k] else f"reappeared {d1_km(g, k, lat, lon):.0f} km away"
+    return f"dark {hours:.1f} h from {d0:.0f} km away at {g.speed[k]:.0f} kn; {tail}"
+
+
+def d1_km(g: DarkGaps, k: int, lat: float, lon: float) -> float:
+    """Distance (km) from (lat, lon) to the first position after gap ``k``."""
+    return float(haversine_m(lat, lon, g.lat1[k], g.lon1[k])) / 1000.0
+
+
+def _loiter_events(
+    loitering: pa.Table, g: DarkGaps, types: dict[int, int], p: DarkStsParams
+) -> list[dict[str, Any]]:
+    rows = []
+    for lo in loitering.to_pylist():
+        cands = _candidates(lo, g, types, p)
+        if not cands:
+            continue
+        best = cands[0]
+        rows.append(
+            event(
+                "dark_sts",
+                int(lo["mmsi"]),
+                lo["start"],
+                lo["end"],
+                lo["lat"],
+                lo["lon"],
+                other=best["mmsi"],
+                confidence=best["likelihood"],
+                risk=60.0,
+                details={
+                    "kind": "loitering_with_dark_partner",
+                    "candidates": cands,
+                    "loitering_event_id": lo["event_id"],
+                    "params": asdict(p),
+                },
+                evidence={"loitering": lo["event_id"]},
+            )
+        )
+    return rows
+
+
+def _at_sea_gaps(g: DarkGaps, p: DarkStsParams) -> Ints:
+    """Gaps that could hide a stop: at sea at both ends, others reporting, time to spare."""
+    ok = (g.heard >= p.min_heard_h) & ~g.open & ~g.in_port
+    direct = haversine_m(g.lat0, g.lon0, g.lat1, g.lon1) / M_PER_NM / g.speed * H
+    ok &= (g.t1 - g.t0) - direct >= p.min_alongside_h * H
+    return np.flatnonzero(ok)
+
+
+def _meeting_points(g: DarkGaps, i: int, j: int) -> tuple[Floats, Floats]:
+    lats = np.array([g.lat0[i], g.lat1[i], g.lat0[j], g.lat1[j]])
+    lons = np.array([g.lon0[i], g.lon1[i], g.lon0[j], g.lon1[j]])
+    mid_lat = [lats.mean(), lats[:2].mean(), lats[2:].mean()]
+    mid_lon = [lons.mean(), lons[:2].mean(), lons[2:].mean()]
+    return np.concatenate([lats, mid_lat]), np.concatenate([lons, mid_lon])
+
+
+def _pair(g: DarkGaps, i: int, j: int, types: dict[int, int], p: DarkStsParams) -> dict[str, Any]:
+    """Best meeting point of gaps i and j and its likelihood (0 when impossible)."""
+    lat, lon = _meeting_points(g, i, j)
+    best: dict[str, Any] = {"likelihood": 0.0}
+    for k in range(len(lat)):
+        sub = DarkGaps(*(getattr(g, f)[[i, j]] for f in DarkGaps.__dataclass_fields__))
+        pl, po = np.full(2, lat[k]), np.full(2, lon[k])
+        ta, td = _window(sub, pl, po, np.full(2, p.max_speed_kn))
+        if td.min() - ta.max() < p.min_alongside_h * H:
+            continue
+        ua, ud = _window(sub, pl, po, sub.speed)
+        f_time = float(np.clip((ud.min() - ua.max()) / (p.alongside_ref_h * H), 0, 1))
+        f_type = type_factor(types.get(int(g.mmsi[i])), p)
+        f_type *= type_factor(types.get(int(g.mmsi[j])), p)
+        like = f_time * f_type * float(np.prod(heading_factor(sub, pl, po)))
+        if like > best["likelihood"]:
+            best = {
+                "likelihood": like,
+                "lat": lat[k],
+                "lon": lon[k],
+                "t0": ta.max(),
+                "t1": td.min(),
+            }
+    return best
+
+
+def _both_dark_events(g: DarkGaps, types: dict[int, int], p: DarkStsParams) -> list[dict[str, Any]]:
+    idx = _at_sea_gaps(g, p)
+    rows = []
+    for n, i in enumerate(idx.tolist()):
+        for j in idx[n + 1 :].tolist():
+            if g.mmsi[i] == g.mmsi[j]:
+                continue
+            together = min(g.t1[i], g.t1[j]) - max(g.t0[i], g.t0[j])
+            if together < p.min_alongside_h * H:
+                continue
+            best = _pair(g, i, j, types, p)
+            if best["likelihood"] < p.min_likelihood_both:
+                continue
+            a, b = (i, j) if (g.t0[i], g.mmsi[i]) <= (g.t0[j], g.mmsi[j]) else (j, i)
+            like = round(float(best["likelihood"]), 3)
+            rows.append(
+                event(
+                    "dark_sts",
+                    int(g.mmsi[a]),
+                    to_datetime(best["t0"]),
+                    to_datetime(best["t1"]),
+                    float(best["lat"]),
+                    float(best["lon"]),
+                    other=int(g.mmsi[b]),
+                    confidence=like,
+                    risk=60.0,
+                    details={
+                        "kind": "both_dark",
+                        "candidates": [
+                            {"mmsi": int(g.mmsi[b]), "likelihood": like, "reason": "both dark"}
+                        ],
+                        "gaps": [
+                            {"mmsi": int(g.mmsi[x]), "start": to_datetime(g.t0[x]).isoformat()}
+                            for x in (a, b)
+                        ],
+                        "params": asdict(p),
+                    },
+                )
+            )
+    return rows
+
+
+def detect_dark_sts(
+    tracks: pa.Table,
+    loitering: pa.Table,
+    *,
+    data_end: datetime | None = None,
+    places: PlaceIndex | None = None,
+    ship_types: dict[int, int] | None = None,
+    params: DarkStsParams = DarkStsParams(),
+) -> pa.Table:
+    """``dark_sts`` events from tracks (sorted by track_id, ts) and their loitering events."""
+    if tracks.num_rows == 0:
+        return events_table([])
+    c = cols(tracks)
+    end_s = data_end.timestamp() if data_end is not None else float(c.t.max())
+    g = dark_gaps(c, end_s, params, places)
+    types = ship_types or {}
+    rows = _loiter_events(loitering, g, types, params)
+    rows += _both_dark_events(g, types, params)
+    return events_table(rows)

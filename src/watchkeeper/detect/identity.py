@@ -1,0 +1,270 @@
+"""Identity changes: what a vessel says it is, changing or impossible (DESIGN §3).
+
+Definition. From the ``identities`` layer (AIS types 5, 19, 24 and provider static columns):
+
+- ``change``: the name, IMO number, call sign or ship type of one MMSI changes from one
+  *stable* value to another. Values are compared after normalisation (upper case, AIS ``@``
+  padding removed, spaces collapsed); nulls, IMO 0 and ship type 0 ("not available") are
+  ignored; a value must be reported ``min_reports`` times in a row to count (one garbled
+  report is noise). Changes of one MMSI at the same instant are one event; a pair of values
+  flip-flopping (two ships sharing an MMSI) is reported once with its count.
+- ``imo_shared``: one IMO number reported by several MMSIs (the hull keeps its IMO for life;
+  MMSI and flag change with registration, so this is also how a *flag change* shows:
+  ``details.flag_from``/``flag_to``). ``other_mmsi`` is the MMSI that used the IMO first;
+  ``simultaneous`` says whether both used it during overlapping times (identity theft).
+- ``invalid_imo``: an IMO number failing its check digit (:mod:`watchkeeper.assess.imo`).
+- ``unassigned_mid``: a ship-station MMSI whose MID is not allocated to any country.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from watchkeeper.assess.imo import is_valid_imo
+from watchkeeper.context.flags import flag_of, mid_of
+from watchkeeper.detect._lookup import ByMmsi
+from watchkeeper.detect.events import event, events_table, to_datetime
+from watchkeeper.errors import ConfigError
+
+__all__ = [
+    "FIELDS",
+    "IdentityParams",
+    "detect_identity_changes",
+    "normalise",
+    "stable_changes",
+]
+
+#: Identity fields compared for changes, with the risk weight of a change (0-100).
+FIELDS: dict[str, float] = {"imo": 40.0, "name": 30.0, "callsign": 20.0, "ship_type": 15.0}
+
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class IdentityParams:
+    """Thresholds of the identity detector."""
+
+    # Static reports come every 6 min (class A): a real new value is repeated at once, a
+    # bit error is not.
+    min_reports: int = 2
+    report_invalid_imo: bool = True
+    report_unassigned_mid: bool = True
+    report_shared_imo: bool = True
+
+    def __post_init__(self) -> None:
+        if self.min_reports < 1:
+            raise ConfigError("min_reports must be >= 1")
+
+
+@dataclass(frozen=True)
+class _Finding:
+    mmsi: int
+    other: int | None
+    t: float
+    end: float | None
+    kind: str
+    risk: float
+    details: dict[str, Any]
+
+
+def normalise(values: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Strings upper-cased, AIS ``@`` padding removed, spaces collapsed; empty -> null."""
+    s = pc.utf8_upper(values)
+    s = pc.replace_substring(s, "@", " ")
+    s = pc.utf8_trim_whitespace(pc.replace_substring_regex(s, r"\s+", " "))
+    out = pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
+def _codes(ids: pa.Table, field: str) -> tuple[Ints, list[Any]]:
+    """Integer code of each row's normalised value (-1 for missing) and the value list."""
+    col = ids.column(field)
+    if pa.types.is_string(col.type):
+        col = normalise(col)
+    else:
+        col = pc.if_else(pc.equal(col, 0), pa.scalar(None, col.type), col)
+    enc = pc.dictionary_encode(col)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    codes = np.where(enc.is_null().to_numpy(zero_copy_only=False), -1, codes).astype(np.int64)
+    return codes, enc.dictionary.to_pylist()
+
+
+def stable_changes(
+    ids: pa.Table, field: str, min_reports: int
+) -> list[tuple[int, float, Any, Any]]:
+    """(mmsi, time, old, new) of every change between stable values of ``field``.
+
+    ``ids`` is sorted by (mmsi, ts); a value is stable when reported ``min_reports`` times
+    in a row (missing values do not break a run); ``time`` is the first report of ``new``.
+    """
+    mmsi = ids.column("mmsi").to_numpy().astype(np.int64)
+    t = ids.column("ts").cast(pa.int64()).to_numpy().astype(np.float64) / 1000.0
+    codes, values = _codes(ids, field)
+    ok = np.flatnonzero(codes >= 0)
+    m, c, tt = mmsi[ok], codes[ok], t[ok]
+    if not len(m):
+        return []
+    new_run = np.concatenate([[True], (m[1:] != m[:-1]) | (c[1:] != c[:-1])])
+    starts = np.flatnonzero(new_run)
+    lengths = np.diff(np.append(starts, len(m)))
+    keep = starts[lengths >= min_reports]
+    km, kc, kt = m[keep], c[keep], tt[keep]
+    chg = np.flatnonzero((km[1:] == km[:-1]) & (kc[1:] != kc[:-1])) + 1
+    return [(int(km[i]), float(kt[i]), values[int(kc[i - 1])], values[int(kc[i])]) for i in chg]
+
+
+def _change_findings(ids: pa.Table, p: IdentityParams) -> list[_Finding]:
+    out = []
+    for field, risk in FIELDS.items():
+        seen: dict[tuple[int, str, str], int] = defaultdict(int)
+        for m, when, old, new in stable_changes(ids, field, p.min_reports):
+            lo, hi = sorted((str(old), str(new)))
+            key = (m, lo, hi)
+            seen[key] += 1
+            if seen[key] > 1:
+                continue
+            detail = {"field": field, "from": old, "to": new}
+            out.append(_Finding(m, None, when, when, "change", risk, detail))
+    return out
+
+
+def _imo_findings(ids: pa.Table, p: IdentityParams) -> list[_Finding]:
+    """Invalid check digits, and IMO numbers used by several MMSIs."""
+    have = ids.filter(pc.and_(pc.is_valid(ids.column("imo")), pc.not_equal(ids.column("imo"), 0)))
+    if have.num_rows == 0:
+        return []
+    spans = (
+        have.select(["mmsi", "imo"])
+        .append_column("t", have.column("ts").cast(pa.int64()))
+        .group_by(["imo", "mmsi"])
+        .aggregate([("t", "min"), ("t", "max")])
+        .sort_by([("imo", "ascending"), ("t_min", "ascending")])
+        .to_pylist()
+    )
+    out = []
+    for r in spans:
+        if p.report_invalid_imo and not is_valid_imo(r["imo"]):
+            out.append(
+                _Finding(
+                    r["mmsi"],
+                    None,
+                    r["t_min"] / 1000,
+                    r["t_max"] / 1000,
+                    "invalid_imo",
+                    40.0,
+                    {"imo": r["imo"]},
+                )
+            )
+    if p.report_shared_imo:
+        out += _shared(spans)
+    return out
+
+
+def _shared(spans: list[dict[str, Any]]) -> list[_Finding]:
+    by_imo: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in spans:
+        by_imo[r["imo"]].append(r)
+    out = []
+    for imo, rows in by_imo.items():
+        first = rows[0]
+        for r in rows[1:]:
+            flags = flag_of(first["mmsi"]), flag_of(r["mmsi"])
+            together = r["t_min"] <= max(x["t_max"] for x in rows if x is not r)
+            details = {"imo": imo, "flag_from": flags[0], "flag_to": flags[1]}
+            details |= {"simultaneous": bool(together), "flag_change": flags[0] != flags[1]}
+            risk = 40.0 if together else 20.0
+            out.append(
+                _Finding(
+                    r["mmsi"], first["mmsi"], r["t_min"] / 1000, None, "imo_shared", risk, details
+                )
+            )
+    return out
+
+
+def _is_ship_mmsi(m: int) -> bool:
+    """A 9-digit ship-station MMSI (MID first: 2xx-7xx)."""
+    return 200_000_000 <= m <= 799_999_999
+
+
+def _mid_findings(first_seen: dict[int, float]) -> list[_Finding]:
+    return [
+        _Finding(m, None, t, None, "unassigned_mid", 30.0, {"mid": mid_of(m)})
+        for m, t in sorted(first_seen.items())
+        if _is_ship_mmsi(m) and flag_of(m) is None
+    ]
+
+
+def _first_seen(ids: pa.Table, where: ByMmsi | None) -> dict[int, float]:
+    """Earliest time each MMSI was heard, in identities or positions."""
+    mm = ids.column("mmsi").to_numpy().astype(np.int64)
+    t = ids.column("ts").cast(pa.int64()).to_numpy().astype(np.float64) / 1000.0
+    if where is not None:
+        mm, t = np.concatenate([mm, where.mmsi]), np.concatenate([t, where.t])
+    order = np.lexsort((t, mm))
+    u, first = np.unique(mm[order], return_index=True)
+    return dict(zip(u.tolist(), t[order][first].tolist(), strict=True))
+
+
+def _place(f: _Finding, where: ByMmsi | None) -> tuple[float | None, float | None]:
+    if where is None:
+        return None, None
+    i = where.nearest(f.mmsi, f.t)
+    return (None, None) if i < 0 else (float(where.lat[i]), float(where.lon[i]))
+
+
+def _events(found: list[_Finding], where: ByMmsi | None, p: IdentityParams) -> pa.Table:
+    groups: dict[tuple[int, int | None, float], list[_Finding]] = defaultdict(list)
+    for f in found:
+        groups[(f.mmsi, f.other, f.t)].append(f)
+    rows = []
+    for (mmsi, other, t), fs in sorted(groups.items(), key=lambda kv: (kv[0][2], kv[0][0])):
+        kinds = sorted({f.kind for f in fs})
+        ends = [f.end for f in fs if f.end is not None]
+        lat, lon = _place(fs[0], where)
+        rows.append(
+            event(
+                "identity_change",
+                mmsi,
+                to_datetime(t),
+                to_datetime(max(ends)) if ends else None,
+                lat,
+                lon,
+                other=other,
+                confidence=0.9 if any(f.kind != "change" for f in fs) or len(fs) > 1 else 0.7,
+                risk=min(100.0, sum(f.risk for f in fs)),
+                details={
+                    "kind": "+".join(kinds),
+                    "kinds": kinds,
+                    "changes": [{"kind": f.kind, **f.details} for f in fs],
+                    "params": asdict(p),
+                },
+            )
+        )
+    return events_table(rows)
+
+
+def detect_identity_changes(
+    identities: pa.Table,
+    *,
+    positions: ByMmsi | None = None,
+    params: IdentityParams = IdentityParams(),
+) -> pa.Table:
+    """``identity_change`` events of an ``identities`` table (any order).
+
+    ``positions`` (optional) place each event at the vessel's nearest position in time and
+    add position-only MMSIs to the unassigned-MID check.
+    """
+    ids = identities.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
+    found = _change_findings(ids, params) + _imo_findings(ids, params)
+    if params.report_unassigned_mid:
+        found += _mid_findings(_first_seen(ids, positions))
+    return _events(found, positions, params)

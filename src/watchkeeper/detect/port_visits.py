@@ -1,0 +1,165 @@
+"""Port visits: a vessel entering a port or anchorage and stopping there (DESIGN §3).
+
+Definition (GFW port visits): a visit starts at the first position within ``enter_km`` of a
+port or anchorage and ends at the first position beyond ``exit_km`` (the hysteresis keeps a
+ship swinging at anchor on the boundary from making many visits); the visit must include a
+stop (a speed below ``stop_kn``) or last ``min_stay_h``, so ships passing a port are not
+visits. ``end`` is null when the vessel is still inside at the end of the data.
+
+Places: UN/LOCODE ports (``searoute``), the user's WPI-style CSVs, anchorages learned from the
+data, and the ten North Korean ports of the World Port Index, built in (:func:`dprk_ports`)
+because a visit to them is a sanctions violation in itself: such visits carry
+``details.country = "KP"`` and a high risk. A visit to an anchorage names the nearest port
+within ``port_of_anchorage_km``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from watchkeeper.context.ports import PLACES, PlaceIndex
+from watchkeeper.detect._track import Cols, cols, runs
+from watchkeeper.detect.events import event, events_table, to_datetime
+from watchkeeper.errors import ConfigError
+
+__all__ = ["DPRK_PORTS", "PortVisitParams", "detect_port_visits", "dprk_ports", "is_dprk"]
+
+#: North Korean ports, World Port Index coordinates (DOMAIN.md): name, lat, lon.
+DPRK_PORTS: tuple[tuple[str, float, float], ...] = (
+    ("NAMPO", 38.717, 125.400),
+    ("HAEJU", 38.0, 125.7),
+    ("KYOMIPO", 38.733, 125.617),
+    ("CHONGJIN", 41.767, 129.817),
+    ("HUNGNAM", 39.833, 127.617),
+    ("WONSAN", 39.167, 127.450),
+    ("KIMCHAEK", 40.667, 129.2),
+    ("NAJIN", 42.233, 130.3),
+    ("SONBONG", 42.333, 130.4),
+    ("CHAHO", 40.2, 128.65),
+)
+_KP = frozenset({"KP", "PRK", "KOREA, DEMOCRATIC PEOPLE'S REPUBLIC OF", "NORTH KOREA"})
+
+
+@dataclass(frozen=True)
+class PortVisitParams:
+    """Thresholds of the port-visit detector."""
+
+    enter_km: float = 3.0  # GFW port visits: entry within 3 km
+    exit_km: float = 4.0  # GFW port visits: exit beyond 4 km
+    stop_kn: float = 0.5  # GFW anchorages: moving again above 0.5 kn
+    min_stay_h: float = 3.0  # a long stay counts as a stop when speeds are missing
+    port_of_anchorage_km: float = 30.0  # anchorages lie 10-25 km off the port's point
+
+    def __post_init__(self) -> None:
+        if not 0 < self.enter_km <= self.exit_km:
+            raise ConfigError("0 < enter_km <= exit_km required")
+
+
+def dprk_ports() -> pa.Table:
+    """The built-in North Korean ports as a ``PLACES`` table (country 'KP')."""
+    n = len(DPRK_PORTS)
+    return pa.table(
+        {
+            "name": [p[0] for p in DPRK_PORTS],
+            "country": ["KP"] * n,
+            "lat": [p[1] for p in DPRK_PORTS],
+            "lon": [p[2] for p in DPRK_PORTS],
+            "kind": ["port"] * n,
+            "source": ["built-in:WPI"] * n,
+        },
+        schema=PLACES,
+    )
+
+
+def is_dprk(country: str | None) -> bool:
+    """Whether a place's country (ISO 2/3 code or name) is North Korea."""
+    return country is not None and country.strip().upper() in _KP
+
+
+def _inside(c: Cols, dist: npt.NDArray[np.float64], p: PortVisitParams) -> npt.NDArray[np.bool_]:
+    """Hysteresis state per position: inside since an entry and not yet beyond the exit."""
+    n = len(dist)
+    mark = np.where(dist < p.enter_km, 1, np.where(dist > p.exit_km, -1, 0))
+    last = np.maximum.accumulate(np.where(mark != 0, np.arange(n), -1))
+    first_of_track = np.flatnonzero(np.concatenate([[True], c.track[1:] != c.track[:-1]]))
+    track_start = np.repeat(first_of_track, np.diff(np.append(first_of_track, n)))
+    valid = last >= track_start
+    return np.asarray(valid & (mark[np.maximum(last, 0)] == 1))
+
+
+class _Namer:
+    """Name and country of a place; an anchorage takes those of the nearest port."""
+
+    def __init__(self, places: PlaceIndex, p: PortVisitParams) -> None:
+        pl = places.places
+        self.name = pl.column("name").to_pylist()
+        self.country = pl.column("country").to_pylist()
+        self.kind = pl.column("kind").to_pylist()
+        self.lat = pl.column("lat").to_numpy()
+        self.lon = pl.column("lon").to_numpy()
+        self.port_rows = np.flatnonzero(np.array(self.kind, dtype=object) == "port")
+        self.ports = PlaceIndex(pl.take(pa.array(self.port_rows, pa.int64())))
+        self.max_km = p.port_of_anchorage_km
+        self.cache: dict[int, tuple[str | None, str | None]] = {}
+
+    def port_of(self, i: int) -> tuple[str | None, str | None]:
+        if self.kind[i] != "anchorage":
+            return self.name[i], self.country[i]
+        if i not in self.cache:
+            d, j = self.ports.nearest(self.lat[i : i + 1], self.lon[i : i + 1])
+            ok = j[0] >= 0 and d[0] <= self.max_km
+            row = int(self.port_rows[j[0]]) if ok else -1
+            self.cache[i] = (self.name[row], self.country[row]) if ok else (None, None)
+        return self.cache[i]
+
+
+def detect_port_visits(
+    tracks: pa.Table, places: PlaceIndex, *, params: PortVisitParams = PortVisitParams()
+) -> pa.Table:
+    """``port_visit`` events of ``tracks`` (sorted by track_id and ts)."""
+    if tracks.num_rows == 0 or places.places.num_rows == 0:
+        return events_table([])
+    c = cols(tracks)
+    dist, idx = places.nearest(c.lat, c.lon)
+    s, e = runs(_inside(c, dist, params), c.track)
+    namer = _Namer(places, params)
+    rows = []
+    for a, b in zip(s.tolist(), e.tolist(), strict=True):
+        sog = c.sog[a : b + 1]
+        stopped = bool((np.nan_to_num(sog, nan=np.inf) < params.stop_kn).any())
+        if not stopped and c.t[b] - c.t[a] < params.min_stay_h * 3600.0:
+            continue
+        k = a + int(np.argmin(dist[a : b + 1]))
+        place = int(idx[k])
+        port, country = namer.port_of(place)
+        dprk = is_dprk(country)
+        after = b + 1 if b + 1 < len(c.t) and c.track[b + 1] == c.track[a] else None
+        rows.append(
+            event(
+                "port_visit",
+                int(c.mmsi[a]),
+                to_datetime(c.t[a]),
+                None if after is None else to_datetime(c.t[after]),
+                float(namer.lat[place]),
+                float(namer.lon[place]),
+                confidence=0.9 if stopped else 0.7,
+                risk=80.0 if dprk else 0.0,
+                details={
+                    "place": namer.name[place],
+                    "place_kind": namer.kind[place],
+                    "port": port,
+                    "country": "KP" if dprk else country,
+                    "dprk": dprk,
+                    "min_distance_km": round(float(dist[k]), 3),
+                    "duration_h": round((c.t[b] - c.t[a]) / 3600.0, 3),
+                    "stopped": stopped,
+                    "track_id": int(c.track[a]),
+                    "params": asdict(params),
+                },
+            )
+        )
+    return events_table(rows)
