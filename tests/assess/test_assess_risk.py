@@ -122,6 +122,21 @@ def test_event_kinds(kind: str, details: dict[str, Any], reason: str | None) -> 
     assert (list(reasons) == [reason]) if reason else reasons == {}
 
 
+def test_context_of_the_vessel() -> None:
+    """STS hotspots count for merchant ships, loitering more for tankers, gaps near the DPRK."""
+    zone = _ev("z", "zone_entry", 1, details={"zone": "sts_east_china_sea"})
+    loiter = _ev("l", "loitering", 1)
+    fishing = _by_reason(VesselFacts(mmsi=1, ship_type=30), [zone, loiter])
+    tanker = _by_reason(VesselFacts(mmsi=1, ship_type=84), [zone, loiter])
+    assert set(fishing) == {"zone_entry", "loitering"}
+    assert set(tanker) == {"sts_zone", "tanker_loitering"}
+    near = {**_ev("g1", "ais_gap", 1), "lat": 38.9, "lon": 124.0}  # off Nampo
+    far = {**_ev("g2", "ais_gap", 1), "lat": 30.0, "lon": 140.0}
+    reasons = _by_reason(VesselFacts(mmsi=1), [near, far])
+    assert reasons["gap_near_dprk"].event_ids == ("g1",)
+    assert reasons["ais_gap"].event_ids == ("g2",)
+
+
 def test_cap_and_order() -> None:
     facts = VesselFacts(mmsi=445000001, flag="KP", sanctions_level="match")
     events = [_ev("d", "dark_sts", 445000001), _ev("s", "spoofing", 445000001)]

@@ -13,18 +13,30 @@ The weights and the reasoning for each are in :class:`RiskWeights` and ``docs/ri
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import shapely
+
 from watchkeeper.assess.imo import is_valid_imo
 from watchkeeper.context.flags import is_flag_of_convenience
 from watchkeeper.errors import ConfigError
 
-__all__ = ["Reason", "RiskWeights", "VesselFacts", "reasons_json", "total_risk", "vessel_reasons"]
+__all__ = [
+    "Reason",
+    "RiskWeights",
+    "VesselFacts",
+    "near_dprk",
+    "reasons_json",
+    "total_risk",
+    "vessel_reasons",
+]
 
 TANKER_TYPES = range(80, 90)  # AIS ship types 80-89 (DOMAIN.md)
+MERCHANT_TYPES = range(70, 90)  # cargo 70-79 and tankers
 # The ten North Korean ports of the World Port Index (DOMAIN.md), lower case.
 DPRK_PORTS = frozenset(
     {
@@ -64,7 +76,8 @@ class RiskWeights:
     sts_tanker: float = 20.0
     # Any other encounter at sea: fishing and bunkering make most of them innocent.
     encounter: float = 8.0
-    # Entering a reported STS hotspot (East China Sea ring, off Nampo/Cho-do, off Wonsan).
+    # A cargo ship or tanker (or unknown type) entering a reported STS hotspot (East China Sea
+    # ring, off Nampo/Cho-do, off Wonsan); fishing and other small craft count as zone_entry.
     sts_zone: float = 15.0
     # Entering another configured zone.
     zone_entry: float = 5.0
@@ -80,11 +93,16 @@ class RiskWeights:
     draught_change: float = 10.0
     # Loitering at sea: the visible half of a dark STS, but also waiting for orders.
     loitering: float = 5.0
+    # A tanker loitering at sea alone "is the visible half of a dark STS" (DESIGN §3).
+    tanker_loitering: float = 10.0
     # AIS gap: most gaps are reception (Windward: 29 of 352 deliberate), so small.
     ais_gap: float = 5.0
     # A gap the detector calls deliberate (GFW's filter: >= 12 h, > 50 nm offshore, good
     # reception before, others nearby kept reporting): the "AIS off" tactic.
     ais_gap_deliberate: float = 15.0
+    # A gap starting near North Korean waters: "AIS off on approach to North Korea" (UN PoE).
+    gap_near_dprk: float = 25.0
+    near_dprk_km: float = 100.0  # ~4.5 h steaming at 12 kn from the DPRK zones
     # Flag of convenience (ITF list): context, many honest ships fly one.
     flag_of_convenience: float = 5.0
     many_names: int = 3  # distinct names that count as "many identities"
@@ -156,13 +174,41 @@ def _dprk_port(d: dict[str, Any]) -> bool:
     return d.get("dprk") is True or d.get("country") == "KP" or bool(names & DPRK_PORTS)
 
 
-def _zone_reason(d: dict[str, Any], w: RiskWeights) -> tuple[str, float]:
+def _zone_reason(d: dict[str, Any], f: VesselFacts, w: RiskWeights) -> tuple[str, float]:
     zones = [str(z).lower() for z in [d.get("zone"), *(d.get("zones") or [])] if z]
     if any("dprk" in z or "north_korea" in z for z in zones):
         return "dprk_waters", w.dprk_waters
-    if any(z.startswith("sts_") for z in zones):
+    merchant = f.ship_type is None or f.ship_type in MERCHANT_TYPES
+    if merchant and any(z.startswith("sts_") for z in zones):
         return "sts_zone", w.sts_zone
     return "zone_entry", w.zone_entry
+
+
+@functools.cache
+def _dprk_area() -> Any:
+    """The built-in North Korean waters (context/zones.py) as one geometry."""
+    from watchkeeper.context.zones import builtin_zones
+
+    return shapely.union_all([z.geometry for z in builtin_zones() if z.name.startswith("dprk")])
+
+
+def near_dprk(lat: float | None, lon: float | None, km: float) -> bool:
+    """Whether a point is within ``km`` of North Korean waters (1 degree taken as 111 km).
+
+    >>> near_dprk(38.7, 125.0, 10), near_dprk(31.2, 121.5, 100)
+    (True, False)
+    """
+    if lat is None or lon is None:
+        return False
+    return bool(shapely.distance(_dprk_area(), shapely.Point(lon, lat)) * 111.0 <= km)
+
+
+def _gap_reason(ev: dict[str, Any], d: dict[str, Any], w: RiskWeights) -> tuple[str, float]:
+    if near_dprk(ev.get("lat"), ev.get("lon"), w.near_dprk_km):
+        return "gap_near_dprk", w.gap_near_dprk
+    if d.get("deliberate") is True:
+        return "ais_gap_deliberate", w.ais_gap_deliberate
+    return "ais_gap", w.ais_gap
 
 
 _SIMPLE = ("dark_sts", "spoofing", "identity_change", "draught_change", "loitering")
@@ -176,18 +222,17 @@ def _event_reason(
     partner = ev["other_mmsi"] if ev["mmsi"] == f.mmsi else ev["mmsi"]
     if kind in ("encounter", "dark_sts") and partner in flagged:
         return "sts_with_flagged", w.sts_with_flagged
+    tanker = f.ship_type is not None and f.ship_type in TANKER_TYPES
     if kind == "encounter":
-        tanker = f.ship_type is not None and f.ship_type in TANKER_TYPES
         return ("sts_tanker", w.sts_tanker) if tanker else ("encounter", w.encounter)
     if kind == "port_visit":
         return ("dprk_port_visit", w.dprk_port_visit) if _dprk_port(d) else None
     if kind == "zone_entry":
-        return _zone_reason(d, w)
+        return _zone_reason(d, f, w)
     if kind == "ais_gap":
-        deliberate = d.get("deliberate") is True
-        return (
-            ("ais_gap_deliberate", w.ais_gap_deliberate) if deliberate else ("ais_gap", w.ais_gap)
-        )
+        return _gap_reason(ev, d, w)
+    if kind == "loitering" and tanker:
+        return "tanker_loitering", w.tanker_loitering
     return (kind, float(getattr(w, kind))) if kind in _SIMPLE else None
 
 
