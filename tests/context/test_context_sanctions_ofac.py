@@ -50,6 +50,7 @@ def test_identifiers_from_remarks(sdn: ListFile) -> None:
     assert "ALPHA" in artavil.previous_names
     assert by_name["RYONG GUN BONG"].imo == 8606173  # "Vessel Registration Identification 8606173"
     assert by_name["BONU 5"].imo is None  # "IMO 15411" is not an IMO number
+    assert by_name["BONU 5"].details["unparsed_imo"] == "IMO 15411"
     assert by_name["ST. VITAMIN"].mmsis == (375311000,)
     assert by_name["SAND SWAN"].previous_names == ("ANA I",)
 

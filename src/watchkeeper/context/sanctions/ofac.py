@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from datetime import date, datetime
@@ -29,6 +30,7 @@ SOURCE = "ofac_sdn"
 _EMPTY = "-0-"
 _SCHEMA = {"vessel": "Vessel", "individual": "Person", "aircraft": "Airplane", "": "Organization"}
 _CSV_COLUMNS = 12
+_BAD_IMO = re.compile(r"\bIMO\s*\d+")
 
 
 def _clean(value: str | None) -> str | None:
@@ -82,6 +84,8 @@ def _csv_entity(
         details["owner"] = owner
     if len(ids.imos) > 1:
         details["other_imos"] = list(ids.imos[1:])
+    if not ids.imos and (bad := _BAD_IMO.search(remarks or "")):
+        details["unparsed_imo"] = bad.group(0)  # e.g. 'IMO 15411': kept, never matched
     for key, col in (("tonnage", 7), ("grt", 8), ("title", 4)):
         if value := _clean(row[col]):
             details[key] = value
