@@ -20,6 +20,7 @@ port (ordinary loading) is no event.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -113,24 +114,28 @@ def detect_draught_changes(
     positions: ByMmsi,
     *,
     places: PlaceIndex | None = None,
+    data_start: datetime | None = None,
     params: DraughtParams = DraughtParams(),
 ) -> pa.Table:
-    """``draught_change`` events: changes of reported draught placed at a stop at sea."""
+    """``draught_change`` events: changes of reported draught placed at a stop at sea.
+
+    ``data_start`` is where the positions begin: a vessel silent from then until its first
+    position had a dark stop (its start unknown, its end at that position).
+    """
+    t_min = data_start.timestamp() if data_start is not None else -np.inf
     ids = identities.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
     rows = []
     for mmsi, when, old, new in stable_changes(ids, "draught_m", params.min_reports):
         delta = float(new) - float(old)
         if abs(delta) < params.min_delta_m - 1e-6:
             continue
-        a, b = positions.window(mmsi, when - params.lookback_h * 3600.0, when)
-        stop = last_stop(
-            positions.t[a:b],
-            positions.lat[a:b],
-            positions.lon[a:b],
-            positions.sog[a:b],
-            when,
-            params,
-        )
+        since = max(when - params.lookback_h * 3600.0, t_min)
+        a, b = positions.window(mmsi, since, when)
+        a = max(a - 1, positions.span(mmsi)[0])  # a silence across the window start
+        pos = positions
+        stop = last_stop(pos.t[a:b], pos.lat[a:b], pos.lon[a:b], pos.sog[a:b], when, params)
+        if stop is None and b > a and pos.t[a] - since >= params.min_dark_h * 3600.0:
+            stop = Stop("dark", since, float(pos.t[a]), pos.lat[a : a + 1], pos.lon[a : a + 1])
         where = _at_sea(stop, places, params) if stop is not None else None
         if stop is None or where is None:
             continue

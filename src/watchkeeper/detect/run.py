@@ -56,6 +56,9 @@ class DetectParams:
     zones: ZoneParams = field(default_factory=ZoneParams)
     dark_sts: DarkStsParams = field(default_factory=DarkStsParams)
     halo_h: float = 12.0  # longer than any encounter/loitering run we expect to cut at midnight
+    # Identity reports are few: a longer look back finds the previous value of a field
+    # (a draught or name last reported before a day of silence).
+    identity_halo_h: float = 48.0
     port_files: tuple[str, ...] = field(default=())  # WPI-style CSVs given by the user
     zone_files: tuple[str, ...] = field(default=())  # GeoJSON polygons given by the user
     builtin_zones: bool = True  # North Korean waters and reported STS hotspots
@@ -86,10 +89,15 @@ def detect_all(
     positions: pa.Table,
     *,
     identities: pa.Table | None = None,
+    data_start: datetime | None = None,
     data_end: datetime | None = None,
     params: DetectParams = DetectParams(),
 ) -> pa.Table:
-    """All events of ``positions`` and ``identities`` (any order) as one ``events`` table."""
+    """All events of ``positions`` and ``identities`` (any order) as one ``events`` table.
+
+    ``data_start``/``data_end`` bound the window the positions cover (silences reaching them
+    may continue beyond; see the gap and draught detectors).
+    """
     ids = IDENTITIES.empty_table() if identities is None else identities
     if positions.num_rows == 0 and ids.num_rows == 0:
         return events_table([])
@@ -107,7 +115,9 @@ def detect_all(
         ),
         detect_spoofing(tracks, places=places, params=params.spoofing),
         detect_identity_changes(ids, positions=where, params=params.identity),
-        detect_draught_changes(ids, where, places=places, params=params.draught),
+        detect_draught_changes(
+            ids, where, places=places, data_start=data_start, params=params.draught
+        ),
         detect_port_visits(tracks, places, params=params.port_visits),
         detect_zone_entries(tracks, _zones(params), params=params.zones),
         detect_dark_sts(
@@ -140,18 +150,32 @@ def detect_workspace(ws: Workspace, *, params: DetectParams = DetectParams()) ->
         t = pc.cast(pos.column("ts"), pa.int64())
         mask = pc.and_(pc.greater_equal(t, _ms(lo - halo)), pc.less(t, _ms(hi + halo)))
         pos = pos.filter(mask)
-        ids = ws.read("identities", days=span)
-        ti = pc.cast(ids.column("ts"), pa.int64())
-        ids = ids.filter(pc.and_(pc.greater_equal(ti, _ms(lo - halo)), pc.less(ti, _ms(hi + halo))))
+        ids = _identities(ws, lo - timedelta(hours=params.identity_halo_h), hi + halo)
         window_end = min(hi + halo, last_day) if last_day else hi + halo
-        ev = detect_all(pos, identities=ids, data_end=window_end, params=params)
-        start = pc.cast(ev.column("start"), pa.int64())
+        ev = detect_all(
+            pos, identities=ids, data_start=lo - halo, data_end=window_end, params=params
+        )
+        start = pc.cast(_anchor(ev), pa.int64())
         keep = pc.and_(pc.greater_equal(start, _ms(lo)), pc.less(start, _ms(hi)))
         parts.append(_reopen_gaps(ws, ev.filter(keep), window_end, last_day))
     events = pa.concat_tables(parts) if parts else events_table([])
     events = _dedupe(events)
     ws.write_table("events", events)
     return events
+
+
+def _identities(ws: Workspace, lo: datetime, hi: datetime) -> pa.Table:
+    """Identity reports with ``lo <= ts < hi``."""
+    ids = ws.read("identities", days=(lo.date().isoformat(), hi.date().isoformat()))
+    t = pc.cast(ids.column("ts"), pa.int64())
+    return ids.filter(pc.and_(pc.greater_equal(t, _ms(lo)), pc.less(t, _ms(hi))))
+
+
+def _anchor(ev: pa.Table) -> pa.ChunkedArray:
+    """The time that assigns an event to one day: its start, except for draught changes,
+    which are known only at the first report of the new draught (their ``end``)."""
+    late = pc.and_(pc.equal(ev.column("type"), "draught_change"), pc.is_valid(ev.column("end")))
+    return pc.if_else(late, ev.column("end"), ev.column("start"))
 
 
 def _data_end(ws: Workspace) -> datetime | None:
