@@ -140,7 +140,7 @@ def test_cli_end_to_end(shared_data: Path, noaa: Decoded, tmp_path: Path) -> Non
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "406 vessels" in res.output and "1003 entities" in res.output
+    assert "406 vessels" in res.output and "1026 entities, 23 vessels" in res.output
     res = runner.invoke(app, ["lists", "show", "-w", str(ws_dir)])
     assert res.exit_code == 0 and "ofac_sdn" in res.output and "un_sc" in res.output
     res = runner.invoke(app, ["screen", "-w", str(ws_dir)])

@@ -82,6 +82,7 @@ def lists_add(
             f"{summary['n_entities']} entities, {summary['n_vessels']} vessels "
             f"({summary['n_vessels_with_imo']} with IMO), {summary['n_rejects']} rejected rows",
             highlight=False,
+            soft_wrap=True,
         )
 
 

@@ -7,12 +7,19 @@ regime: DPRK, Iran, Al-Qaida ...), names, aliases and a free-text ``COMMENTS1``.
 The consolidated list carries no vessel entries: ships designated by the 1718 Committee are
 published separately. Its DPRK entries are the shipping companies, and the "IMO number" in
 their comments is the IMO *company* number (the same 7-digit scheme), kept in
-``details['company_imo']`` and never used as a vessel IMO. Extracting the ship names the
-comments mention is not attempted: the narratives are free prose.
+``details['company_imo']`` and never used as a vessel IMO.
+
+The ships those comments name (``Registered owner of the DPRK tanker YU JONG 2 ...``) are
+read as derived ``Vessel`` entities (``un_sc:vessel:YU JONG 2``): a name of two or more
+upper-case words in a DPRK entry's comments that is not a company (SHIPPING, TRADING ...) or
+an acronym. They carry no IMO, so screening can only give them ``review``; each lists the
+entries that mention it in ``details['mentioned_by']``. ``mentioned_vessels=False`` turns
+this off.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from pathlib import Path
@@ -61,6 +68,37 @@ def _entry(elem: ET.Element, list_date: date | None) -> ListEntity:
     )
 
 
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z0-9]*(?:[ -][A-Z0-9]+)+\b")
+_NOT_SHIP_WORDS = frozenset(
+    {"SHIPPING", "COMPANY", "CORPORATION", "TRADING", "BANK", "GROUP", "LTD", "CO", "IMO", "DPRK"}
+)
+
+
+def _mentioned_vessels(entries: list[ListEntity], list_date: date | None) -> list[ListEntity]:
+    """Ship names written in the comments of DPRK entries, one entity per name."""
+    by_name: dict[str, dict[str, ListEntity]] = {}
+    for e in entries:
+        if "DPRK" not in e.programs or not e.remarks:
+            continue
+        for found in _CAPS_RUN.findall(e.remarks):
+            name = " ".join(found.split())
+            if not _NOT_SHIP_WORDS & set(name.replace("-", " ").split()):
+                by_name.setdefault(name, {})[e.entity_id] = e
+    return [
+        ListEntity(
+            entity_id=f"{SOURCE}:vessel:{name}",
+            source=SOURCE,
+            list_date=list_date,
+            schema="Vessel",
+            name=name,
+            programs=("DPRK",),
+            remarks=f"named in the comments of {', '.join(m.name for m in mentions.values())}",
+            details={"mentioned_by": list(mentions), "derived": "COMMENTS1"},
+        )
+        for name, mentions in sorted(by_name.items())
+    ]
+
+
 def _generated(root: ET.Element) -> date | None:
     stamp = root.get("dateGenerated")
     if not stamp:
@@ -71,7 +109,9 @@ def _generated(root: ET.Element) -> date | None:
         return None
 
 
-def read_un_xml(path: str | Path, *, list_date: date | None = None) -> ListFile:
+def read_un_xml(
+    path: str | Path, *, list_date: date | None = None, mentioned_vessels: bool = True
+) -> ListFile:
     """Read the UN consolidated XML; ``list_date`` overrides its ``dateGenerated``."""
     path = Path(path)
     try:
@@ -81,8 +121,10 @@ def read_un_xml(path: str | Path, *, list_date: date | None = None) -> ListFile:
     if root.tag != "CONSOLIDATED_LIST":
         raise FormatError(f"{path}: root <{root.tag}> is not a UN <CONSOLIDATED_LIST>")
     when = list_date or _generated(root)
-    entries = [*root.iter("INDIVIDUAL"), *root.iter("ENTITY")]
-    return ListFile(SOURCE, when, tuple(_entry(e, when) for e in entries), (str(path),))
+    entries = [_entry(e, when) for e in [*root.iter("INDIVIDUAL"), *root.iter("ENTITY")]]
+    if mentioned_vessels:
+        entries += _mentioned_vessels(entries, when)
+    return ListFile(SOURCE, when, tuple(entries), (str(path),))
 
 
 def mentions_dprk(entity: ListEntity) -> bool:
