@@ -119,10 +119,12 @@ def detect_draught_changes(
 ) -> pa.Table:
     """``draught_change`` events: changes of reported draught placed at a stop at sea.
 
-    ``data_start`` is where the positions begin: a vessel silent from then until its first
-    position had a dark stop (its start unknown, its end at that position).
+    ``data_start`` is where the positions of a windowed run begin (earlier ones exist but
+    are not loaded): a vessel silent from then until its first position, with the look-back
+    reaching before it, had a dark stop (its start unknown, its end at that position).
     """
     t_min = data_start.timestamp() if data_start is not None else -np.inf
+    dark_s = params.min_dark_h * 3600.0
     ids = identities.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
     rows = []
     for mmsi, when, old, new in stable_changes(ids, "draught_m", params.min_reports):
@@ -134,7 +136,8 @@ def detect_draught_changes(
         a = max(a - 1, positions.span(mmsi)[0])  # a silence across the window start
         pos = positions
         stop = last_stop(pos.t[a:b], pos.lat[a:b], pos.lon[a:b], pos.sog[a:b], when, params)
-        if stop is None and b > a and pos.t[a] - since >= params.min_dark_h * 3600.0:
+        silent_since_start = since - t_min < dark_s  # the silence may reach before the data
+        if stop is None and silent_since_start and b > a and pos.t[a] - since >= dark_s:
             stop = Stop("dark", since, float(pos.t[a]), pos.lat[a : a + 1], pos.lon[a : a + 1])
         where = _at_sea(stop, places, params) if stop is not None else None
         if stop is None or where is None:

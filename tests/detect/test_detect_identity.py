@@ -1,0 +1,70 @@
+"""Identity changes from the identities layer: stable changes, shared and invalid IMOs, MIDs."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pyarrow as pa
+
+from watchkeeper.detect.identity import IdentityParams, detect_identity_changes, normalise
+from watchkeeper.schema import IDENTITIES
+from watchkeeper.tracks.build import parse_time
+
+
+def _ids(rows: list[dict[str, Any]]) -> pa.Table:
+    t0 = parse_time("2024-01-01T23:45")
+    full = [
+        {f.name: None for f in IDENTITIES} | {"ts": t0 + timedelta(minutes=6 * i)} | r
+        for i, r in enumerate(rows)
+    ]
+    return pa.Table.from_pylist(full, schema=IDENTITIES)
+
+
+GOOD = {"mmsi": 412000001, "imo": 9074729, "name": "SEA STAR", "callsign": "BXYZ", "ship_type": 80}
+
+
+def _kinds(ev: pa.Table) -> list[str]:
+    return [json.loads(d)["kind"] for d in ev.column("details").to_pylist()]
+
+
+def test_normalise_ignores_padding_case_and_spaces() -> None:
+    got = normalise(pa.array(["sea  star@@@", " SEA STAR ", "@@@", None])).to_pylist()
+    assert got == ["SEA STAR", "SEA STAR", None, None]
+
+
+def test_padding_and_nulls_are_not_changes() -> None:
+    rows = [GOOD, GOOD | {"name": "sea star@@"}, GOOD | {"name": None, "imo": None}, GOOD]
+    assert detect_identity_changes(_ids(rows)).num_rows == 0
+
+
+def test_rename_with_new_imo_across_midnight_is_one_event() -> None:
+    new = GOOD | {"name": "OCEAN PEARL", "imo": 9176187, "callsign": "V3AB"}
+    ev = detect_identity_changes(_ids([GOOD] * 3 + [new] * 3))
+    assert ev.num_rows == 1
+    changes = json.loads(ev.column("details")[0].as_py())["changes"]
+    assert {c["field"] for c in changes} == {"name", "imo", "callsign"}
+    assert ev.column("start")[0].as_py() > parse_time("2024-01-01T23:59")
+
+
+def test_a_single_garbled_report_is_noise() -> None:
+    rows = [GOOD] * 3 + [GOOD | {"name": "SEA STAQ"}] + [GOOD] * 3
+    assert detect_identity_changes(_ids(rows)).num_rows == 0
+    assert detect_identity_changes(_ids(rows), params=IdentityParams(min_reports=1)).num_rows == 1
+
+
+def test_invalid_imo_and_unassigned_mid() -> None:
+    bad = GOOD | {"imo": 9074728}
+    ev = detect_identity_changes(_ids([bad, bad]))
+    assert _kinds(ev) == ["invalid_imo"]
+    ev = detect_identity_changes(_ids([GOOD | {"mmsi": 299000001}] * 2))  # MID 299: none
+    assert _kinds(ev) == ["unassigned_mid"]
+
+
+def test_one_imo_on_two_mmsis_is_a_flag_change() -> None:
+    other = GOOD | {"mmsi": 667000001}  # Sierra Leone
+    ev = detect_identity_changes(_ids([GOOD, GOOD, other, other])).to_pylist()
+    assert len(ev) == 1 and ev[0]["mmsi"] == 667000001 and ev[0]["other_mmsi"] == 412000001
+    d = json.loads(ev[0]["details"])["changes"][0]
+    assert d["flag_from"] == "CN" and d["flag_to"] == "SL" and d["flag_change"]

@@ -1,0 +1,52 @@
+"""Zone entries into built-in and user zones; a track starting inside is no entry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+
+from watchkeeper.context.zones import builtin_zones, load_geojson_zones
+from watchkeeper.detect.zone_entry import detect_zone_entries
+from watchkeeper.tracks import clean, segment
+from watchkeeper.tracks.build import concat, track
+
+
+def _tracks(*t: pa.Table) -> pa.Table:
+    return segment(clean(concat(*t))).sort_by([("track_id", "ascending"), ("ts", "ascending")])
+
+
+def test_entry_into_the_wonsan_hotspot() -> None:
+    # sail west from 128.6 E at 39.25 N into the 40 km circle off Wonsan (centre 127.65 E)
+    t = track(1, "2024-01-01T22:00", 39.25, 128.6, [(i * 10, -i * 3704.0, 0) for i in range(30)])
+    rows = detect_zone_entries(_tracks(t), builtin_zones()).to_pylist()
+    zones = [z for r in rows for z in json.loads(r["details"])["zones"]]
+    assert "sts_wonsan" in zones
+    assert all(r["mmsi"] == 1 for r in rows)
+
+
+def test_user_geojson_zone_across_the_antimeridian_and_start_inside(tmp_path: Path) -> None:
+    feats = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "box", "risk": 70},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[-179.9, 9], [-179, 9], [-179, 11], [-179.9, 11], [-179.9, 9]]
+                    ],
+                },
+            }
+        ],
+    }
+    path = tmp_path / "z.geojson"
+    path.write_text(json.dumps(feats))
+    zones = load_geojson_zones(path)
+    entering = track(1, "2024-01-01", 10.0, 179.8, [(i * 10, i * 3704.0, 0) for i in range(20)])
+    inside = track(2, "2024-01-01", 10.0, -179.5, [(i * 10, i * 100.0, 0) for i in range(5)])
+    rows = detect_zone_entries(_tracks(entering, inside), zones).to_pylist()
+    assert [r["mmsi"] for r in rows] == [1]
+    assert rows[0]["risk"] == 70.0
