@@ -29,11 +29,14 @@ from watchkeeper.store import Workspace
 __all__ = ["add_list", "current_entities", "list_versions", "version_id"]
 
 _HASH_CHARS = 16
+# Bumped when a reader changes what it extracts: re-adding the same files then stores a new
+# version (same date, added later, so current) instead of being a no-op.
+READER_VERSION = 2
 
 
 def version_id(files: tuple[str, ...]) -> str:
-    """SHA-256 prefix over the bytes of the files of one list version."""
-    digest = hashlib.sha256()
+    """SHA-256 prefix over the reader version and the bytes of the files of one list version."""
+    digest = hashlib.sha256(f"watchkeeper-list-readers:{READER_VERSION}".encode())
     for f in files:
         digest.update(Path(f).read_bytes())
     return digest.hexdigest()[:_HASH_CHARS]
