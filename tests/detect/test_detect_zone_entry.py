@@ -50,3 +50,29 @@ def test_user_geojson_zone_across_the_antimeridian_and_start_inside(tmp_path: Pa
     rows = detect_zone_entries(_tracks(entering, inside), zones).to_pylist()
     assert [r["mmsi"] for r in rows] == [1]
     assert rows[0]["risk"] == 70.0
+
+
+def test_cli_detect_with_user_zones(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from watchkeeper import Workspace
+    from watchkeeper.cli import app
+
+    ws = Workspace(tmp_path / "ws")
+    w = ws.writer("positions", "t")
+    w.write(track(7, "2024-01-01", 10.0, 150.0, [(i * 10, i * 3704.0, 0) for i in range(20)]))
+    w.close()
+    box = [[[150.1, 9.9], [150.5, 9.9], [150.5, 10.1], [150.1, 10.1], [150.1, 9.9]]]
+    geo = {
+        "type": "Feature",
+        "properties": {"name": "mine"},
+        "geometry": {"type": "Polygon", "coordinates": box},
+    }
+    path = tmp_path / "z.geojson"
+    path.write_text(json.dumps(geo))
+    res = CliRunner().invoke(app, ["detect", "-w", str(ws.path), "--zones", str(path)])
+    assert res.exit_code == 0, res.output
+    stored = ws.read_table("events")
+    assert stored is not None
+    kinds = stored.column("type").to_pylist()
+    assert kinds.count("zone_entry") == 1

@@ -30,13 +30,20 @@ def detect(
     ports: Annotated[
         list[Path] | None, typer.Option("--ports", help="WPI-style port CSV (repeatable).")
     ] = None,
+    zones: Annotated[
+        list[Path] | None,
+        typer.Option("--zones", help="GeoJSON polygons to watch (repeatable), besides built-ins."),
+    ] = None,
 ) -> None:
     """Run every detector over the workspace and store the ``events`` table.
 
-    Example: ``watchkeeper detect -w ws``
+    Example: ``watchkeeper detect -w ws --ports wpi.csv --zones my_areas.geojson``
     """
     ws = Workspace(workspace, create=False)
-    params = DetectParams(port_files=tuple(str(p) for p in ports or ()))
+    params = DetectParams(
+        port_files=tuple(str(p) for p in ports or ()),
+        zone_files=tuple(str(z) for z in zones or ()),
+    )
     ev = detect_workspace(ws, params=params)
     counts: dict[str, int] = {}
     for kind in ev.column("type").to_pylist():
