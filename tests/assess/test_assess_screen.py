@@ -167,6 +167,8 @@ def test_noaa_magus_is_ofac_freedom(noaa_hits: pa.Table) -> None:
     hit = matches[0]
     assert hit["score"] == 1.0 and hit["programs"] == ["VENEZUELA-EO13850"]
     feats = {f["feature"]: f for f in json.loads(hit["features"])}
+    assert feats["imo"].pop("first_reported") == "2022-01-03T00:02:59+00:00"
+    assert feats["imo"].pop("last_reported") == "2022-01-03T00:02:59+00:00"
     assert feats["imo"] == {
         "feature": "imo",
         "query": 9018464,
@@ -175,7 +177,9 @@ def test_noaa_magus_is_ofac_freedom(noaa_hits: pa.Table) -> None:
         "check_digit_valid": True,
     }
     assert (feats["name"]["query"], feats["name"]["candidate"]) == ("MAGUS", "MAGUS")
-    assert hit["explanation"].startswith("match: IMO 9018464 equal (check digit valid)")
+    assert hit["explanation"].startswith(
+        "match: IMO 9018464 equal (check digit valid, reported 2022-01-03T00:02:59+00:00)"
+    )
 
 
 def test_noaa_reviews_are_name_only_and_bounded(noaa_hits: pa.Table) -> None:
@@ -237,3 +241,27 @@ def test_planted_cases_precision_recall(seed: int) -> None:
     matched = {h["mmsi"] for h in hits if h["level"] == "match"}
     assert matched == sanctioned  # precision and recall 1.0 at match
     assert not matched & decoys
+
+
+def test_identity_times_reach_the_explanation() -> None:
+    from datetime import UTC, datetime
+
+    t0, t1 = datetime(2024, 3, 4, tzinfo=UTC), datetime(2024, 3, 6, tzinfo=UTC)
+    rows = pa.table(
+        {
+            "mmsi": [7, 7],
+            "imo": [9018464, 9018464],
+            "name": ["MAGUS", "MAGUS"],
+            "callsign": [None, None],
+            "ship_type": [80, 80],
+            "length_m": [268.0, 268.0],
+            "ts": [t1, t0],
+        }
+    )
+    [vessel] = vessel_identities(rows)
+    assert vessel.when("imo", 9018464) == {
+        "first_reported": t0.isoformat(),
+        "last_reported": t1.isoformat(),
+    }
+    [hit] = screen([vessel], entities_table(LISTED)).to_pylist()
+    assert f"reported {t0.isoformat()} to {t1.isoformat()}" in hit["explanation"]

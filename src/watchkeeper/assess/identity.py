@@ -7,6 +7,7 @@ ship types each MMSI ever broadcast, and whether AIS says small craft or merchan
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -32,6 +33,19 @@ class VesselIdentity:
     callsigns: set[str] = field(default_factory=set)
     ship_types: set[int] = field(default_factory=set)
     length_m: float | None = None  # the largest reported
+    # When each value was broadcast: ("imo", 9018464) -> (first, last), for explanations.
+    seen: dict[tuple[str, Any], tuple[datetime, datetime]] = field(default_factory=dict)
+
+    def when(self, kind: str, value: Any) -> dict[str, str]:
+        """``{"first_reported", "last_reported"}`` of one value (ISO 8601), or {}.
+
+        The times of the identity rows that carried it; readers that keep only changed
+        static reports make ``last_reported`` the last change, not the last broadcast.
+        """
+        span = self.seen.get((kind, value))
+        if span is None:
+            return {}
+        return {"first_reported": span[0].isoformat(), "last_reported": span[1].isoformat()}
 
     @property
     def small_craft(self) -> bool:
@@ -54,15 +68,37 @@ SMALL_CRAFT_LENGTH_M = 30.0  # smaller than any ocean-going tanker or cargo ship
 
 
 def vessel_identities(identities: pa.Table, mmsis: list[int] | None = None) -> list[VesselIdentity]:
-    """Group identity rows by MMSI; ``mmsis`` adds vessels seen only in positions."""
+    """Group identity rows by MMSI; ``mmsis`` adds vessels seen only in positions.
+
+    Times come from ``first_ts``/``last_ts`` (pre-aggregated rows) or ``ts`` when present.
+    """
     by: dict[int, VesselIdentity] = {}
+    cols = identities.column_names
     names = ["mmsi", "imo", "name", "callsign", "ship_type", "length_m"]
+    names += [c for c in ("ts", "first_ts", "last_ts") if c in cols]
     for row in identities.select(names).to_pylist():
         v = by.setdefault(row["mmsi"], VesselIdentity(row["mmsi"]))
         _add_identity(v, row)
+        _add_times(v, row)
     for mmsi in mmsis or []:
         by.setdefault(int(mmsi), VesselIdentity(int(mmsi)))
     return [by[k] for k in sorted(by)]
+
+
+def _add_times(v: VesselIdentity, row: dict[str, Any]) -> None:
+    first, last = row.get("first_ts") or row.get("ts"), row.get("last_ts") or row.get("ts")
+    if first is None or last is None:
+        return
+    values = [
+        ("imo", row["imo"]),
+        ("name", (row["name"] or "").strip()),
+        ("callsign", (row["callsign"] or "").strip().upper()),
+    ]
+    for key in values:
+        if not key[1]:
+            continue
+        old = v.seen.get(key)
+        v.seen[key] = (first, last) if old is None else (min(old[0], first), max(old[1], last))
 
 
 def _add_identity(v: VesselIdentity, row: dict[str, Any]) -> None:

@@ -229,6 +229,7 @@ def _best_name(v: VesselIdentity, item: _Listed) -> dict[str, Any] | None:
                     "candidate": listed_name,
                     "candidate_kind": kind,
                     "score": s,
+                    **v.when("name", n),
                 }
     return best
 
@@ -245,6 +246,7 @@ def _features(v: VesselIdentity, item: _Listed) -> list[dict[str, Any]]:
                 "candidate": item.imo,
                 "score": 1.0,
                 "check_digit_valid": valid,
+                **v.when("imo", item.imo),
             }
         )
     elif is_valid_imo(item.imo) and (seen := sorted(i for i in v.imos if is_valid_imo(i))):
@@ -274,6 +276,7 @@ def _features(v: VesselIdentity, item: _Listed) -> list[dict[str, Any]]:
                 "query": item.callsign,
                 "candidate": item.callsign,
                 "score": 1.0,
+                **v.when("callsign", item.callsign),
             }
         )
     return feats
@@ -301,12 +304,19 @@ def _decide(feats: list[dict[str, Any]], p: ScreenParams) -> tuple[str, float] |
     return None
 
 
+def _reported(x: dict[str, Any]) -> str:
+    if "first_reported" not in x:
+        return ""
+    first, last = x["first_reported"], x["last_reported"]
+    return f", reported {first}" + (f" to {last}" if last != first else "")
+
+
 def _explain(level: str, item: _Listed, feats: list[dict[str, Any]]) -> str:
     parts = []
     for x in feats:
         if x["feature"] == "imo":
             check = "check digit valid" if x["check_digit_valid"] else "FAILS check digit"
-            parts.append(f"IMO {x['query']} equal ({check})")
+            parts.append(f"IMO {x['query']} equal ({check}{_reported(x)})")
         elif x["feature"] == "imo_conflict":
             parts.append(f"IMO differs ({x['query']} vs {x['candidate']})")
         elif x["feature"] == "mmsi":

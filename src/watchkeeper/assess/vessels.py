@@ -35,8 +35,9 @@ __all__ = ["EXPORT_FORMATS", "build_vessels", "screen_workspace", "write_vessels
 EXPORT_FORMATS = ("csv", "json")
 
 _IDENTITY_SQL = """
-SELECT mmsi, imo, name, callsign, ship_type, max(length_m) AS length_m
-FROM identities GROUP BY ALL
+SELECT mmsi, imo, name, callsign, ship_type, max(length_m) AS length_m,
+    min(ts) AS first_ts, max(ts) AS last_ts
+FROM identities GROUP BY mmsi, imo, name, callsign, ship_type
 """
 _NONEMPTY = "FILTER (WHERE {c} IS NOT NULL AND trim(CAST({c} AS VARCHAR)) <> '')"
 _FACTS_SQL = f"""
