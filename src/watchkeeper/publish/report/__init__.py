@@ -1,0 +1,35 @@
+"""Case reports for analysts: one self-contained HTML file per case (see ``docs/report.md``).
+
+>>> from watchkeeper.publish.report import ReportParams
+>>> ReportParams().evidence_per_event
+12
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from watchkeeper.publish.report.case import Case, ReportParams, evidence_rows, load_case
+from watchkeeper.publish.report.html import render_html
+from watchkeeper.store.workspace import Workspace
+
+__all__ = ["Case", "ReportParams", "evidence_rows", "load_case", "render_html", "write_report"]
+
+
+def write_report(
+    ws: Workspace,
+    out: str | Path,
+    *,
+    vessel: int | None = None,
+    event: str | None = None,
+    top: int | None = None,
+    params: ReportParams | None = None,
+    generated: datetime | None = None,
+) -> Case:
+    """Write the HTML report of one case (exactly one of vessel, event, top) to ``out``."""
+    case = load_case(ws, vessel=vessel, event=event, top=top, params=params)
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(case, workspace=ws.path, generated=generated), "utf-8")
+    return case

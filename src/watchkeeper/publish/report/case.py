@@ -1,0 +1,277 @@
+"""What a report shows, read from a workspace: the case's vessels, events, tracks and evidence.
+
+The evidence behind an event is the stored records of its vessel(s) between its start and
+end (for a gap: the last position before and the first after). Each record is traced back to
+its source: the Parquet file it is stored in is named ``<ingest_id>.parquet``, and
+``ingest_log`` gives that ingest's source file and SHA-256, so anyone with the source files can
+check the hash and re-derive the finding (chain of custody).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+from watchkeeper.errors import ConfigError
+from watchkeeper.publish.tracks import Track, TrackParams, read_tracks
+from watchkeeper.store.workspace import Workspace
+
+__all__ = ["Case", "ReportParams", "load_case"]
+
+_PAIR_TYPES = ("encounter", "dark_sts")
+# events whose evidence is identity reports (static messages), besides positions
+_IDENTITY_TYPES = ("identity_change", "draught_change")
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """What goes into a report."""
+
+    # Evidence rows shown per event and vessel: first, last and evenly spaced between (the
+    # full list is in the workspace; the count is shown). 12 keeps a 50-event case readable.
+    evidence_per_event: int = 12
+    # Track vertices per segment on the map: 3,000 keeps a 3-day class A track exact to a
+    # few hundred metres at report scale and the HTML under a few MB.
+    max_map_points: int = 3000
+    # With --event, tracks are shown this long before and after the event.
+    event_halo_h: float = 24.0
+
+    def __post_init__(self) -> None:
+        if self.evidence_per_event < 2:
+            raise ConfigError("evidence_per_event must be >= 2")
+
+
+@dataclass
+class Case:
+    """Everything one report shows."""
+
+    title: str
+    vessels: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    tracks: list[Track]
+    identities: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    screening: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    focus_event: str | None = None
+
+
+def _vessels(ws: Workspace) -> pa.Table:
+    table = ws.read_table("vessels")
+    if table is None:
+        from watchkeeper.assess.vessels import build_vessels
+
+        table = build_vessels(ws)
+    return table
+
+
+def _events(ws: Workspace) -> list[dict[str, Any]]:
+    table = ws.read_table("events")
+    return [] if table is None else table.sort_by("start").to_pylist()
+
+
+def _involves(ev: dict[str, Any], mmsis: set[int]) -> bool:
+    return ev["mmsi"] in mmsis or ev.get("other_mmsi") in mmsis
+
+
+def _select(
+    ws: Workspace, vessel: int | None, event: str | None, top: int | None
+) -> tuple[list[int], str | None, str]:
+    """The case's MMSIs, the focus event and a title, from exactly one of the three options."""
+    if sum(x is not None for x in (vessel, event, top)) != 1:
+        raise ConfigError("give exactly one of --vessel, --event or --top")
+    if vessel is not None:
+        return [vessel], None, f"Vessel MMSI {vessel}"
+    if event is not None:
+        ev = next((e for e in _events(ws) if e["event_id"] == event), None)
+        if ev is None:
+            raise ConfigError(f"no event {event!r} in {ws.path}")
+        mmsis = [ev["mmsi"]] + ([ev["other_mmsi"]] if ev.get("other_mmsi") is not None else [])
+        return mmsis, event, f"Event {event} ({ev['type']})"
+    assert top is not None
+    if top < 1:
+        raise ConfigError("--top must be >= 1")
+    rows = _vessels(ws).slice(0, top).to_pylist()
+    return [r["mmsi"] for r in rows], None, f"Top {top} vessel(s) by risk"
+
+
+def _partners(events: list[dict[str, Any]], mmsis: list[int]) -> list[int]:
+    out = list(mmsis)
+    for ev in events:
+        if ev["type"] in _PAIR_TYPES and _involves(ev, set(mmsis)):
+            for m in (ev["mmsi"], ev.get("other_mmsi")):
+                if m is not None and m not in out:
+                    out.append(m)
+    return out
+
+
+def load_case(
+    ws: Workspace,
+    *,
+    vessel: int | None = None,
+    event: str | None = None,
+    top: int | None = None,
+    params: ReportParams | None = None,
+) -> Case:
+    """Read a case: one vessel, one event (and its vessels) or the top N vessels by risk."""
+    p = params or ReportParams()
+    mmsis, focus, title = _select(ws, vessel, event, top)
+    all_events = _events(ws)
+    if focus is not None:
+        events = [e for e in all_events if e["event_id"] == focus]
+    else:
+        events = [e for e in all_events if _involves(e, set(mmsis))]
+    shown = _partners(events, mmsis)
+    start = end = None
+    if focus is not None:
+        halo = timedelta(hours=p.event_halo_h)
+        start = events[0]["start"] - halo
+        end = (events[0]["end"] or events[0]["start"]) + halo
+    tparams = TrackParams(max_points=p.max_map_points)
+    tracks = read_tracks(ws, mmsis=shown, start=start, end=end, params=tparams)
+    vessel_rows = {r["mmsi"]: r for r in _vessels(ws).to_pylist() if r["mmsi"] in set(shown)}
+    case = Case(
+        title=title,
+        vessels=[vessel_rows[m] for m in shown if m in vessel_rows],
+        events=events,
+        tracks=sorted(tracks, key=lambda t: shown.index(t.mmsi)),
+        focus_event=focus,
+    )
+    case.identities = _identities(ws, shown)
+    case.screening = _screening(ws, shown)
+    case.evidence = evidence_rows(ws, events, per_event=p.evidence_per_event)
+    case.sources = _sources(ws)
+    if not case.vessels and not case.tracks:
+        raise ConfigError(f"nothing to report: no data for MMSI(s) {shown} in {ws.path}")
+    return case
+
+
+def _identities(ws: Workspace, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per MMSI its identity reports in time order (name, IMO, call sign, type, draught)."""
+    sql = (
+        "SELECT mmsi, ts, imo, trim(name) AS name, trim(callsign) AS callsign, ship_type, "
+        "draught_m, trim(destination) AS destination, source FROM identities "
+        "WHERE list_contains(?, mmsi) ORDER BY mmsi, ts"
+    )
+    with ws.connect() as con:
+        rows = con.sql(sql, params=[mmsis]).to_arrow_table().to_pylist()
+    out: dict[int, list[dict[str, Any]]] = {m: [] for m in mmsis}
+    for r in rows:
+        out[r["mmsi"]].append(r)
+    return out
+
+
+def _screening(ws: Workspace, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
+    table = ws.read_table("screening")
+    out: dict[int, list[dict[str, Any]]] = {m: [] for m in mmsis}
+    if table is None:
+        return out
+    for hit in table.to_pylist():
+        if hit["mmsi"] in out:
+            hit["features"] = json.loads(hit.get("features") or "[]")
+            out[hit["mmsi"]].append(hit)
+    for hits in out.values():
+        hits.sort(key=lambda h: (h["level"] != "match", -h["score"]))
+    return out
+
+
+def _sources(ws: Workspace) -> list[dict[str, Any]]:
+    with ws.connect(views=False) as con:
+        rel = con.sql(
+            "SELECT ingest_id, file, sha256, size_bytes, format, finished, n_positions, "
+            "n_identities, n_rejects FROM ingest_log ORDER BY finished"
+        )
+        assert rel is not None
+        rows: list[dict[str, Any]] = rel.to_arrow_table().to_pylist()
+    return rows
+
+
+_EVIDENCE_SQL = """
+WITH w AS (SELECT * FROM _windows),
+recs AS (
+    SELECT w.event_no, w.event_id, '{layer}' AS layer, r.mmsi, r.ts, {cols}, r.source,
+        r.filename AS stored_file, r.file_row_number AS stored_row
+    FROM read_parquet({files}, hive_partitioning=true, filename=true, file_row_number=true) r
+    JOIN w ON r.mmsi = w.mmsi AND r.ts BETWEEN w.start AND w.stop{only}
+)"""
+_POS_COLS = "r.lat, r.lon, r.sog_kn, NULL::VARCHAR AS note"
+_ID_COLS = (
+    "NULL::DOUBLE AS lat, NULL::DOUBLE AS lon, NULL::FLOAT AS sog_kn, "
+    "concat_ws(' ', 'name=' || trim(r.name), 'imo=' || r.imo, 'callsign=' || trim(r.callsign), "
+    "'draught=' || r.draught_m) AS note"
+)
+_PICK_SQL = """
+, ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY event_no, mmsi ORDER BY ts, stored_row) AS k,
+        count(*) OVER (PARTITION BY event_no, mmsi) AS n
+    FROM recs
+)
+SELECT ranked.*, l.file, l.sha256 FROM ranked
+LEFT JOIN ingest_log l ON l.ingest_id = regexp_extract(ranked.stored_file, '([^/]+)\\.parquet$', 1)
+WHERE k = 1 OR k = n OR (k - 1) % greatest(1, n // (? - 1)) = 0
+ORDER BY event_no, mmsi, ts
+"""
+
+
+def _windows(events: list[dict[str, Any]]) -> pa.Table:
+    rows = []
+    for n, ev in enumerate(events, start=1):
+        stop: datetime = ev["end"] or ev["start"]
+        for m in (ev["mmsi"], ev.get("other_mmsi")):
+            if m is not None:
+                rows.append(
+                    {
+                        "event_no": n,
+                        "event_id": ev["event_id"],
+                        "mmsi": m,
+                        "start": ev["start"],
+                        "stop": stop,
+                        "identity_evidence": ev["type"] in _IDENTITY_TYPES,
+                    }
+                )
+    ts = pa.timestamp("ms", tz="UTC")
+    schema = pa.schema(
+        [
+            ("event_no", pa.int64()),
+            ("event_id", pa.string()),
+            ("mmsi", pa.int64()),
+            ("start", ts),
+            ("stop", ts),
+            ("identity_evidence", pa.bool_()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def evidence_rows(
+    ws: Workspace, events: list[dict[str, Any]], *, per_event: int = 12
+) -> list[dict[str, Any]]:
+    """Stored records behind each event, traced to their source file and its SHA-256.
+
+    Rows: ``event_no`` (1-based, as in the report), ``layer``, ``mmsi``, ``ts``, position or
+    identity values, ``source`` (receiver), ``stored_file``/``stored_row`` (the workspace
+    Parquet and row), ``file``/``sha256`` (the ingested source), ``k`` of ``n`` records.
+    """
+    out: list[dict[str, Any]] = []
+    if not events:
+        return out
+    with ws.connect(views=False) as con:
+        con.register("_windows", _windows(events))
+        for layer, cols, only in (
+            ("positions", _POS_COLS, ""),
+            ("identities", _ID_COLS, " AND w.identity_evidence"),
+        ):
+            files = ws.files(layer)
+            if not files:
+                continue
+            names = "[" + ", ".join(f"'{f.as_posix()}'" for f in files) + "]"
+            sql = _EVIDENCE_SQL.format(layer=layer, cols=cols, files=names, only=only)
+            sql += _PICK_SQL
+            out += con.sql(sql, params=[per_event]).to_arrow_table().to_pylist()
+    layer_order = {"positions": 0, "identities": 1}
+    out.sort(key=lambda r: (r["event_no"], layer_order[r["layer"]], r["mmsi"], r["ts"]))
+    return out

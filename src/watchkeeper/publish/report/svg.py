@@ -1,0 +1,225 @@
+"""Inline SVG for the report: the map, time-series plots and the event timeline.
+
+Pure functions from plain data to SVG text: no JavaScript, no fonts or images fetched. The map
+is an equirectangular projection scaled by the cosine of the mid latitude (true shape at the
+scale of a case), over the offline land layer of :mod:`.land`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from watchkeeper.publish.report.land import land_png_uri
+from watchkeeper.publish.tracks import Track, iso_ms
+
+__all__ = ["EVENT_COLOURS", "TRACK_COLOURS", "MapBox", "line_plot", "map_svg", "timeline_svg"]
+
+EVENT_COLOURS = {
+    "encounter": "#d62728",
+    "dark_sts": "#9b1fb5",
+    "loitering": "#ff7f0e",
+    "ais_gap": "#6b6b6b",
+    "spoofing": "#e377c2",
+    "identity_change": "#1f77b4",
+    "draught_change": "#bcbd22",
+    "port_visit": "#2ca02c",
+    "zone_entry": "#8c564b",
+}
+TRACK_COLOURS = ("#1f4e9c", "#c0392b", "#16803c", "#7d3c98", "#b9770e", "#117a8b")
+
+
+@dataclass(frozen=True)
+class MapBox:
+    """The map's extent (degrees) and size (pixels)."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+    width: int
+    height: int
+
+    @classmethod
+    def around(cls, lons: Sequence[float], lats: Sequence[float], width: int = 900) -> MapBox:
+        """A box around the points with a 10 % margin, at least 0.5 degree tall."""
+        lo_w, lo_e, la_s, la_n = min(lons), max(lons), min(lats), max(lats)
+        mid = (la_s + la_n) / 2
+        k = max(math.cos(math.radians(mid)), 0.1)
+        span_lat = max(la_n - la_s, 0.5, (lo_e - lo_w) * k / 1.8) * 1.2
+        span_lon = max(lo_e - lo_w, 0.5 / k, span_lat / k * 0.75) * 1.2
+        cx, cy = (lo_w + lo_e) / 2, mid
+        w, s = cx - span_lon / 2, max(cy - span_lat / 2, -85.0)
+        e, n = cx + span_lon / 2, min(cy + span_lat / 2, 85.0)
+        height = round(width * (n - s) / ((e - w) * k))
+        return cls(w, s, e, n, width, max(min(height, 2 * width), 200))
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        """Pixel of a point."""
+        x = (lon - self.west) / (self.east - self.west) * self.width
+        y = (self.north - lat) / (self.north - self.south) * self.height
+        return x, y
+
+
+def _polyline(points: list[tuple[float, float]], colour: str, extra: str = "") -> str:
+    pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    return f'<polyline points="{pts}" fill="none" stroke="{colour}" {extra}/>'
+
+
+def _graticule(box: MapBox) -> list[str]:
+    step = next(s for s in (0.1, 0.25, 0.5, 1, 2, 5, 10, 20) if (box.east - box.west) / s <= 8)
+    out = []
+    lon = math.ceil(box.west / step) * step
+    while lon < box.east:
+        x, _ = box.xy(lon, box.north)
+        out.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{box.height}" class="grid"/>')
+        out.append(f'<text x="{x + 2:.1f}" y="{box.height - 4}" class="tick">{lon:.4g}°E</text>')
+        lon += step
+    lat = math.ceil(box.south / step) * step
+    while lat < box.north:
+        _, y = box.xy(box.west, lat)
+        out.append(f'<line x1="0" y1="{y:.1f}" x2="{box.width}" y2="{y:.1f}" class="grid"/>')
+        out.append(f'<text x="3" y="{y - 2:.1f}" class="tick">{lat:.4g}°N</text>')
+        lat += step
+    return out
+
+
+def map_svg(
+    box: MapBox, tracks: Sequence[Track], events: Sequence[dict[str, Any]], labels: dict[int, str]
+) -> str:
+    """The case map: land, tracks (dashed across gaps), numbered event markers, a legend."""
+    uri = land_png_uri(box.west, box.south, box.east, box.north, box.width, box.height)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="map" width="{box.width}" '
+        f'height="{box.height}" viewBox="0 0 {box.width} {box.height}" role="img" '
+        'aria-label="map of tracks and events">',
+        f'<image href="{uri}" x="0" y="0" width="{box.width}" height="{box.height}" '
+        'preserveAspectRatio="none"/>',
+        *_graticule(box),
+    ]
+    for i, tr in enumerate(tracks):
+        colour = TRACK_COLOURS[i % len(TRACK_COLOURS)]
+        ends: list[tuple[float, float]] = []
+        for seg in tr.segments:
+            pts = [box.xy(float(x), float(y)) for x, y in zip(seg.lon, seg.lat, strict=True)]
+            if ends:
+                parts.append(_polyline([ends[-1], pts[0]], colour, 'stroke-dasharray="4 4"'))
+            parts.append(_polyline(pts, colour, 'stroke-width="1.6" class="track"'))
+            ends.append(pts[-1])
+        x, y = ends[-1]
+        label = escape(labels.get(tr.mmsi, str(tr.mmsi)))
+        parts.append(
+            f'<text x="{x + 5:.1f}" y="{y:.1f}" class="label" fill="{colour}">{label}</text>'
+        )
+    for n, ev in enumerate(events, start=1):
+        if ev.get("lat") is None or ev.get("lon") is None:
+            continue
+        x, y = box.xy(ev["lon"], ev["lat"])
+        colour = EVENT_COLOURS.get(ev["type"], "#000")
+        parts.append(
+            f'<g class="event"><title>#{n} {escape(ev["type"])} {ev["mmsi"]}</title>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{colour}" stroke="#fff"/>'
+            f'<text x="{x + 7:.1f}" y="{y - 5:.1f}" class="evno">{n}</text></g>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _time_axis(t0: int, t1: int, x0: float, x1: float, y: float) -> list[str]:
+    day = 86_400_000
+    step = day if t1 - t0 <= 10 * day else 7 * day
+    out = []
+    t = (t0 // day + 1) * day
+    while t < t1:
+        x = x0 + (t - t0) / (t1 - t0) * (x1 - x0)
+        out.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{y}" class="grid"/>')
+        out.append(f'<text x="{x + 2:.1f}" y="{y + 12}" class="tick">{iso_ms(t)[:10]}</text>')
+        t += step
+    return out
+
+
+def line_plot(
+    series: Sequence[tuple[str, Sequence[int], Sequence[float]]],
+    *,
+    title: str,
+    unit: str,
+    t_range: tuple[int, int],
+    step: bool = False,
+    width: int = 900,
+    height: int = 160,
+) -> str:
+    """A time-series plot; ``series`` is (label, times ms, values); NaN breaks the line."""
+    t0, t1 = t_range[0], max(t_range[1], t_range[0] + 1)
+    values = [v for _, _, vs in series for v in vs if not math.isnan(v)]
+    vmax = max([*values, 1.0]) * 1.1
+    left, bottom = 40, height - 18
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="{left}" y="12" class="title">{escape(title)} ({escape(unit)})</text>',
+        f'<text x="2" y="{bottom}" class="tick">0</text>'
+        f'<text x="2" y="24" class="tick">{vmax:.3g}</text>',
+        *_time_axis(t0, t1, left, width - 5, bottom),
+    ]
+    for i, (label, ts, vs) in enumerate(series):
+        colour = TRACK_COLOURS[i % len(TRACK_COLOURS)]
+        pts: list[tuple[float, float]] = []
+        for t, v in zip(ts, vs, strict=True):
+            if math.isnan(v):
+                if len(pts) > 1:
+                    parts.append(_polyline(pts, colour))
+                pts = []
+                continue
+            x = left + (t - t0) / (t1 - t0) * (width - 5 - left)
+            y = bottom - v / vmax * (bottom - 20)
+            if step and pts:
+                pts.append((x, pts[-1][1]))
+            pts.append((x, y))
+        if len(pts) > 1:
+            parts.append(_polyline(pts, colour))
+        parts.append(
+            f'<text x="{width - 200}" y="{14 + 12 * i}" class="tick" fill="{colour}">'
+            f"{escape(label)}</text>"
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def timeline_svg(
+    events: Sequence[dict[str, Any]], t_range: tuple[int, int], width: int = 900
+) -> str:
+    """Events as bars on one row per type, numbered as in the event table and on the map."""
+    kinds = sorted({e["type"] for e in events})
+    t0, t1 = t_range[0], max(t_range[1], t_range[0] + 1)
+    left, row = 110, 18
+    height = row * len(kinds) + 30
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
+        f'height="{height}" role="img" aria-label="timeline of events">',
+        *_time_axis(t0, t1, left, width - 5, height - 18),
+    ]
+    scale = (width - 5 - left) / (t1 - t0)
+    for i, kind in enumerate(kinds):
+        parts.append(f'<text x="2" y="{row * i + 14}" class="tick">{escape(kind)}</text>')
+    for n, ev in enumerate(events, start=1):
+        start = _ms(ev["start"])
+        end = _ms(ev["end"]) if ev.get("end") is not None else t1
+        x = left + (np.clip(start, t0, t1) - t0) * scale
+        w = max((np.clip(end, t0, t1) - np.clip(start, t0, t1)) * scale, 3.0)
+        y = row * kinds.index(ev["type"]) + 3
+        colour = EVENT_COLOURS.get(ev["type"], "#000")
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row - 6}" fill="{colour}">'
+            f"<title>#{n} {escape(ev['type'])} {ev['mmsi']}</title></rect>"
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _ms(value: Any) -> int:
+    return int(value.timestamp() * 1000)
