@@ -152,17 +152,30 @@ def generate(path: Path, n: int = N_SENTENCES, seed: int = SEED) -> Path:
 # ------------------------------------------------------------------ contenders
 
 
-def _peak_mib() -> float:
+def _status_mib(key: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(key):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
-def _reset_peak() -> None:
-    """Reset VmHWM to the current RSS (Linux >= 4.0) so the peak is the measured work's."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
+class Clock:
+    """Started by a contender once its setup (imports, input loading) is done."""
+
+    def start(self) -> None:
+        """Reset the peak RSS (Linux >= 4.0) and start the wall and CPU clocks."""
+        with contextlib.suppress(OSError):
+            Path("/proc/self/clear_refs").write_text("5")
+        self.rss_start = _status_mib("VmRSS:")
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def stop(self) -> dict[str, float]:
+        return {
+            "seconds": time.perf_counter() - self.wall,
+            "cpu_s": time.process_time() - self.cpu,
+            "rss_start_mib": self.rss_start,
+            "peak_rss_mib": _status_mib("VmHWM:"),
+        }
 
 
 def _frames_file(nmea: Path) -> Path:
@@ -189,9 +202,10 @@ def _chunks(frames_path: Path) -> Iterator[Any]:
         yield pf.read_row_group(i)
 
 
-def _run_pyais(nmea: Path) -> int:
+def _run_pyais(nmea: Path, clock: Clock) -> int:
     from pyais.stream import FileReaderStream
 
+    clock.start()
     n = 0
     for msg in FileReaderStream(str(nmea)):
         with contextlib.suppress(Exception):  # a decode error still counts as work done
@@ -200,13 +214,13 @@ def _run_pyais(nmea: Path) -> int:
     return n
 
 
-def _run_decoder(nmea: Path, fast: bool) -> int:
+def _run_decoder(nmea: Path, clock: Clock, fast: bool) -> int:
     if fast:
         from watchkeeper.ingest.nmea_fast import decode_frames
     else:
         from watchkeeper.ingest.nmea_pyais import decode_frames
     frames = list(_chunks(_frames_file(nmea)))  # read before timing: decode only
-    _reset_peak()
+    clock.start()
     n = 0
     for chunk in frames:
         decode_frames(chunk, file=str(nmea))
@@ -214,12 +228,13 @@ def _run_decoder(nmea: Path, fast: bool) -> int:
     return n
 
 
-def _run_framing(nmea: Path, fast: bool) -> int:
+def _run_framing(nmea: Path, clock: Clock, fast: bool) -> int:
     if fast:
         from watchkeeper.ingest.nmea_framing_fast import iter_frames_fast as iter_frames
     else:
         from watchkeeper.ingest.nmea_framing import iter_frames
 
+    clock.start()
     n = 0
     with nmea.open() as f:
         for chunk in iter_frames(f, file=str(nmea), chunk_size=CHUNK):
@@ -227,7 +242,7 @@ def _run_framing(nmea: Path, fast: bool) -> int:
     return n
 
 
-def _run_ingest(nmea: Path, fast: bool) -> int:
+def _run_ingest(nmea: Path, clock: Clock, fast: bool) -> int:
     from watchkeeper.ingest import pipeline
     from watchkeeper.ingest.pipeline import ingest_file
     from watchkeeper.store.workspace import Workspace
@@ -237,42 +252,37 @@ def _run_ingest(nmea: Path, fast: bool) -> int:
 
         setattr(pipeline, "iter_nmea", iter_nmea_fast)  # noqa: B010  (patch the import)
     with tempfile.TemporaryDirectory() as tmp:
+        clock.start()
         summary = ingest_file(Workspace(Path(tmp) / "ws"), nmea)
         return summary.positions + summary.identities
 
 
 def measure(mode: str, nmea: Path) -> dict[str, Any]:
-    """Run one contender in this process: seconds, items, peak RSS."""
-    runner: Callable[[Path], int] = {
+    """Run one contender in this process: items, wall and CPU seconds, peak RSS."""
+    runner: Callable[[Path, Clock], int] = {
         "pyais": _run_pyais,
-        "wk_pyais": lambda p: _run_decoder(p, fast=False),
-        "wk_fast": lambda p: _run_decoder(p, fast=True),
-        "framing": lambda p: _run_framing(p, fast=False),
-        "framing_fast": lambda p: _run_framing(p, fast=True),
-        "ingest": lambda p: _run_ingest(p, fast=False),
-        "ingest_fast": lambda p: _run_ingest(p, fast=True),
+        "wk_pyais": lambda p, c: _run_decoder(p, c, fast=False),
+        "wk_fast": lambda p, c: _run_decoder(p, c, fast=True),
+        "framing": lambda p, c: _run_framing(p, c, fast=False),
+        "framing_fast": lambda p, c: _run_framing(p, c, fast=True),
+        "ingest": lambda p, c: _run_ingest(p, c, fast=False),
+        "ingest_fast": lambda p, c: _run_ingest(p, c, fast=True),
     }[mode]
-    _reset_peak()
-    start, cpu = time.perf_counter(), time.process_time()
-    items = runner(nmea)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {
-        "mode": mode,
-        "seconds": seconds,
-        "cpu_s": cpu,
-        "items": items,
-        "peak_rss_mib": _peak_mib(),
-    }
+    clock = Clock()
+    items = runner(nmea, clock)
+    return {"mode": mode, "items": items, **clock.stop()}
 
 
 def _subprocess(mode: str, nmea: Path) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_decode", mode, str(nmea)],
         cwd=ROOT,
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark {mode} failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -286,6 +296,7 @@ def run(modes: tuple[str, ...] = MODES) -> dict[str, Any]:
     with nmea.open() as f:
         sentences = sum(1 for _ in f)
     _frames_file(nmea)
+    load_before = os.getloadavg()[0]
     results = {m: _subprocess(m, nmea) for m in modes}
     wall = {m: sentences / r["seconds"] for m, r in results.items()}
     cpu = {m: sentences / r["cpu_s"] for m, r in results.items()}
@@ -293,9 +304,11 @@ def run(modes: tuple[str, ...] = MODES) -> dict[str, Any]:
         "file": str(nmea),
         "sentences": sentences,
         "chunk_frames": CHUNK,
+        "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "sentences_per_s_wall": {m: round(v) for m, v in wall.items()},
         "sentences_per_s_cpu": {m: round(v) for m, v in cpu.items()},
         "peak_rss_mib": {m: round(r["peak_rss_mib"], 1) for m, r in results.items()},
+        "rss_at_start_mib": {m: round(r["rss_start_mib"], 1) for m, r in results.items()},
         "seconds_wall": {m: round(r["seconds"], 2) for m, r in results.items()},
         "seconds_cpu": {m: round(r["cpu_s"], 2) for m, r in results.items()},
     }
