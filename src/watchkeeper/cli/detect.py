@@ -17,6 +17,7 @@ from rich.table import Table
 from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
 from watchkeeper.detect.run import DetectParams, detect_workspace
 from watchkeeper.errors import ConfigError
+from watchkeeper.publish.exports import EVENT_FORMATS, write_events
 from watchkeeper.store import Workspace
 
 __all__ = ["detect", "events", "export_events"]
@@ -129,7 +130,10 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 @export_app.command("events")
 def export_events(
     workspace: WorkspaceOpt,
-    fmt: Annotated[str, typer.Option("--format", help="csv, geojson or parquet.")] = "csv",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="csv, geojson, parquet, kml, kmz, geoparquet, cot or ftm."),
+    ] = "csv",
     output: Annotated[str, typer.Option("-o", "--output", help="File, or - for stdout.")] = "-",
 ) -> None:
     """Export events (DESIGN §2 columns).
@@ -155,5 +159,10 @@ def export_events(
             sys.stdout.write(buf.getvalue().to_pybytes().decode())
         else:
             pacsv.write_csv(ready, output)
+    elif fmt in EVENT_FORMATS:
+        ws = Workspace(workspace, create=False)
+        write_events(table, fmt, output, vessels=ws.read_table("vessels"))
     else:
-        raise ConfigError(f"--format {fmt!r}: expected csv, geojson or parquet")
+        raise ConfigError(
+            f"--format {fmt!r}: expected csv, geojson, parquet or {', '.join(EVENT_FORMATS)}"
+        )

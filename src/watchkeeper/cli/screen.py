@@ -30,6 +30,7 @@ from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
 from watchkeeper.context.sanctions import add_list, current_entities, list_versions, read_list
 from watchkeeper.context.sanctions.read import OFAC_COMPANIONS
 from watchkeeper.errors import ConfigError
+from watchkeeper.publish.exports import VESSEL_FORMATS, vessels_with_position, write_vessels_geo
 from watchkeeper.store import Workspace
 
 __all__ = ["lists_app"]
@@ -167,15 +168,24 @@ def vessels_cmd(
 def export_vessels(
     workspace: WorkspaceOpt,
     output: Annotated[str, typer.Option("--output", "-o", help="File, or '-' for stdout.")] = "-",
-    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="csv, json, geojson, kml, kmz, geoparquet, cot or ftm."),
+    ] = "csv",
 ) -> None:
-    """Export the vessels table (DESIGN §2 columns) as CSV or JSON.
+    """Export the vessels table (DESIGN §2 columns); map formats place each at its last position.
 
     Example: watchkeeper export vessels -w ws --format json -o vessels.json
     """
-    if fmt not in EXPORT_FORMATS:
-        raise ConfigError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {fmt!r}")
-    table = build_vessels(Workspace(workspace))  # rebuilt: events or screening may be newer
+    formats = (*EXPORT_FORMATS, *VESSEL_FORMATS)
+    if fmt not in formats:
+        raise ConfigError(f"--format must be one of {', '.join(formats)}, got {fmt!r}")
+    ws = Workspace(workspace)
+    table = build_vessels(ws)  # rebuilt: events or screening may be newer
+    if fmt in VESSEL_FORMATS:
+        n = write_vessels_geo(vessels_with_position(ws, table), fmt, output)
+        Console(stderr=True).print(f"wrote {n} items to {output}", highlight=False)
+        return
     if output == "-":
         write_vessels(table, sys.stdout, fmt)
         return
