@@ -70,8 +70,44 @@ def main(argv: list[str]) -> int:
     out_path.write_text(
         json.dumps({"machine": machine(), "results": results}, indent=2, default=str) + "\n"
     )
-    print(f"wrote {out_path}")
+    md = ROOT / "docs" / "benchmarks.md"
+    md.write_text(render(machine(), results))
+    print(f"wrote {out_path} and {md}")
     return 0
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        rows: list[tuple[str, Any]] = []
+        for key, sub in value.items():
+            rows.extend(_flatten(f"{prefix}.{key}" if prefix else str(key), sub))
+        return rows
+    return [(prefix, value)]
+
+
+def render(mach: dict[str, Any], results: dict[str, Any]) -> str:
+    """docs/benchmarks.md from the numbers: what each benchmark compares, then its table."""
+    out = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m benchmarks.run`) from `docs/benchmarks.json`; do not",
+        "edit by hand. Every benchmark measures its baseline in the same run, on the same machine,",
+        "so ratios are comparable across machines even when seconds are not.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in mach.items()],
+        "",
+    ]
+    for name, numbers in sorted(results.items()):
+        module = importlib.import_module(f"benchmarks.bench_{name}")
+        doc = (module.__doc__ or "").strip()
+        out += [f"## {name}", "", doc, "", "| measure | value |", "|---|---|"]
+        out += [f"| {k} | {v} |" for k, v in _flatten("", numbers)]
+        out.append("")
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
