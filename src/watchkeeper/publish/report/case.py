@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -23,6 +23,7 @@ from watchkeeper.store.workspace import Workspace
 __all__ = ["Case", "ReportParams", "load_case"]
 
 _PAIR_TYPES = ("encounter", "dark_sts")
+_OPEN_END = datetime(9999, 1, 1, tzinfo=UTC)
 # events whose evidence is identity reports (static messages), besides positions
 _IDENTITY_TYPES = ("identity_change", "draught_change")
 
@@ -220,7 +221,7 @@ ORDER BY event_no, mmsi, ts
 def _windows(events: list[dict[str, Any]]) -> pa.Table:
     rows = []
     for n, ev in enumerate(events, start=1):
-        stop: datetime = ev["end"] or ev["start"]
+        stop: datetime = ev["end"] or _OPEN_END  # open: everything after the start
         for m in (ev["mmsi"], ev.get("other_mmsi")):
             if m is not None:
                 rows.append(

@@ -16,10 +16,10 @@ import numpy.typing as npt
 
 from watchkeeper.context.land import is_land
 
-__all__ = ["land_mask", "land_png_uri", "png_bytes"]
+__all__ = ["LAND", "SEA", "land_mask", "land_png_uri", "png_bytes"]
 
-_SEA = (0xDC, 0xEB, 0xF5)  # light blue
-_LAND = (0xE8, 0xE1, 0xCF)  # sand
+SEA = (0xDC, 0xEB, 0xF5)  # light blue
+LAND = (0xE8, 0xE1, 0xCF)  # sand
 
 
 def land_mask(
@@ -41,7 +41,7 @@ def png_bytes(mask: npt.NDArray[np.bool_]) -> bytes:
     """A two-colour palette PNG (sea, land) of ``mask``."""
     height, width = mask.shape
     header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)  # 8-bit palette
-    palette = bytes([*_SEA, *_LAND])
+    palette = bytes([*SEA, *LAND])
     rows = np.zeros((height, width + 1), dtype=np.uint8)  # filter byte 0 per row
     rows[:, 1:] = mask.astype(np.uint8)
     return b"".join(
