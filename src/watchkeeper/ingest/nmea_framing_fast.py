@@ -92,7 +92,7 @@ class _Block:
     def __init__(self, texts: list[str], first_line: int) -> None:
         lines = pc.ascii_trim_whitespace(pa.array(texts, pa.large_string()))
         found = np.asarray(pc.match_substring_regex(lines, _PLAIN))
-        plain = lines.filter(pa.array(found))
+        plain = lines if found.all() else lines.filter(pa.array(found))
         data, off = _buffers(plain)
         start, end = off[:-1], off[1:]
         bang = _first_at(data, _BANG, start)  # the '!' after the tag block
@@ -121,7 +121,7 @@ class _Block:
         self.payload = _substrings(data, pay_start, pay_end)
         self.source = _substrings(data, s_start, s_end)
         self.source_mask = s_end == s_start  # no s: field, or an empty one: None
-        self.raw = plain.filter(pa.array(ok))
+        self.raw = plain if ok.all() else plain.filter(pa.array(ok))
         self.bang = (bang - start)[ok]
         self._data, self._bang, self._pay_start = data, bang[ok], pay_start
 
