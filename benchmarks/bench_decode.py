@@ -207,10 +207,11 @@ def _run_pyais(nmea: Path, clock: Clock) -> int:
 
     clock.start()
     n = 0
-    for msg in FileReaderStream(str(nmea)):
-        with contextlib.suppress(Exception):  # a decode error still counts as work done
-            msg.decode()
-        n += 1
+    with FileReaderStream(str(nmea)) as stream:
+        for msg in stream:
+            with contextlib.suppress(Exception):  # a decode error still counts as work done
+                msg.decode()
+            n += 1
     return n
 
 
@@ -244,17 +245,19 @@ def _run_framing(nmea: Path, clock: Clock, fast: bool) -> int:
 
 def _run_ingest(nmea: Path, clock: Clock, fast: bool) -> int:
     from watchkeeper.ingest import pipeline
-    from watchkeeper.ingest.pipeline import ingest_file
+    from watchkeeper.ingest.nmea_fast import iter_nmea_fast
     from watchkeeper.store.workspace import Workspace
 
+    default = getattr(pipeline, "iter_nmea")  # noqa: B009  (not exported: patched here)
     if fast:  # what ingest does once the NMEA reader defaults to the fast path
-        from watchkeeper.ingest.nmea_fast import iter_nmea_fast
-
-        setattr(pipeline, "iter_nmea", iter_nmea_fast)  # noqa: B010  (patch the import)
-    with tempfile.TemporaryDirectory() as tmp:
-        clock.start()
-        summary = ingest_file(Workspace(Path(tmp) / "ws"), nmea)
-        return summary.positions + summary.identities
+        setattr(pipeline, "iter_nmea", iter_nmea_fast)  # noqa: B010
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            clock.start()
+            summary = pipeline.ingest_file(Workspace(Path(tmp) / "ws"), nmea)
+            return summary.positions + summary.identities
+    finally:
+        setattr(pipeline, "iter_nmea", default)  # noqa: B010
 
 
 def measure(mode: str, nmea: Path) -> dict[str, Any]:
