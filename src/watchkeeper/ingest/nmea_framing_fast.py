@@ -134,25 +134,6 @@ class _Block:
             _large("|"),
         )
 
-    def single_frames(self) -> tuple[np.ndarray, pa.Table]:
-        """Frames of the single-part plain lines, with the line that emits each."""
-        single = self.total == 1
-        keep = pa.array(single)
-        lines = self.lines[single]
-        source = self._source_or_none()
-        frames = pa.table(
-            {
-                "payload": self.payload.filter(keep),
-                "fill_bits": pa.array(self.fill[single]),
-                "ts": pa.array(self.ms[single], pa.int64()).cast(TIMESTAMP),
-                "time_assumed": pa.array(np.zeros(len(lines), dtype=bool)),
-                "source": source.filter(keep),
-                "line": pa.array(lines),
-                "raw": self.raw.filter(keep),
-            }
-        )
-        return lines, frames.cast(nf.FRAMES)
-
     def _source_or_none(self) -> pa.Array:
         return pc.if_else(
             pa.array(self.source_mask), pa.scalar(None, pa.large_string()), self.source
@@ -181,24 +162,40 @@ class _Block:
         )
         return first if pc.all(same).as_py() is not False else None
 
-    def pair_frames(self, first: np.ndarray) -> tuple[np.ndarray, pa.Table]:
-        """Frames of adjacent two-part groups, with the line that emits each (part 2's)."""
-        a, b = pa.array(first), pa.array(first + 1)
-        raw = self.raw
+    def plain_frames(self, first: np.ndarray | None) -> tuple[np.ndarray, pa.Table]:
+        """Frames of single-part lines and of the two-part groups starting at ``first``, in
+        the order they are emitted (a group by its part 2), with the line emitting each."""
+        emit = self.total == 1
+        src = np.flatnonzero(emit)  # the frame's first fragment, per emitted frame
+        payload, raw = self.payload, self.raw
+        if first is not None and len(first):
+            emit[first + 1] = True
+            src = np.flatnonzero(emit)
+            is_second = np.zeros(len(emit), dtype=bool)
+            is_second[first + 1] = True
+            pair_at = is_second[src]  # emitted frames that are two-part groups
+            src[pair_at] -= 1
+            a, b = pa.array(first), pa.array(first + 1)
+            joined = pc.binary_join_element_wise(payload.take(a), payload.take(b), _large(""))
+            raw_joined = pc.binary_join_element_wise(raw.take(a), raw.take(b), _large("\n"))
+            pick = np.where(pair_at, len(emit) + np.cumsum(pair_at) - 1, src)
+            payload = pa.concat_arrays([payload, joined]).take(pa.array(pick))
+            raw = pa.concat_arrays([raw, raw_joined]).take(pa.array(pick))
+        elif not emit.all():
+            payload, raw = payload.filter(pa.array(emit)), raw.filter(pa.array(emit))
+        emitted = np.flatnonzero(emit)
         frames = pa.table(
             {
-                "payload": pc.binary_join_element_wise(
-                    self.payload.take(a), self.payload.take(b), _large("")
-                ),
-                "fill_bits": pa.array(self.fill[first + 1]),
-                "ts": pa.array(self.ms[first], pa.int64()).cast(TIMESTAMP),
-                "time_assumed": pa.array(np.zeros(len(first), dtype=bool)),
-                "source": self._source_or_none().take(a),
-                "line": pa.array(self.lines[first]),
-                "raw": pc.binary_join_element_wise(raw.take(a), raw.take(b), _large("\n")),
+                "payload": payload,
+                "fill_bits": pa.array(self.fill[emitted]),
+                "ts": pa.array(self.ms[src], pa.int64()).cast(TIMESTAMP),
+                "time_assumed": pa.array(np.zeros(len(src), dtype=bool)),
+                "source": self._source_or_none().take(pa.array(src)),
+                "line": pa.array(self.lines[src]),
+                "raw": raw,
             }
         )
-        return self.lines[first + 1], frames.cast(nf.FRAMES)
+        return self.lines[emitted], frames.cast(nf.FRAMES)
 
     def fragments(self) -> dict[int, nf.Fragment]:
         """The multi-part plain lines as the reference's parsed fragments, by block row."""
@@ -343,9 +340,7 @@ class _FastFramer:
     ) -> nf.FramedChunk:
         """All frames of the block in the order the reference emits them."""
         ref = self._take(file)
-        parts = [plain.single_frames()]
-        if pairs is not None and len(pairs):
-            parts.append(plain.pair_frames(pairs))
+        parts = [plain.plain_frames(pairs)]
         parts.append((np.asarray(emitted.frame_at, dtype=np.int64), ref.frames))
         tables = [t for _, t in parts if t.num_rows]
         if len(tables) <= 1:
