@@ -17,7 +17,13 @@ from typing import Any
 
 from watchkeeper import __version__
 from watchkeeper.publish.report.case import Case
-from watchkeeper.publish.report.svg import MapBox, line_plot, map_svg, timeline_svg
+from watchkeeper.publish.report.svg import (
+    EVENT_COLOURS,
+    MapBox,
+    line_plot,
+    map_svg,
+    timeline_svg,
+)
 
 __all__ = ["render_html"]
 
@@ -72,7 +78,13 @@ def _map(case: Case) -> str:
     if not lons:
         return '<p class="muted">No positions to map.</p>'
     labels = {v["mmsi"]: v.get("name") or str(v["mmsi"]) for v in case.vessels}
-    return map_svg(MapBox.around(lons, lats), case.tracks, case.events, labels)
+    kinds = sorted({e["type"] for e in case.events})
+    legend = " ".join(
+        f'<span style="color:{EVENT_COLOURS.get(k, "#000")}">&#9679;</span> {escape(k)}'
+        for k in kinds
+    )
+    svg = map_svg(MapBox.around(lons, lats), case.tracks, case.events, labels)
+    return svg + (f"<p>{legend}</p>" if legend else "")
 
 
 def _summary(case: Case) -> str:

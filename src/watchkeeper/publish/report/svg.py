@@ -47,12 +47,13 @@ class MapBox:
 
     @classmethod
     def around(cls, lons: Sequence[float], lats: Sequence[float], width: int = 900) -> MapBox:
-        """A box around the points with a 10 % margin, at least 0.5 degree tall."""
+        """A box around the points with a 10 % margin, at least 0.5 degree tall, landscape."""
         lo_w, lo_e, la_s, la_n = min(lons), max(lons), min(lats), max(lats)
         mid = (la_s + la_n) / 2
         k = max(math.cos(math.radians(mid)), 0.1)
         span_lat = max(la_n - la_s, 0.5, (lo_e - lo_w) * k / 1.8) * 1.2
-        span_lon = max(lo_e - lo_w, 0.5 / k, span_lat / k * 0.75) * 1.2
+        # at most 0.8 times as tall as wide: a north-south voyage widens the box instead
+        span_lon = max((lo_e - lo_w) * 1.2, 0.6 / k, span_lat / (k * 0.8))
         cx, cy = (lo_w + lo_e) / 2, mid
         w, s = cx - span_lon / 2, max(cy - span_lat / 2, -85.0)
         e, n = cx + span_lon / 2, min(cy + span_lat / 2, 85.0)
