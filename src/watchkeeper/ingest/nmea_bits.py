@@ -150,11 +150,15 @@ def payloads(
     arr = payload.combine_chunks() if isinstance(payload, pa.ChunkedArray) else payload
     if arr.null_count:
         arr = pc.fill_null(arr, "")
-    if arr.type != pa.large_string():
+    if arr.type not in (pa.string(), pa.large_string()):
         arr = arr.cast(pa.large_string())
     n = len(arr)
     _, off_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(off_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    itemsize = 4 if arr.type == pa.string() else 8
+    offsets = np.frombuffer(
+        off_buf, dtype=np.int32 if itemsize == 4 else np.int64, count=n + 1,
+        offset=arr.offset * itemsize,
+    ).astype(np.int64)  # fmt: skip
     lo, hi = int(offsets[0]), int(offsets[-1])
     raw = np.frombuffer(data_buf, dtype=np.uint8)[lo:hi] if hi > lo else np.zeros(0, np.uint8)
     six = np.zeros(hi - lo + PAD, dtype=np.uint8)
@@ -166,7 +170,7 @@ def payloads(
     bad_bytes = np.flatnonzero(six[: hi - lo] == INVALID)  # usually none: cheap
     if len(bad_bytes):
         clean[np.searchsorted(starts, bad_bytes, side="right") - 1] = False
-    first_byte = np.append(raw, np.uint8(0))[starts]
+    first_byte = raw[np.minimum(starts, len(raw) - 1)] if len(raw) else np.zeros(n, np.uint8)
     first = np.where(chars > 0, FIRST_TYPE[first_byte], -1)
     return Payloads(six, starts, chars, chars * 6 - fill, clean, first)
 
