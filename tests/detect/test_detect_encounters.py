@@ -62,3 +62,31 @@ def test_encounters_are_symmetric_in_the_pair(m1: int, m2: int, lat: float, lon:
     one, two = _run(a, b), _run(b, a)
     assert one.column("event_id").to_pylist() == two.column("event_id").to_pylist()
     assert one.num_rows == 1
+
+
+def _sparse(mmsi: int, lat: float, minutes: list[int], east_m_per_min: float = 0.0):  # type: ignore[no-untyped-def]
+    steps = [(m, m * east_m_per_min, 0.0) for m in minutes]
+    return track(mmsi, "2024-01-01T21:00", lat, 140.0, steps, sog_kn=0.4)
+
+
+def test_sparse_satellite_reception_still_finds_the_pair() -> None:
+    # reports 40-100 min apart (satellite passes), both drifting east at 0.4 kn together
+    a = _sparse(1, 30.0, [0, 55, 150, 190, 280], east_m_per_min=12.0)
+    b = _sparse(2, 30.002, [10, 100, 200, 285], east_m_per_min=12.0)
+    ev = _run(a, b)
+    assert ev.num_rows == 1
+    assert ev.to_pylist()[0]["end"].day == 2  # across midnight
+
+
+def test_one_satellite_pass_together_is_not_an_encounter() -> None:
+    a = _sparse(1, 30.0, [0, 4, 8])
+    b = _sparse(2, 30.002, [2, 6, 10])
+    assert _run(a, b).num_rows == 0
+
+
+def test_a_held_vessel_that_another_only_passes_is_not_an_encounter() -> None:
+    still = _sparse(1, 30.0, [0, 150, 300])
+    passing = track(
+        2, "2024-01-01T23:20", 30.0, 139.98, [(i * 2, i * 300.0, 0.0) for i in range(10)]
+    )
+    assert _run(still, passing).num_rows == 0

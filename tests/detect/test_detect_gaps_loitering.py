@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watchkeeper.detect import GapParams, detect_gaps, detect_loitering
+from watchkeeper.detect import GapParams, LoiterParams, detect_gaps, detect_loitering
 from watchkeeper.tracks import clean, segment
 from watchkeeper.tracks.build import concat, parse_time, stationary, track
 
@@ -45,3 +45,27 @@ def test_short_stop_is_not_loitering() -> None:
     assert (
         detect_loitering(_tracks(stationary(1, "2024-01-01", 30.0, 150.0, hours=1))).num_rows == 0
     )
+
+
+def test_still_vessel_seen_by_satellite_passes_is_loitering() -> None:
+    passes = [(m, m * 5.0, 0.0) for m in (0, 70, 160, 250)]  # ~0.16 kn drift, holes of 1.5 h
+    t = track(1, "2024-01-01T22:00", 30.0, 150.0, passes, sog_kn=0.3)
+    ev = detect_loitering(_tracks(t))
+    assert ev.num_rows == 1
+    assert ev.to_pylist()[0]["end"].day == 2
+
+
+def test_vessel_that_moved_during_a_hole_is_not_loitering() -> None:
+    steps = [(0, 0.0, 0.0), (30, 10.0, 0.0), (150, 30_000.0, 0.0), (180, 30_010.0, 0.0)]
+    t = track(1, "2024-01-01", 30.0, 150.0, steps, sog_kn=0.3)  # 8 kn between the passes
+    assert detect_loitering(_tracks(t)).num_rows == 0
+
+
+def test_one_pass_between_moving_reports_is_not_loitering() -> None:
+    # sailing at ~8.6 kn, then one satellite pass (two slow reports 4 min apart), sailing on:
+    # half of each 2.5 h silence would make it 2.6 h, but it was seen still only once
+    fast = track(1, "2024-01-01", 30.0, 150.0, [(0, 0, 0), (300, 80_000, 0)], sog_kn=8.6)
+    slow = track(1, "2024-01-01T02:30", 30.0, 150.0, [(0, 40_000, 0), (4, 40_000, 0)], sog_kn=0.3)
+    assert detect_loitering(_tracks(fast, slow)).num_rows == 0
+    lenient = LoiterParams(min_observed_h=0.0)
+    assert detect_loitering(_tracks(fast, slow), params=lenient).num_rows == 1

@@ -10,18 +10,23 @@ alone at sea is the visible half of a dark STS (see :mod:`.dark_sts`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from watchkeeper.context.land import distance_to_shore_km
 from watchkeeper.context.ports import PlaceIndex
-from watchkeeper.detect._track import cols, runs
+from watchkeeper.detect._track import Cols, cols, runs
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
-from watchkeeper.tracks.geo import haversine_m
+from watchkeeper.tracks.geo import M_PER_NM, haversine_m
 
 __all__ = ["LoiterParams", "detect_loitering", "loiter_runs"]
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -30,44 +35,91 @@ class LoiterParams:
 
     max_speed_kn: float = 2.0  # GFW loitering: < 2 kn
     min_duration_h: float = 2.0  # DESIGN §3 (GFW carriers: 4 h)
-    max_hole_h: float = 2.0  # a silence longer than this ends the run
+    # A silence shorter than the AIS-gap threshold (6 h, DESIGN §3) does not end a run when
+    # the vessel is where it was (displacement / elapsed < max_speed_kn): satellite reception
+    # leaves holes of hours (median of the largest daily gap 4.3 h, Eriksen 2018).
+    max_hole_h: float = 6.0
+    # Below one 10-minute slice the implied speed is GNSS noise: displacement is judged
+    # against at least this much elapsed time.
+    min_elapsed_s: float = 600.0
+    # The change of speed at either end of a run happened somewhere in the silence next to
+    # it: credit the run this share of that silence (0.5: its expected middle; 0: observed
+    # span only). Silences longer than max_hole_h are not credited.
+    edge_share: float = 0.5
+    min_observed_h: float = 0.5  # two separate looks, not one satellite pass (12 min)
     min_place_km: float = 10.0  # GFW encounters: 10 km from ports/anchorages
     min_shore_km: float = 2.0  # "at sea": off the quay and out of river mouths
 
     def __post_init__(self) -> None:
         if self.max_speed_kn <= 0 or self.min_duration_h <= 0:
             raise ConfigError("max_speed_kn and min_duration_h must be positive")
+        if self.max_hole_h <= 0 or self.min_elapsed_s < 0:
+            raise ConfigError("max_hole_h must be positive and min_elapsed_s >= 0")
+        if not 0.0 <= self.edge_share <= 0.5 or self.min_observed_h < 0:
+            raise ConfigError("edge_share must be in [0, 0.5] and min_observed_h >= 0")
 
 
-def _slow(
-    c_t: np.ndarray,
-    c_lat: np.ndarray,
-    c_lon: np.ndarray,
-    sog: np.ndarray,
-    track: np.ndarray,
-    v: float,
-) -> np.ndarray:
+def _implied_kn(c: Cols) -> Floats:
+    """Speed implied between each position and the next of its track (NaN at track ends)."""
+    implied = np.full(len(c.t), np.nan)
+    if len(c.t) > 1:
+        d = haversine_m(c.lat[:-1], c.lon[:-1], c.lat[1:], c.lon[1:]) / M_PER_NM
+        h = np.maximum(c.t[1:] - c.t[:-1], 1.0) / 3600.0
+        implied[:-1] = np.where(c.track[1:] == c.track[:-1], d / h, np.nan)
+    return implied
+
+
+def _slow(c: Cols, v: float) -> npt.NDArray[np.bool_]:
     """Reported speed below ``v``; where it is missing, the implied speed to the next point."""
-    implied = np.full(len(c_t), np.nan)
-    if len(c_t) > 1:
-        d = haversine_m(c_lat[:-1], c_lon[:-1], c_lat[1:], c_lon[1:]) / 1852.0
-        h = np.maximum(c_t[1:] - c_t[:-1], 1.0) / 3600.0
-        same = track[1:] == track[:-1]
-        implied[:-1] = np.where(same, d / h, np.nan)
-    speed = np.where(np.isnan(sog), implied, sog)
+    speed = np.where(np.isnan(c.sog), _implied_kn(c), c.sog)
     return np.asarray(np.nan_to_num(speed, nan=0.0) < v)
+
+
+def _breaks(c: Cols, params: LoiterParams) -> npt.NDArray[np.bool_]:
+    """True where a position starts a new group: new track, a long silence, or a move.
+
+    A hole up to ``max_hole_h`` joins two positions when the vessel stayed put
+    (displacement over at least ``min_elapsed_s`` below ``max_speed_kn``).
+    """
+    if len(c.t) == 0:
+        return np.zeros(0, dtype=bool)
+    dt = np.diff(c.t)
+    d_nm = haversine_m(c.lat[:-1], c.lon[:-1], c.lat[1:], c.lon[1:]) / M_PER_NM
+    moved = d_nm / (np.maximum(dt, params.min_elapsed_s) / 3600.0) >= params.max_speed_kn
+    brk = (c.track[1:] != c.track[:-1]) | (dt > params.max_hole_h * 3600.0) | moved
+    return np.concatenate([[True], brk])
+
+
+def _edges(c: Cols, s: Ints, e: Ints, params: LoiterParams) -> tuple[Floats, Floats]:
+    """Estimated start and end of runs [s, e]: the observed span plus ``edge_share`` of the
+    silence before the first and after the last slow position (same track, short silences)."""
+    limit = params.max_hole_h * 3600.0
+    before = np.zeros(len(s))
+    after = np.zeros(len(e))
+    has_prev = (s > 0) & (c.track[np.maximum(s - 1, 0)] == c.track[s])
+    has_next = (e < len(c.t) - 1) & (c.track[np.minimum(e + 1, len(c.t) - 1)] == c.track[e])
+    before[has_prev] = c.t[s[has_prev]] - c.t[s[has_prev] - 1]
+    after[has_next] = c.t[e[has_next] + 1] - c.t[e[has_next]]
+    before = np.where(before <= limit, before, 0.0) * params.edge_share
+    after = np.where(after <= limit, after, 0.0) * params.edge_share
+    return c.t[s] - before, c.t[e] + after
+
+
+def loiter_spans(c: Cols, params: LoiterParams) -> tuple[Ints, Ints, Floats, Floats]:
+    """Slow runs long enough, before the place filters: first and last index, estimated
+    start and end (epoch seconds)."""
+    group = np.cumsum(_breaks(c, params), dtype=np.int64)
+    s, e = runs(_slow(c, params.max_speed_kn), group)
+    t0, t1 = _edges(c, s, e, params)
+    observed = c.t[e] - c.t[s] >= params.min_observed_h * 3600.0
+    keep = (t1 - t0 >= params.min_duration_h * 3600.0) & observed
+    return s[keep], e[keep], t0[keep], t1[keep]
 
 
 def loiter_runs(tracks: pa.Table, params: LoiterParams) -> list[tuple[int, int]]:
     """Index ranges (first, last) of slow runs long enough, before the place filters."""
-    c = cols(tracks)
-    slow = _slow(c.t, c.lat, c.lon, c.sog, c.track, params.max_speed_kn)
-    # a hole longer than max_hole_h splits a run: give each side its own group
-    hole = np.concatenate([[False], np.diff(c.t) > params.max_hole_h * 3600.0])
-    group = c.track * 0 + np.cumsum(hole | np.concatenate([[True], c.track[1:] != c.track[:-1]]))
-    s, e = runs(slow, group)
-    keep = c.t[e] - c.t[s] >= params.min_duration_h * 3600.0
-    return list(zip(s[keep].tolist(), e[keep].tolist(), strict=True))
+    s, e, _, _ = loiter_spans(cols(tracks), params)
+    return list(zip(s.tolist(), e.tolist(), strict=True))
 
 
 def detect_loitering(
@@ -75,39 +127,56 @@ def detect_loitering(
 ) -> pa.Table:
     """``loitering`` events of ``tracks`` (positions sorted by track and time)."""
     c = cols(tracks)
-    found = loiter_runs(tracks, params)
-    if not found:
+    s, e, t0, t1 = loiter_spans(c, params)
+    if not len(s):
         return events_table([])
-    lat = np.array([c.lat[s : e + 1].mean() for s, e in found])
-    lon = np.array([c.lon[s : e + 1].mean() for s, e in found])
+    lat = np.array([c.lat[a : b + 1].mean() for a, b in zip(s, e, strict=True)])
+    lon = np.array([c.lon[a : b + 1].mean() for a, b in zip(s, e, strict=True)])
     near = places.nearest(lat, lon)[0] if places is not None else np.full(len(lat), np.inf)
     shore = distance_to_shore_km(lat, lon)
-    rows = []
-    for k, (s, e) in enumerate(found):
-        if near[k] <= params.min_place_km or shore[k] < params.min_shore_km:
-            continue
-        hours = (c.t[e] - c.t[s]) / 3600.0
-        rows.append(
-            event(
-                "loitering",
-                int(c.mmsi[s]),
-                to_datetime(c.t[s]),
-                to_datetime(c.t[e]),
-                lat[k],
-                lon[k],
-                confidence=min(1.0, 0.5 + hours / 12.0),
-                risk=10.0,
-                details={
-                    "duration_h": round(hours, 3),
-                    "n_positions": int(e - s + 1),
-                    "median_sog_kn": float(np.nanmedian(c.sog[s : e + 1]))
-                    if np.isfinite(c.sog[s : e + 1]).any()
-                    else None,
-                    "shore_km": float(shore[k]) if np.isfinite(shore[k]) else None,
-                    "place_km": float(near[k]) if np.isfinite(near[k]) else None,
-                    "track_id": int(c.track[s]),
-                    "params": params.__dict__,
-                },
-            )
-        )
+    at_sea = (near > params.min_place_km) & ~(shore < params.min_shore_km)
+    rows = [
+        _row(c, int(s[k]), int(e[k]), (t0[k], t1[k]), (lat[k], lon[k]), (shore[k], near[k]), params)
+        for k in np.flatnonzero(at_sea)
+    ]
     return events_table(rows)
+
+
+def _km(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _row(
+    c: Cols,
+    s: int,
+    e: int,
+    span: tuple[float, float],
+    where: tuple[float, float],
+    dist: tuple[float, float],
+    params: LoiterParams,
+) -> dict[str, Any]:
+    """One loitering event for positions s..e with estimated ``span``."""
+    hours = (span[1] - span[0]) / 3600.0
+    sog = c.sog[s : e + 1]
+    return event(
+        "loitering",
+        int(c.mmsi[s]),
+        to_datetime(span[0]),
+        to_datetime(span[1]),
+        where[0],
+        where[1],
+        confidence=min(1.0, 0.5 + (c.t[e] - c.t[s]) / 3600.0 / 12.0),
+        risk=10.0,
+        details={
+            "duration_h": round(hours, 3),
+            "observed_h": round((c.t[e] - c.t[s]) / 3600.0, 3),
+            "observed_start": to_datetime(c.t[s]).isoformat(),
+            "observed_end": to_datetime(c.t[e]).isoformat(),
+            "n_positions": int(e - s + 1),
+            "median_sog_kn": float(np.nanmedian(sog)) if np.isfinite(sog).any() else None,
+            "shore_km": _km(dist[0]),
+            "place_km": _km(dist[1]),
+            "track_id": int(c.track[s]),
+            "params": params.__dict__,
+        },
+    )
