@@ -154,3 +154,40 @@ def test_adjacent_plain_pairs_are_joined_in_bulk() -> None:
     assert frames.column("line").to_pylist() == [1, 3, 5, 7, 9, 11, 13]
     assert "\n" in frames.column("raw")[0].as_py()
     assert_same_framing(lines)
+
+
+def _frame_file(framer: Framer, path: Path, chunk: int) -> tuple[Any, ...]:
+    reader = open_lines(path)
+    frames, rejects, skipped = run(framer, reader, None, chunk)  # type: ignore[arg-type]
+    return frames.to_pylist(), rejects.to_pylist(), skipped, reader.count, reader.truncated
+
+
+@pytest.mark.parametrize("chunk", [1, 4, 1000])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\n".join(_plain(i).encode() for i in range(9)) + b"\n",
+        b"\r\n".join(_plain(i).encode() for i in range(9)),  # CRLF, no final newline
+        b"\n\n" + _plain(1).encode() + b"\r\r\n\n# c\n" + _plain(2).encode() + b" \n",
+        b"\n".join(s.encode() for i in range(5) for s in _line("multi", i)) + b"\n",
+        _plain(1).encode() + b"\n\xe9\xff junk\n" + _plain(2).encode() + b"\x85\n",  # latin-1
+        b"",
+    ],
+)
+def test_line_reader_blocks_of_bytes(tmp_path: Path, content: bytes, chunk: int) -> None:
+    """A LineReader is read as bytes: same frames, rejects, counts and line count."""
+    path = tmp_path / "f.nmea"
+    path.write_bytes(content)
+    assert _frame_file(iter_frames_fast, path, chunk) == _frame_file(iter_frames, path, chunk)
+
+
+def test_truncated_gzip_read_as_bytes(tmp_path: Path) -> None:
+    import gzip
+
+    text = "".join(f"{_plain(i)}\n" for i in range(3000)).encode()
+    path = tmp_path / "f.nmea.gz"
+    path.write_bytes(gzip.compress(text)[:-4000])  # cut off: the end of the stream is lost
+    fast = _frame_file(iter_frames_fast, path, 500)
+    assert fast == _frame_file(iter_frames, path, 500)
+    assert fast[4] is not None  # truncation noticed
+    assert 0 < len(fast[0]) < 3000

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 
 from watchkeeper.ingest import nmea_framing as nf
 from watchkeeper.ingest.options import TimeOption
+from watchkeeper.ingest.sources import LineReader
 from watchkeeper.schema import TIMESTAMP
 
 __all__ = ["iter_frames_fast"]
@@ -89,8 +90,8 @@ def _digits(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
 class _Block:
     """The plain lines of one block, found by one regular expression and parsed by position."""
 
-    def __init__(self, texts: list[str], first_line: int) -> None:
-        lines = pc.ascii_trim_whitespace(pa.array(texts, pa.large_string()))
+    def __init__(self, lines: pa.Array, first_line: int) -> None:
+        lines = pc.ascii_trim_whitespace(lines)
         found = np.asarray(pc.match_substring_regex(lines, _PLAIN))
         plain = lines if found.all() else lines.filter(pa.array(found))
         data, off = _buffers(plain)
@@ -262,7 +263,7 @@ class _FastFramer:
         self.ref = nf._Framer(time, limits)
         self.last_line = 0  # line of the reference's current ``last_ms`` (0: none)
 
-    def block(self, texts: list[str], first_line: int, file: str) -> nf.FramedChunk:
+    def block(self, texts: pa.Array, first_line: int, file: str) -> nf.FramedChunk:
         """Frame one block of lines (numbered from ``first_line``)."""
         plain = _Block(texts, first_line)
         emitted = _Emitted()
@@ -284,7 +285,7 @@ class _FastFramer:
                 self.ref.pghp_ms = None
                 self._track(lambda r=row: self.ref._fragment(multi[r]), line)
             else:
-                self._track(lambda r=row: self.ref.feed(r + first_line, texts[r]), line)
+                self._track(lambda r=row: self.ref.feed(r + first_line, texts[r].as_py()), line)
             emitted.stamp(self.ref.out, line)
             prev_row = row
         if len(plain.rows) and (not len(todo) or plain.rows[-1] > todo[-1]):
@@ -292,7 +293,7 @@ class _FastFramer:
         return self._merge(plain, pairs, emitted, file)
 
     def _stateless_pairs(
-        self, plain: _Block, texts: list[str], ref_rows: np.ndarray
+        self, plain: _Block, texts: pa.Array, ref_rows: np.ndarray
     ) -> np.ndarray | None:
         """Plain two-part groups that can be joined in bulk: the reference has nothing
         pending, no other line is a multi-part fragment, and every plain multi-part line is
@@ -300,7 +301,7 @@ class _FastFramer:
         if self.ref.pending:
             return None
         if len(ref_rows):
-            others = pa.array([texts[r] for r in ref_rows.tolist()], pa.large_string())
+            others = texts.take(pa.array(ref_rows))
             sentence = pc.match_substring_regex(others, "VD[MO],")
             single = pc.match_substring_regex(others, "VD[MO],1,1,")
             if pc.any(pc.and_(sentence, pc.invert(single))).as_py():
@@ -361,12 +362,13 @@ def iter_frames_fast(
     """Frame NMEA lines in blocks of ``chunk_size`` lines; same frames as ``iter_frames``.
 
     Each block gives one chunk (at most ``chunk_size`` frames plus rejects); memory is
-    bounded by the block size and ``limits``.
+    bounded by the block size and ``limits``. A :class:`~watchkeeper.ingest.sources.LineReader`
+    is read as blocks of bytes (its lines, count and closing kept), not one ``str`` per line.
     """
     framer = _FastFramer(time, limits)
-    it = iter(lines)
+    blocks = _byte_blocks(lines, chunk_size) if isinstance(lines, LineReader) else None
     first = 1
-    while block := list(islice(it, chunk_size)):
+    for block in blocks or _str_blocks(lines, chunk_size):
         chunk = framer.block(block, first, file)
         first += len(block)
         if chunk.frames.num_rows or chunk.rejects.num_rows or chunk.skipped:
@@ -374,3 +376,58 @@ def iter_frames_fast(
     last = framer.finish(file)
     if last.frames.num_rows or last.rejects.num_rows or last.skipped:
         yield last
+
+
+def _str_blocks(lines: Iterable[str], size: int) -> Iterator[pa.Array]:
+    it = iter(lines)
+    while block := list(islice(it, size)):
+        yield pa.array(block, pa.large_string())
+
+
+_READ = 1 << 20  # bytes per read, as LineReader
+
+
+def _byte_blocks(reader: LineReader, size: int) -> Iterator[pa.Array]:
+    """The lines of a LineReader, ``size`` at a time, without a Python ``str`` per line.
+
+    Lines split as LineReader splits them (at ``\\n``; the ``\\r`` and ``\\n`` left on a
+    line are whitespace that framing strips); ASCII blocks become Arrow strings in place,
+    others are decoded as latin-1 like LineReader does.
+    """
+    parts: list[bytes] = []
+    counted = 0  # newlines in ``parts``
+    try:
+        while data := reader.reader.read(_READ):
+            parts.append(data)
+            counted += data.count(b"\n")
+            if counted < size:
+                continue
+            pending = b"".join(parts)
+            newlines = np.flatnonzero(np.frombuffer(pending, dtype=np.uint8) == 10)
+            while len(newlines) >= size:
+                cut = int(newlines[size - 1]) + 1
+                yield _lines_array(pending[:cut], newlines[:size])
+                reader.count += size
+                pending, newlines = pending[cut:], newlines[size:] - cut
+            parts, counted = [pending], len(newlines)
+        pending = b"".join(parts)
+        if pending:
+            if not pending.endswith(b"\n"):  # a last line without its newline
+                pending += b"\n"
+            newlines = np.flatnonzero(np.frombuffer(pending, dtype=np.uint8) == 10)
+            yield _lines_array(pending, newlines)
+            reader.count += len(newlines)
+    finally:
+        if reader.close_at_end:
+            reader.reader.close()
+
+
+def _lines_array(data: bytes, newlines: np.ndarray) -> pa.Array:
+    """Arrow strings of the newline-terminated lines of ``data`` (each keeps its newline)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if len(raw) and raw.max() >= 128:  # not ASCII: latin-1, as LineReader decodes
+        return pa.array(data.decode("latin-1").split("\n")[: len(newlines)], pa.large_string())
+    offsets = np.zeros(len(newlines) + 1, dtype=np.int64)
+    offsets[1:] = newlines + 1
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    return pa.Array.from_buffers(pa.large_string(), len(newlines), buffers)
