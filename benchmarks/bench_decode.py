@@ -23,9 +23,10 @@ clocks start after imports and input loading:
 **Reading the numbers.** ``*_cpu`` is the one-core cost; on a shared machine (see
 ``load_average_1min``, before and after) wall times and even CPU times are inflated, so the
 ``*_vs_*_cpu`` ratios are the comparable figures. A cProfile of ``ingest_fast`` at the time
-of writing: framing ~45 %, the pipeline's line reader feeding it (one Python ``str`` per
-line) ~12 %, decode ~15 %, Parquet writes by day ~24 %. Framing + decoding memory scales
-with the chunk, not the file: +72 MiB over the interpreter at 10 k lines, +255 MiB at 100 k.
+of writing: framing ~46 % (reading the file as byte blocks included), decode ~17 %,
+workspace writes (Parquet by day) ~31 %, hashing, sniffing and imports the rest. Framing +
+decoding memory scales with the chunk, not the file: +72 MiB over the interpreter at 10 k
+lines, +255 MiB at 100 k.
 
 Usage: ``python -m benchmarks.run decode`` (all) or
 ``python -m benchmarks.bench_decode <mode> <file>`` (one contender, prints JSON).
