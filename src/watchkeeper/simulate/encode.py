@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -164,7 +165,7 @@ def _static_sentences(
             "imo": imo or 0,
             "shipname": name,
             "callsign": callsign,
-            "shiptype": ship_type,
+            "ship_type": ship_type,  # pyais field name; "shiptype" is silently ignored
             "draught": draught_m or 0.0,
             "destination": destination or "",
             **dims,
@@ -176,7 +177,7 @@ def _static_sentences(
             "type": 24,
             "mmsi": mmsi,
             "partno": 1,
-            "shiptype": ship_type,
+            "ship_type": ship_type,  # pyais field name; "shiptype" is silently ignored
             "callsign": callsign,
             **dims,
         }
@@ -185,26 +186,41 @@ def _static_sentences(
     )
 
 
+def _with_seq(sentence: str, seq: int) -> str:
+    """The same sentence with another sequential message id (and its checksum)."""
+    body = sentence[1:].split("*", maxsplit=1)[0]
+    fields = body.split(",")
+    fields[3] = str(seq)
+    body = ",".join(fields)
+    return f"!{body}*{_xor(body):02X}"
+
+
+@functools.lru_cache(maxsize=65_536)
+def _static_cached(*row: Any, part: int, seq: int) -> tuple[str, ...]:
+    base = _static_sentences(*row, part=part, seq=0)
+    return base if len(base) == 1 or seq == 0 else tuple(_with_seq(x, seq) for x in base)
+
+
+_STATIC_COLS = (
+    "mmsi",
+    "msg_type",
+    "imo",
+    "name",
+    "callsign",
+    "ship_type",
+    "length_m",
+    "beam_m",
+    "draught_m",
+    "destination",
+)
+
+
 def encode_statics(t: pa.Table) -> Iterator[tuple[int, list[str]]]:
     """(unix ms, sentences) per row of an IDENTITIES table; type 24 alternates parts A/B."""
-    cols = [
-        t.column(c).to_pylist()
-        for c in (
-            "mmsi",
-            "msg_type",
-            "imo",
-            "name",
-            "callsign",
-            "ship_type",
-            "length_m",
-            "beam_m",
-            "draught_m",
-            "destination",
-        )
-    ]
+    cols = [t.column(c).to_pylist() for c in _STATIC_COLS]
     ts = pc.cast(t.column("ts"), pa.int64()).to_pylist()
     for i, row in enumerate(zip(*cols, strict=True)):
-        yield ts[i], list(_static_sentences(*row, part=(ts[i] // 360_000) % 2, seq=i % 10))
+        yield ts[i], list(_static_cached(*row, part=(ts[i] // 360_000) % 2, seq=i % 10))
 
 
 @dataclass
@@ -217,6 +233,36 @@ class NoiseState:
     truncated: int = 0
 
 
+def _xor_digits(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """XOR of the ASCII decimal digits of each (positive) integer, vectorised."""
+    out = np.zeros(values.size, np.int64)
+    v = values.copy()
+    first = True
+    while first or (v > 0).any():
+        live = (v > 0) | first
+        out = np.where(live, out ^ (v % 10 + 48), out)
+        v //= 10
+        first = False
+    return out
+
+
+def _tag_lines(
+    src_codes: npt.NDArray[np.int64],
+    names: list[str],
+    ts: npt.NDArray[np.int64],
+    sentences: list[str],
+) -> list[str]:
+    """``\\s:<src>,c:<ts>*hh\\<sentence>`` for every row, checksums vectorised."""
+    name_x = np.array([_xor(f"s:{n},c:") for n in names], dtype=np.int64)
+    csum = name_x[src_codes] ^ _xor_digits(ts)
+    return [
+        f"\\s:{names[c]},c:{t}*{x:02X}\\{s}"
+        for c, t, x, s in zip(
+            src_codes.tolist(), ts.tolist(), csum.tolist(), sentences, strict=True
+        )
+    ]
+
+
 def noisy_lines(
     positions: pa.Table,
     identities: pa.Table,
@@ -225,36 +271,34 @@ def noisy_lines(
     rng: np.random.Generator,
 ) -> list[str]:
     """All NMEA lines of one window: clean copies, noise copies, mildly out of order."""
-    keyed: list[tuple[float, str]] = []
-    src = positions.column("source").to_pylist()
-    ts = (pc.cast(positions.column("ts"), pa.int64()).to_numpy() // 1000).tolist()
+    enc = pc.dictionary_encode(positions.column("source")).combine_chunks()
+    names = [str(x) for x in enc.dictionary.to_pylist()]
+    codes = enc.indices.to_numpy().astype(np.int64)
+    ts = pc.cast(positions.column("ts"), pa.int64()).to_numpy() // 1000
     sentences = encode_positions(positions)
-    delay = np.where(
-        np.char.startswith(np.array(src, dtype=str), "rSAT"),
-        rng.uniform(0, noise.sat_delay_s, len(src)),
-        0.0,
+    is_sat = (
+        np.array([n.startswith("rSAT") for n in names], dtype=bool)[codes] if names else codes > 0
     )
-    dup = rng.random(len(src)) < noise.duplicate_p
-    other = rng.integers(0, len(STATIONS), len(src))
-    for i, s in enumerate(sentences):
-        keyed.append((ts[i] + delay[i], f"{tag_block(f's:{src[i]},c:{ts[i]}')}{s}"))
-        if dup[i]:
-            state.duplicates += 1
-            dsrc = STATIONS[other[i]][0]
-            keyed.append((ts[i] + delay[i] + 0.5, f"{tag_block(f's:{dsrc},c:{ts[i]}')}{s}"))
+    delay = np.where(is_sat, rng.uniform(0, noise.sat_delay_s, ts.size), 0.0)
+    dup = np.flatnonzero(rng.random(ts.size) < noise.duplicate_p)
+    state.duplicates += int(dup.size)
+    station_names = [s[0] for s in STATIONS]
+    other = rng.integers(0, len(STATIONS), dup.size).astype(np.int64)
+    lines = _tag_lines(codes, names, ts, sentences)
+    lines += _tag_lines(other, station_names, ts[dup], [sentences[i] for i in dup])
+    keys = [*(ts + delay).tolist(), *(ts[dup] + delay[dup] + 0.5).tolist()]
     id_src = identities.column("source").to_pylist()
     for i, (ms, parts) in enumerate(encode_statics(identities)):
         t = ms // 1000
         gid, state.group_id = state.group_id, state.group_id % 9999 + 1
-        for k, s in enumerate(parts):
-            fields = (
-                f"g:{k + 1}-{len(parts)}-{gid},s:{id_src[i]},c:{t}"
-                if len(parts) > 1
-                else (f"s:{id_src[i]},c:{t}")
-            )
-            keyed.append((t + k * 1e-3, f"{tag_block(fields)}{s}"))
-    keyed.sort(key=lambda p: p[0])
-    return _add_noise([line for _, line in keyed], noise, state, rng)
+        for k, sentence in enumerate(parts):
+            fields = f"s:{id_src[i]},c:{t}"
+            if len(parts) > 1:
+                fields = f"g:{k + 1}-{len(parts)}-{gid},{fields}"
+            keys.append(t + k * 1e-3)
+            lines.append(f"{tag_block(fields)}{sentence}")
+    order = np.argsort(np.asarray(keys), kind="stable")
+    return _add_noise([lines[i] for i in order.tolist()], noise, state, rng)
 
 
 def _add_noise(

@@ -195,7 +195,8 @@ class FleetBuilder:
         port = self.ports[int(r.integers(len(self.ports)))]
         b = TrackBuilder(-float(r.uniform(0, 60)) * H, *port.berth)
         draught = length / 20.0
-        idents: list[tuple[float, Identity]] = []
+        first = Identity(name, imo, cs, ship_type, round(length / 20.0, 1), port.name.upper())
+        idents: list[tuple[float, Identity]] = [(-1e9, first)]  # in port when the data starts
         waits: list[_Wait] = []
         b.hold(float(r.uniform(4, 30)) * H, 5)
         while b.now < self.end:

@@ -30,10 +30,14 @@ from watchkeeper.simulate.cases import CaseBook, Listing, plant_cases
 from watchkeeper.simulate.encode import NoiseConfig, NoiseState, noisy_lines
 from watchkeeper.simulate.fleet import FleetBuilder
 from watchkeeper.simulate.reception import (
+    IdentityStates,
     ReceptionConfig,
     SatelliteSchedule,
+    concat_raw,
+    identities_table,
     identity_reports,
     position_reports,
+    positions_table,
 )
 from watchkeeper.simulate.scenario import PORTS, ScenarioConfig
 from watchkeeper.simulate.traffic import Vessel
@@ -84,17 +88,24 @@ def build_world(config: ScenarioConfig) -> World:
 
 
 def _window(
-    world: World, lo: float, hi: float, w: int, rc: ReceptionConfig, sat: SatelliteSchedule
-) -> tuple[pa.Table, pa.Table]:
+    world: World,
+    states: IdentityStates,
+    lo: float,
+    hi: float,
+    w: int,
+    rc: ReceptionConfig,
+    sat: SatelliteSchedule,
+) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
     cfg = world.config
     pos, ids = [], []
     for i, v in enumerate(world.vessels):
         rng = np.random.default_rng([cfg.seed, 2, i, w])
-        pos.append(position_reports(v, lo, hi, cfg.t0, rc, sat, rng))
-        ids.append(identity_reports(v, lo, hi, cfg.t0, rc, sat, rng))
-    p = pa.concat_tables(pos).sort_by([("ts", "ascending"), ("mmsi", "ascending")])
-    d = pa.concat_tables(ids).sort_by([("ts", "ascending"), ("mmsi", "ascending")])
-    return p, d
+        pos.append(position_reports(v, lo, hi, rc, sat, rng))
+        ids.append(identity_reports(i, v, lo, hi, states, rc, sat, rng))
+    raw_ids = concat_raw(ids)
+    p = positions_table(concat_raw(pos), cfg.t0)
+    d = identities_table(raw_ids, states, cfg.t0)
+    return p, d, raw_ids
 
 
 def _seconds(table: pa.Table, t0: float) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -108,15 +119,22 @@ def simulate(
     *,
     reception: ReceptionConfig | None = None,
     noise: NoiseConfig | None = None,
-    window_s: float = 6 * 3600.0,
+    window_s: float | None = None,
 ) -> SimulationResult:
-    """Generate the scenario into ``out_dir`` (created); returns counts."""
+    """Generate the scenario into ``out_dir`` (created); returns counts.
+
+    Time is processed in windows (6 h, shorter above ``--scale 10``) so that memory stays
+    bounded: one window of reports and its NMEA lines are in memory at a time.
+    """
+    window_s = window_s or 6 * 3600.0 * min(1.0, 10.0 / config.scale)
     rc, nc = reception or ReceptionConfig(), noise or NoiseConfig()
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     world = build_world(config)
     sat = SatelliteSchedule.make(rc, config.duration_s, np.random.default_rng([config.seed, 3]))
     gaps = GapTracker(6 * 3600.0)
+    states = IdentityStates.of(world.vessels)
+    first: dict[int, tuple[float, int]] = {}
     state = NoiseState()
     n_pos = n_id = n_lines = 0
     pw = pq.ParquetWriter(out / "truth" / "positions.parquet", POSITIONS, compression="zstd")
@@ -124,7 +142,8 @@ def simulate(
     with pw, iw, (out / "traffic.nmea").open("w", encoding="ascii", newline="\n") as nmea:
         for w, lo in enumerate(np.arange(0.0, config.duration_s, window_s)):
             hi = min(lo + window_s, config.duration_s)
-            p, d = _window(world, float(lo), float(hi), w, rc, sat)
+            p, d, raw_ids = _window(world, states, float(lo), float(hi), w, rc, sat)
+            _first_reports(first, raw_ids)
             pw.write_table(p)
             iw.write_table(d)
             gaps.update(
@@ -136,8 +155,10 @@ def simulate(
             lines = noisy_lines(p, d, nc, state, np.random.default_rng([config.seed, 4, w]))
             nmea.write("\n".join(lines) + "\n")
             n_pos, n_id, n_lines = n_pos + p.num_rows, n_id + d.num_rows, n_lines + len(lines)
+            del lines, p, d
+            pa.default_memory_pool().release_unused()
     gaps.close(config.duration_s)
-    _write_csv(out)
+    _write_csv(out, _compact_identities(states, first, config.t0))
     events = derive_events(world.vessels, world.fleet.notes, gaps, config)
     stats = {
         "vessels": len(world.vessels),
@@ -169,22 +190,33 @@ def simulate(
     )
 
 
-def _compact_identities(path: Path) -> pa.Table:
-    """One row per distinct identity per MMSI (its first report): enough for as-of lookups."""
-    t = pq.read_table(path)
-    if t.num_rows == 0:
-        return t
-    keys = ["mmsi", "imo", "name", "callsign", "ship_type", "draught_m", "destination"]
-    t = t.append_column("_i", pa.array(np.arange(t.num_rows)))
-    first = t.group_by(keys, use_threads=False).aggregate([("_i", "min")])
-    idx = pc.sort_indices(first.column("_i_min"))
-    return t.take(pc.take(first.column("_i_min"), idx)).drop(["_i"])
+def _first_reports(first: dict[int, tuple[float, int]], raw: dict[str, Any]) -> None:
+    """Remember the first received report (time, station) of every identity state."""
+    if not raw or raw["ts"].size == 0:
+        return
+    order = np.lexsort((raw["ts"], raw["state"]))
+    st = raw["state"][order]
+    head = np.flatnonzero(np.r_[True, st[1:] != st[:-1]])
+    for i in head.tolist():
+        key = int(st[i])
+        if key not in first:
+            first[key] = (float(raw["ts"][order][i]), int(raw["station"][order][i]))
 
 
-def _write_csv(out: Path) -> int:
+def _compact_identities(
+    states: IdentityStates, first: dict[int, tuple[float, int]], t0: float
+) -> pa.Table:
+    """One row per identity state (its first report): all an as-of lookup needs, in little
+    memory whatever the scale."""
+    keys = sorted(first, key=lambda k: (first[k][0], k))
+    ts_ms = np.array([round((first[k][0] + t0) * 1000) for k in keys], dtype=np.int64)
+    station = np.array([first[k][1] for k in keys], dtype=np.int16)
+    return states.table(np.array(keys, dtype=np.int64), ts_ms, station)
+
+
+def _write_csv(out: Path, identities: pa.Table) -> int:
     from watchkeeper.publish.marinecadastre import write_marinecadastre_csv
 
-    identities = _compact_identities(out / "truth" / "identities.parquet")
     batches = pq.ParquetFile(out / "truth" / "positions.parquet").iter_batches(200_000)
     return write_marinecadastre_csv(batches, identities, out / "traffic.csv")
 

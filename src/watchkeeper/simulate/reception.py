@@ -8,21 +8,35 @@ that tells a reception gap from a ship switching off). Dark periods and outages 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from watchkeeper.schema import IDENTITIES, POSITIONS
-from watchkeeper.simulate._geo import distance_m
+from watchkeeper.schema import IDENTITIES, POSITIONS, TIMESTAMP
 from watchkeeper.simulate.scenario import STATIONS
-from watchkeeper.simulate.traffic import Vessel
+from watchkeeper.simulate.traffic import Identity, Vessel
 
-__all__ = ["ReceptionConfig", "SatelliteSchedule", "identity_reports", "position_reports"]
+__all__ = [
+    "SOURCE_NAMES",
+    "IdentityStates",
+    "ReceptionConfig",
+    "SatelliteSchedule",
+    "concat_raw",
+    "identities_table",
+    "identity_reports",
+    "position_reports",
+    "positions_table",
+]
 
 F64 = npt.NDArray[np.float64]
 DEG = 1.0 / 600_000.0  # AIS position resolution: 1/10000 minute
+SATELLITES = ("rSAT1", "rSAT2", "rSAT3")
+SOURCE_NAMES = [s[0] for s in STATIONS] + list(SATELLITES)
+_ST_LAT = np.array([s[1] for s in STATIONS])
+_ST_LON = np.array([s[2] for s in STATIONS])
 
 
 @dataclass(frozen=True)
@@ -108,20 +122,23 @@ def _receive(
     cfg: ReceptionConfig,
     sat: SatelliteSchedule,
     rng: np.random.Generator,
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int32]]:
-    """Which reports are received, and by which station (index; -1 = satellite)."""
-    st_lat = np.array([s[1] for s in STATIONS])
-    st_lon = np.array([s[2] for s in STATIONS])
-    d = distance_m(lat[:, None], lon[:, None], st_lat[None, :], st_lon[None, :])
-    nearest = np.argmin(d, axis=1).astype(np.int32)
-    terrestrial = d[np.arange(ts.size), nearest] < cfg.terrestrial_range_m
-    got_t = terrestrial & (rng.random(ts.size) >= cfg.terrestrial_loss)
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int16]]:
+    """Which reports are received, and by which station (index; satellites after stations)."""
+    # Flat-Earth distance is plenty for a 74 km range test.
+    dy = (lat[:, None] - _ST_LAT[None, :]) * 111_320.0
+    dx = (lon[:, None] - _ST_LON[None, :]) * 111_320.0 * np.cos(np.radians(lat))[:, None]
+    d2 = dx * dx + dy * dy
+    nearest = np.argmin(d2, axis=1)
+    terrestrial = d2[np.arange(ts.size), nearest] < cfg.terrestrial_range_m**2
+    u = rng.random((2, ts.size))
+    got_t = terrestrial & (u[0] >= cfg.terrestrial_loss)
     p_sat = cfg.sat_p_class_b if v.ais_class == "B" else cfg.sat_p_class_a
     la0, lo0, la1, lo1 = cfg.outage_box
     blacked = (ts >= sat.outage[0]) & (ts < sat.outage[1]) & (lat >= la0) & (lat <= la1)
     blacked &= (lon >= lo0) & (lon <= lo1)
-    got_s = ~terrestrial & sat.in_pass(ts) & ~blacked & (rng.random(ts.size) < p_sat)
-    station = np.where(terrestrial, nearest, -1).astype(np.int32)
+    got_s = ~terrestrial & sat.in_pass(ts) & ~blacked & (u[1] < p_sat)
+    sat_idx = len(STATIONS) + rng.integers(0, len(SATELLITES), ts.size)
+    station = np.where(terrestrial, nearest, sat_idx).astype(np.int16)
     return (got_t | got_s) & ~_silent(v, ts), station
 
 
@@ -133,87 +150,161 @@ def _spoofed(v: Vessel, ts: F64, lat: F64, lon: F64) -> tuple[F64, F64]:
     return lat, lon
 
 
-def _station_names(station: npt.NDArray[np.int32], rng: np.random.Generator) -> pa.Array:
-    names = np.array([s[0] for s in STATIONS] + ["rSAT1", "rSAT2", "rSAT3"], dtype=object)
-    sat_idx = len(STATIONS) + rng.integers(0, 3, station.size)
-    return pa.array(names[np.where(station >= 0, station, sat_idx)], pa.string())
+Raw = dict[str, npt.NDArray[Any]]
 
 
 def position_reports(
     v: Vessel,
     lo: float,
     hi: float,
-    t0: float,
     cfg: ReceptionConfig,
     sat: SatelliteSchedule,
     rng: np.random.Generator,
-) -> pa.Table:
-    """The received position reports of one hull in ``[lo, hi)`` (POSITIONS schema)."""
+) -> Raw:
+    """The received position reports of one hull in ``[lo, hi)`` as raw numpy columns."""
     ts = _candidates(v, lo, hi, cfg, rng)
     lat, lon, sog, cog, status = v.track.sample(ts)
     n = ts.size
-    lat = lat + rng.normal(0, cfg.position_noise_m / 111_320.0, n)
-    lon = lon + rng.normal(0, cfg.position_noise_m / 111_320.0, n) / np.cos(np.radians(lat))
+    noise = rng.normal(0, 1, (5, n))
+    u = rng.uniform(0, 1, (3, n))
+    lat = lat + noise[0] * cfg.position_noise_m / 111_320.0
+    lon = lon + noise[1] * cfg.position_noise_m / 111_320.0 / np.cos(np.radians(lat))
     got, station = _receive(v, ts, lat, lon, cfg, sat, rng)
     lat, lon = _spoofed(v, ts, lat, lon)
     moving = sog > 0.3
-    sog = np.where(moving, sog + rng.normal(0, cfg.sog_noise_kn, n), rng.uniform(0, 0.2, n))
-    cog = np.where(moving, cog + rng.normal(0, 1.5, n), rng.uniform(0, 360, n)) % 360
-    heading = np.round(np.where(moving, cog + rng.normal(0, 3, n), rng.uniform(0, 360, n))) % 360
+    sog = np.where(moving, sog + noise[2] * cfg.sog_noise_kn, u[0] * 0.2)
+    cog = np.where(moving, cog + noise[3] * 1.5, u[1] * 360) % 360
+    heading = np.round(np.where(moving, cog + noise[4] * 3, u[2] * 360)) % 360
     m = got
+    k = int(m.sum())
     class_b = v.ais_class == "B"
+    return {
+        "mmsi": np.full(k, v.mmsi, np.int64),
+        "ts": np.round(ts[m]),
+        "lat": np.round(lat[m] / DEG) * DEG,
+        "lon": np.round(lon[m] / DEG) * DEG,
+        "sog_kn": np.round(np.clip(sog[m], 0, 102.2), 1).astype(np.float32),
+        "cog_deg": (np.round(cog[m], 1) % 360).astype(np.float32),
+        "heading_deg": heading[m].astype(np.int16),
+        "nav_status": status[m].astype(np.int8),
+        "class_b": np.full(k, class_b),
+        "station": station[m],
+    }
+
+
+def concat_raw(parts: list[Raw]) -> Raw:
+    """Join raw column dicts (same keys)."""
+    keys = parts[0].keys() if parts else []
+    return {k: np.concatenate([p[k] for p in parts]) for k in keys}
+
+
+def positions_table(raw: Raw, t0: float) -> pa.Table:
+    """Raw columns -> a POSITIONS table sorted by time then MMSI."""
+    if not raw or raw["ts"].size == 0:
+        return POSITIONS.empty_table()
+    order = np.lexsort((raw["mmsi"], raw["ts"]))
+    b = raw["class_b"][order]
     cols = {
-        "mmsi": pa.array(np.full(int(m.sum()), v.mmsi, np.int64)),
-        "ts": pa.array(((ts[m] + t0) * 1000).astype(np.int64), pa.timestamp("ms", tz="UTC")),
-        "lat": pa.array(np.round(lat[m] / DEG) * DEG),
-        "lon": pa.array(np.round(lon[m] / DEG) * DEG),
-        "sog_kn": pa.array(np.round(np.clip(sog[m], 0, 102.2), 1).astype(np.float32)),
-        "cog_deg": pa.array(np.round(cog[m], 1).astype(np.float32) % np.float32(360)),
-        "heading_deg": pa.array(heading[m].astype(np.int16), mask=np.full(int(m.sum()), class_b)),
-        "nav_status": pa.array(
-            np.where(class_b, 15, status[m]).astype(np.int8), mask=np.full(int(m.sum()), class_b)
-        ),
-        "msg_type": pa.array(np.full(int(m.sum()), 18 if class_b else 1, np.int8)),
-        "ais_class": pa.array(np.full(int(m.sum()), v.ais_class, object), pa.string()),
-        "source": _station_names(station[m], rng),
-        "quality": pa.array(np.zeros(int(m.sum()), np.int16)),
+        "mmsi": pa.array(raw["mmsi"][order]),
+        "ts": pa.array(((raw["ts"][order] + t0) * 1000).astype(np.int64), TIMESTAMP),
+        "lat": pa.array(raw["lat"][order]),
+        "lon": pa.array(raw["lon"][order]),
+        "sog_kn": pa.array(raw["sog_kn"][order]),
+        "cog_deg": pa.array(raw["cog_deg"][order]),
+        "heading_deg": pa.array(raw["heading_deg"][order], mask=b),
+        "nav_status": pa.array(raw["nav_status"][order], mask=b),
+        "msg_type": pa.array(np.where(b, 18, 1).astype(np.int8)),
+        "ais_class": _dict_strings(b.astype(np.int16), ["A", "B"]),
+        "source": _dict_strings(raw["station"][order], SOURCE_NAMES),
+        "quality": pa.array(np.zeros(order.size, np.int16)),
     }
     return pa.table(cols, schema=POSITIONS)
 
 
+def _dict_strings(codes: npt.NDArray[Any], names: list[str]) -> pa.Array:
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes.astype(np.int32)), pa.array(names, pa.string())
+    ).cast(pa.string())
+
+
+@dataclass
+class IdentityStates:
+    """Every identity any hull ever broadcasts, numbered; per hull, when each one starts."""
+
+    rows: list[tuple[Vessel, Identity]] = field(default_factory=list)
+    since: list[F64] = field(default_factory=list)
+    ids: list[npt.NDArray[np.int64]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, vessels: list[Vessel]) -> IdentityStates:
+        """Number the identity states of ``vessels`` (index i is vessel i)."""
+        out = cls()
+        for v in vessels:
+            out.since.append(np.array([t for t, _ in v.identities], dtype=np.float64))
+            out.ids.append(np.arange(len(out.rows), len(out.rows) + len(v.identities)))
+            out.rows.extend((v, ident) for _, ident in v.identities)
+        return out
+
+    def at(self, i: int, ts: F64) -> npt.NDArray[np.int64]:
+        """State ids of vessel ``i`` at times ``ts``."""
+        k = np.clip(np.searchsorted(self.since[i], ts, side="right") - 1, 0, None)
+        return self.ids[i][k]
+
+    def table(
+        self, state: npt.NDArray[np.int64], ts_ms: npt.NDArray[np.int64], station: npt.NDArray[Any]
+    ) -> pa.Table:
+        """An IDENTITIES table for reports of the given states at the given times."""
+        if state.size == 0:
+            return IDENTITIES.empty_table()
+        uniq, inv = np.unique(state, return_inverse=True)
+        recs = []
+        for s in uniq:
+            v, ident = self.rows[int(s)]
+            a = v.ais_class == "A"
+            recs.append(
+                {
+                    "mmsi": v.mmsi,
+                    "imo": ident.imo,
+                    "name": ident.name,
+                    "callsign": ident.callsign,
+                    "ship_type": ident.ship_type,
+                    "length_m": float(round(v.length_m)),
+                    "beam_m": float(round(v.beam_m)),
+                    "draught_m": ident.draught_m if a else None,
+                    "destination": ident.destination if a else None,
+                    "eta": None,
+                    "msg_type": 5 if a else 24,
+                }
+            )
+        base = pa.Table.from_pylist(recs).take(pa.array(inv))
+        cols = {f.name: base.column(f.name) for f in IDENTITIES if f.name in base.column_names}
+        cols["ts"] = pa.array(ts_ms, TIMESTAMP)
+        cols["source"] = _dict_strings(station, SOURCE_NAMES)
+        return pa.table({f.name: cols[f.name] for f in IDENTITIES}, schema=IDENTITIES)
+
+
 def identity_reports(
+    i: int,
     v: Vessel,
     lo: float,
     hi: float,
-    t0: float,
+    states: IdentityStates,
     cfg: ReceptionConfig,
     sat: SatelliteSchedule,
     rng: np.random.Generator,
-) -> pa.Table:
-    """The received static reports (type 5 for class A, 24 for class B) in ``[lo, hi)``."""
-    ts = np.arange(lo + float(rng.uniform(0, cfg.static_s)), hi, cfg.static_s).astype(np.float64)
-    ts = np.floor(ts)
+) -> Raw:
+    """Received static reports (type 5 class A, type 24 class B) of hull ``i``: raw columns."""
+    ts = np.floor(np.arange(lo + float(rng.uniform(0, cfg.static_s)), hi, cfg.static_s))
     lat, lon, *_ = v.track.sample(ts)
     got, station = _receive(v, ts, lat, lon, cfg, sat, rng)
-    ts, station = ts[got], station[got]
-    rows: dict[str, list[object]] = {name: [] for name in IDENTITIES.names}
-    for t in ts:
-        ident = v.identity_at(float(t))
-        rows["mmsi"].append(v.mmsi)
-        rows["ts"].append(int((t + t0) * 1000))
-        rows["imo"].append(ident.imo)
-        rows["name"].append(ident.name)
-        rows["callsign"].append(ident.callsign)
-        rows["ship_type"].append(ident.ship_type)
-        rows["length_m"].append(float(round(v.length_m)))
-        rows["beam_m"].append(float(round(v.beam_m)))
-        rows["draught_m"].append(ident.draught_m if v.ais_class == "A" else None)
-        rows["destination"].append(ident.destination if v.ais_class == "A" else None)
-        rows["eta"].append(None)
-        rows["msg_type"].append(24 if v.ais_class == "B" else 5)
-    table = pa.table(
-        {k: rows[k] for k in IDENTITIES.names if k != "source"}
-        | {"source": _station_names(station, rng)},
-        schema=IDENTITIES,
-    )
-    return table
+    ts = ts[got]
+    return {"ts": ts, "state": states.at(i, ts), "station": station[got]}
+
+
+def identities_table(raw: Raw, states: IdentityStates, t0: float) -> pa.Table:
+    """Raw static reports -> an IDENTITIES table sorted by time."""
+    if not raw or raw["ts"].size == 0:
+        return IDENTITIES.empty_table()
+    order = np.lexsort((raw["state"], raw["ts"]))
+    ts_ms = ((raw["ts"][order] + t0) * 1000).astype(np.int64)
+    return states.table(raw["state"][order], ts_ms, raw["station"][order])

@@ -43,19 +43,25 @@ class Track:
     lon: F64
     status: npt.NDArray[np.int8]
 
+    def __post_init__(self) -> None:
+        dt = np.diff(self.t)
+        seg_m = distance_m(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
+        self._sog = np.where(dt > 0, seg_m / np.where(dt > 0, dt, 1.0) / KN, 0.0)
+        self._cog = bearing_deg(self.lat[:-1], self.lon[:-1], self.lat[1:], self.lon[1:])
+
     def sample(self, ts: F64) -> tuple[F64, F64, F64, F64, npt.NDArray[np.int8]]:
         """Latitude, longitude, speed (kn), course (deg) and status at times ``ts``."""
         n = len(self.t)
-        i = np.clip(np.searchsorted(self.t, ts, side="right") - 1, 0, n - 2)
-        dt = self.t[i + 1] - self.t[i]
-        f = np.where(dt > 0, (ts - self.t[i]) / np.where(dt > 0, dt, 1.0), 0.0)
-        f = np.clip(f, 0.0, 1.0)
-        lat = self.lat[i] + f * (self.lat[i + 1] - self.lat[i])
-        lon = self.lon[i] + f * (self.lon[i + 1] - self.lon[i])
-        seg_m = distance_m(self.lat[i], self.lon[i], self.lat[i + 1], self.lon[i + 1])
-        sog = np.where(dt > 0, seg_m / np.where(dt > 0, dt, 1.0) / KN, 0.0)
-        cog = bearing_deg(self.lat[i], self.lon[i], self.lat[i + 1], self.lon[i + 1])
-        return lat, lon, sog, cog, self.status[i]
+        i = np.searchsorted(self.t, ts, side="right") - 1
+        np.clip(i, 0, n - 2, out=i)
+        t0, t1 = self.t[i], self.t[i + 1]
+        dt = t1 - t0
+        f = np.where(dt > 0, (ts - t0) / np.where(dt > 0, dt, 1.0), 0.0)
+        np.clip(f, 0.0, 1.0, out=f)
+        lat0, lon0 = self.lat[i], self.lon[i]
+        lat = lat0 + f * (self.lat[i + 1] - lat0)
+        lon = lon0 + f * (self.lon[i + 1] - lon0)
+        return lat, lon, self._sog[i], self._cog[i], self.status[i]
 
 
 class TrackBuilder:

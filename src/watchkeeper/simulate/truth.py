@@ -28,6 +28,8 @@ from watchkeeper.simulate.traffic import Vessel
 __all__ = ["GapTracker", "TruthParams", "derive_events", "vessel_labels", "write_truth"]
 
 F64 = npt.NDArray[np.float64]
+#: Berth, anchorage and reference point of every port, three rows per port.
+_PORT_PTS = np.array([pt for p in PORTS for pt in (p.berth, p.anchorage, (p.lat, p.lon))])
 
 
 @dataclass(frozen=True)
@@ -118,13 +120,8 @@ class _HullEvents:
         for a, b in (*v.dark, *v.outages):
             silent |= (self.ts >= a) & (self.ts < b)
         self.on = ~silent
-        self.port_d = np.stack([self._port_distance(i) for i in range(len(PORTS))])
-
-    def _port_distance(self, i: int) -> F64:
-        port = PORTS[i]
-        pts = (port.berth, port.anchorage, (port.lat, port.lon))
-        d = np.min([distance_m(self.lat, self.lon, la, lo) for la, lo in pts], axis=0)
-        return np.asarray(d, dtype=np.float64)
+        d = distance_m(self.lat[None, :], self.lon[None, :], _PORT_PTS[:, :1], _PORT_PTS[:, 1:])
+        self.port_d = d.reshape(len(PORTS), 3, -1).min(axis=1)
 
     def _seen(self, a: int, b: int) -> bool:
         return bool(self.on[a:b].mean() >= 0.5) if b > a else bool(self.on[a])
