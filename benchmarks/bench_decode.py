@@ -16,7 +16,8 @@ clocks start after imports and input loading:
 * ``wk_pyais`` / ``wk_fast``: ``nmea_pyais.decode_frames`` (reference) /
   ``nmea_fast.decode_frames`` (numpy) over the same framed chunks, all loaded before the
   clock starts (so ``rss_at_start`` holds the input; the decoder adds the difference);
-* ``framing`` / ``framing_fast``: ``iter_frames`` / ``iter_frames_fast`` alone;
+* ``framing`` / ``framing_fast``: ``iter_frames`` / ``iter_frames_fast`` alone, reading the
+  file through ``nmea.open_lines`` as ``read_nmea`` does;
 * ``ingest`` / ``ingest_fast``: ``ingest_file`` into a fresh workspace with the default NMEA
   reader / with ``nmea_fast.iter_nmea_fast`` patched in.
 
@@ -248,11 +249,12 @@ def _run_framing(nmea: Path, clock: Clock, fast: bool) -> int:
     else:
         from watchkeeper.ingest.nmea_framing import iter_frames
 
+    from watchkeeper.ingest.nmea import open_lines
+
     clock.start()
     n = 0
-    with nmea.open() as f:
-        for chunk in iter_frames(f, file=str(nmea), chunk_size=CHUNK):
-            n += chunk.frames.num_rows
+    for chunk in iter_frames(open_lines(nmea), file=str(nmea), chunk_size=CHUNK):
+        n += chunk.frames.num_rows
     return n
 
 
