@@ -19,7 +19,7 @@ clocks start after imports and input loading:
 * ``framing`` / ``framing_fast``: ``iter_frames`` / ``iter_frames_fast`` alone, reading the
   file through ``nmea.open_lines`` as ``read_nmea`` does;
 * ``ingest`` / ``ingest_fast``: ``ingest_file`` into a fresh workspace with the default NMEA
-  reader / with ``nmea_fast.iter_nmea_fast`` patched in.
+  reader (``engine="reference"``, pyais) / the default fast engine.
 
 **Reading the numbers.** ``*_cpu`` is the one-core cost; on a shared machine (see
 ``load_average_1min``, before and after) wall times and even CPU times are inflated, so the
@@ -259,13 +259,15 @@ def _run_framing(nmea: Path, clock: Clock, fast: bool) -> int:
 
 
 def _run_ingest(nmea: Path, clock: Clock, fast: bool) -> int:
+    import functools
+
     from watchkeeper.ingest import pipeline
-    from watchkeeper.ingest.nmea_fast import iter_nmea_fast
+    from watchkeeper.ingest.nmea import iter_nmea
     from watchkeeper.store.workspace import Workspace
 
     default = getattr(pipeline, "iter_nmea")  # noqa: B009  (not exported: patched here)
-    if fast:  # what ingest does once the NMEA reader defaults to the fast path
-        setattr(pipeline, "iter_nmea", iter_nmea_fast)  # noqa: B010
+    if not fast:  # ingest defaults to the fast engine; the baseline is the pyais reference
+        setattr(pipeline, "iter_nmea", functools.partial(iter_nmea, engine="reference"))  # noqa: B010
     try:
         with tempfile.TemporaryDirectory() as tmp:
             clock.start()

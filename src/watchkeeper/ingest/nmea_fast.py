@@ -330,14 +330,7 @@ def _finish(
 def iter_nmea_fast(
     lines: Iterable[str], *, file: str, time: TimeOption = None, chunk_size: int = 100_000
 ) -> Iterator[Decoded]:
-    """:func:`watchkeeper.ingest.nmea.iter_nmea` with the vectorised framing and decoder.
+    """:func:`watchkeeper.ingest.nmea.iter_nmea` with ``engine="fast"`` (its default)."""
+    from watchkeeper.ingest.nmea import iter_nmea
 
-    Same chunks' content (rejects in line order; type 24 names carried across chunks).
-    """
-    names: dict[int, str] = {}
-    for chunk in iter_frames_fast(lines, file=file, time=time, chunk_size=chunk_size):
-        decoded = decode_frames(chunk.frames, file=file, type24_names=names)
-        rejects = pa.concat_tables([chunk.rejects, decoded.rejects]).sort_by("line")
-        yield Decoded(
-            decoded.positions, decoded.identities, rejects, chunk.skipped + decoded.skipped
-        )
+    return iter_nmea(lines, file=file, time=time, chunk_size=chunk_size, engine="fast")
