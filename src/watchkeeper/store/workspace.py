@@ -18,13 +18,13 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from watchkeeper.errors import WorkspaceError
@@ -47,6 +47,15 @@ CREATE TABLE IF NOT EXISTS rejects (
 )"""
 
 
+_MS_PER_DAY = 86_400_000
+_EPOCH = date(1970, 1, 1)
+
+
+def _day_name(day_no: int) -> str:
+    """YYYY-MM-DD of a day number counted from 1970-01-01 (UTC)."""
+    return (_EPOCH + timedelta(days=day_no)).isoformat()
+
+
 class DayWriter:
     """Streams one layer of one ingest into per-day Parquet files, a row group per chunk."""
 
@@ -62,10 +71,15 @@ class DayWriter:
         if table.num_rows == 0:
             return
         table = table.cast(self._schema)
-        days = pc.strftime(table.column("ts"), format="%Y-%m-%d")
-        for day in pc.unique(days).to_pylist():
-            part = table.filter(pc.equal(days, day))
-            self._writer(day).write_table(part)
+        ms = table.column("ts").cast(pa.int64()).to_numpy()
+        day_no = ms // _MS_PER_DAY
+        lo, hi = int(day_no.min()), int(day_no.max())
+        if lo == hi:  # the common case: a chunk within one day
+            self._writer(_day_name(lo)).write_table(table)
+        else:
+            for day in np.unique(day_no):
+                mask = pa.array(day_no == day)
+                self._writer(_day_name(int(day))).write_table(table.filter(mask))
         self.rows += table.num_rows
 
     def _writer(self, day: str) -> pq.ParquetWriter:
