@@ -22,6 +22,7 @@ import pyarrow as pa
 from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
+from watchkeeper.tracks.geo import haversine_m
 from watchkeeper.tracks.resample import ResampleParams
 
 __all__ = ["EncounterParams", "close_pairs", "detect_encounters"]
@@ -62,55 +63,88 @@ class EncounterParams:
 
 # Longitude cells widen with latitude (power-of-two multiples that divide the globe evenly)
 # so that every cell stays wider than the search distance; the probe side computes the cell
-# of each neighbouring row with that row's width, which keeps the 3x3 block exact.
-_SQL = """
-CREATE OR REPLACE TEMP MACRO wk_w(r) AS (
-    CASE WHEN greatest(abs(r * $cell), abs((r + 1) * $cell)) >= 88 THEN 1 / $cell
-    ELSE pow(2, ceil(log2(1 / cos(radians(greatest(abs(r * $cell), abs((r + 1) * $cell)))))))
-    END)::BIGINT;
-CREATE OR REPLACE TEMP MACRO wk_n(r) AS greatest(1, (360 / $cell / wk_w(r))::BIGINT);
-CREATE OR REPLACE TEMP MACRO wk_cx(lon, r) AS
-    (floor((lon + 180) / ($cell * wk_w(r)))::BIGINT) % wk_n(r);
-"""
+# of each neighbouring row with that row's width, which keeps the 3x3 block exact. Cells are
+# numbered in numpy; DuckDB joins the integer keys (slice, row, column) of each point's 9
+# probe cells against the home cell of every other point.
+
+
+def _row_width(r: Ints, cell: float) -> tuple[Ints, Ints]:
+    """Width (in cells) and number of longitude cells of grid row ``r``."""
+    edge = np.maximum(np.abs(r * cell), np.abs((r + 1) * cell))
+    polar = edge >= 88.0
+    stretch = 1.0 / np.cos(np.radians(np.where(polar, 0.0, edge)))
+    w = np.where(polar, round(1.0 / cell), 2.0 ** np.ceil(np.log2(stretch))).astype(np.int64)
+    return w, np.maximum(1, (360.0 / cell / w).astype(np.int64))
+
+
+def _cell_keys(rs: pa.Table, cell: float) -> tuple[Ints, list[Ints]]:
+    """Integer key of each point's home cell in its slice, and of its 9 probe cells."""
+    lat = rs.column("lat").to_numpy()
+    lon = rs.column("lon").to_numpy()
+    k = rs.column("slice").to_numpy()
+    cy = np.floor(lat / cell).astype(np.int64)
+    n_x = round(360.0 / cell) + 1
+    base = ((k - k.min()) * (round(180.0 / cell) + 4) + (cy - cy.min() + 1)) * n_x
+
+    rows = np.arange(cy.min() - 1, cy.max() + 2, dtype=np.int64)
+    width, count = _row_width(rows, cell)  # per grid row, looked up by offset
+
+    def column(r: Ints) -> tuple[Ints, Ints]:
+        w, n = width[r - rows[0]], count[r - rows[0]]
+        return np.floor((lon + 180.0) / (cell * w)).astype(np.int64) % n, n
+
+    home = base + column(cy)[0]
+    probes = []
+    for dy in (-1, 0, 1):
+        cx, n = column(cy + dy)
+        probes += [base + dy * n_x + (cx + dx + n) % n for dx in (-1, 0, 1)]
+    return home, probes
+
 
 _PAIRS = """
-WITH pts AS (
-    SELECT track_id, mmsi, slice, lat, lon, sog_kn, floor(lat / $cell)::BIGINT AS cy FROM rs
-), home AS (
-    SELECT *, wk_cx(lon, cy) AS cx FROM pts
-), probe AS (
-    SELECT p.*, p.cy + dy AS qcy,
-           (wk_cx(p.lon, p.cy + dy) + dx + wk_n(p.cy + dy)) % wk_n(p.cy + dy) AS qcx
-    FROM pts p, (VALUES (-1), (0), (1)) a(dy), (VALUES (-1), (0), (1)) b(dx)
-), cand AS (
-    SELECT DISTINCT q.track_id AS a, h.track_id AS b, q.mmsi AS mmsi_a, h.mmsi AS mmsi_b,
-           q.slice, q.lat AS lat_a, q.lon AS lon_a, h.lat AS lat_b, h.lon AS lon_b,
-           q.sog_kn AS sog_a, h.sog_kn AS sog_b
-    FROM probe q JOIN home h
-      ON h.slice = q.slice AND h.cy = q.qcy AND h.cx = q.qcx
-     AND h.track_id > q.track_id AND h.mmsi <> q.mmsi
-)
-SELECT *, 2 * 6371008.8 * asin(sqrt(
-        pow(sin(radians(lat_b - lat_a) / 2), 2)
-        + cos(radians(lat_a)) * cos(radians(lat_b)) * pow(sin(radians(lon_b - lon_a) / 2), 2)
-    )) AS dist_m
-FROM cand
-WHERE dist_m <= $dist
-ORDER BY a, b, slice
+SELECT q.i AS qi, h.i AS hi
+FROM probe q JOIN home h ON h.key = q.key AND h.track_id > q.track_id AND h.mmsi <> q.mmsi
 """
 
 
 def close_pairs(resampled: pa.Table, params: EncounterParams = EncounterParams()) -> pa.Table:
     """(a, b, slice, ...) for every pair of tracks within ``max_distance_m`` in one slice."""
+    if resampled.num_rows == 0:
+        none = np.empty(0, np.int64)
+        return _pairs_table(resampled, none, none, params.max_distance_m)
+    home, probes = _cell_keys(resampled, params.cell_deg)
+    idx = np.arange(resampled.num_rows, dtype=np.int64)
+    tid = resampled.column("track_id").to_numpy()
+    mmsi = resampled.column("mmsi").to_numpy()
     con = duckdb.connect()
     try:
-        con.sql(_SQL.replace("$cell", repr(params.cell_deg)))
-        con.register("rs", resampled)
-        return con.sql(
-            _PAIRS, params={"cell": params.cell_deg, "dist": params.max_distance_m}
-        ).to_arrow_table()
+        con.register("home", pa.table({"key": home, "i": idx, "track_id": tid, "mmsi": mmsi}))
+        rep = len(probes)
+        probe = {"key": np.concatenate(probes), "i": np.tile(idx, rep)}
+        probe |= {"track_id": np.tile(tid, rep), "mmsi": np.tile(mmsi, rep)}
+        con.register("probe", pa.table(probe))
+        del probe, probes
+        found = con.sql(_PAIRS).to_arrow_table()
     finally:
         con.close()
+    qi, hi = found.column("qi").to_numpy(), found.column("hi").to_numpy()
+    return _pairs_table(resampled, qi, hi, params.max_distance_m)
+
+
+def _pairs_table(rs: pa.Table, qi: Ints, hi: Ints, max_m: float) -> pa.Table:
+    """Candidate pairs (q, h) within ``max_m``, with both positions, sorted by (a, b, slice)."""
+    col = {n: rs.column(n).to_numpy(zero_copy_only=False) for n in rs.column_names}
+    dist = haversine_m(col["lat"][qi], col["lon"][qi], col["lat"][hi], col["lon"][hi])
+    near = dist <= max_m
+    qi, hi, dist = qi[near], hi[near], dist[near]
+    order = np.lexsort((col["slice"][qi], col["track_id"][hi], col["track_id"][qi]))
+    qi, hi, dist = qi[order], hi[order], dist[order]
+    out: dict[str, Any] = {"a": col["track_id"][qi], "b": col["track_id"][hi]}
+    out |= {"mmsi_a": col["mmsi"][qi], "mmsi_b": col["mmsi"][hi], "slice": col["slice"][qi]}
+    for side, i in (("a", qi), ("b", hi)):
+        out |= {f"lat_{side}": col["lat"][i], f"lon_{side}": col["lon"][i]}
+        out[f"sog_{side}"] = pa.array(col["sog_kn"][i], pa.float32(), from_pandas=True)
+    return pa.table({**out, "dist_m": dist})
 
 
 def _pair_runs(pairs: pa.Table, params: EncounterParams) -> tuple[Ints, Ints]:

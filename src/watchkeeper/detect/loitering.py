@@ -59,34 +59,35 @@ class LoiterParams:
             raise ConfigError("edge_share must be in [0, 0.5] and min_observed_h >= 0")
 
 
-def _implied_kn(c: Cols) -> Floats:
-    """Speed implied between each position and the next of its track (NaN at track ends)."""
-    implied = np.full(len(c.t), np.nan)
-    if len(c.t) > 1:
-        d = haversine_m(c.lat[:-1], c.lon[:-1], c.lat[1:], c.lon[1:]) / M_PER_NM
-        h = np.maximum(c.t[1:] - c.t[:-1], 1.0) / 3600.0
-        implied[:-1] = np.where(c.track[1:] == c.track[:-1], d / h, np.nan)
-    return implied
+def _step_nm(c: Cols, i: Ints) -> Floats:
+    """Distance (nm) from each position ``i`` to the next one."""
+    return np.asarray(haversine_m(c.lat[i], c.lon[i], c.lat[i + 1], c.lon[i + 1]) / M_PER_NM)
 
 
 def _slow(c: Cols, v: float) -> npt.NDArray[np.bool_]:
-    """Reported speed below ``v``; where it is missing, the implied speed to the next point."""
-    speed = np.where(np.isnan(c.sog), _implied_kn(c), c.sog)
-    return np.asarray(np.nan_to_num(speed, nan=0.0) < v)
+    """Reported speed below ``v``; where it is missing, the speed implied by the step to the
+    next position of the track (a last position with no speed counts as slow)."""
+    slow = np.asarray(np.nan_to_num(c.sog, nan=0.0) < v)
+    miss = np.flatnonzero(np.isnan(c.sog[:-1]) & (c.track[1:] == c.track[:-1]))
+    hours = np.maximum(c.t[miss + 1] - c.t[miss], 1.0) / 3600.0
+    slow[miss] = _step_nm(c, miss) / hours < v
+    return slow
 
 
-def _breaks(c: Cols, params: LoiterParams) -> npt.NDArray[np.bool_]:
+def _breaks(c: Cols, slow: npt.NDArray[np.bool_], params: LoiterParams) -> npt.NDArray[np.bool_]:
     """True where a position starts a new group: new track, a long silence, or a move.
 
-    A hole up to ``max_hole_h`` joins two positions when the vessel stayed put
-    (displacement over at least ``min_elapsed_s`` below ``max_speed_kn``).
+    A hole up to ``max_hole_h`` joins two slow positions when the vessel stayed put
+    (displacement over at least ``min_elapsed_s`` below ``max_speed_kn``). Only steps
+    between two slow positions are measured: the others end a run anyway.
     """
     if len(c.t) == 0:
         return np.zeros(0, dtype=bool)
     dt = np.diff(c.t)
-    d_nm = haversine_m(c.lat[:-1], c.lon[:-1], c.lat[1:], c.lon[1:]) / M_PER_NM
-    moved = d_nm / (np.maximum(dt, params.min_elapsed_s) / 3600.0) >= params.max_speed_kn
-    brk = (c.track[1:] != c.track[:-1]) | (dt > params.max_hole_h * 3600.0) | moved
+    brk = (c.track[1:] != c.track[:-1]) | (dt > params.max_hole_h * 3600.0)
+    i = np.flatnonzero(~brk & slow[:-1] & slow[1:])
+    hours = np.maximum(dt[i], params.min_elapsed_s) / 3600.0
+    brk[i] = _step_nm(c, i) / hours >= params.max_speed_kn
     return np.concatenate([[True], brk])
 
 
@@ -108,8 +109,8 @@ def _edges(c: Cols, s: Ints, e: Ints, params: LoiterParams) -> tuple[Floats, Flo
 def loiter_spans(c: Cols, params: LoiterParams) -> tuple[Ints, Ints, Floats, Floats]:
     """Slow runs long enough, before the place filters: first and last index, estimated
     start and end (epoch seconds)."""
-    group = np.cumsum(_breaks(c, params), dtype=np.int64)
-    s, e = runs(_slow(c, params.max_speed_kn), group)
+    slow = _slow(c, params.max_speed_kn)
+    s, e = runs(slow, np.cumsum(_breaks(c, slow, params), dtype=np.int64))
     t0, t1 = _edges(c, s, e, params)
     observed = c.t[e] - c.t[s] >= params.min_observed_h * 3600.0
     keep = (t1 - t0 >= params.min_duration_h * 3600.0) & observed

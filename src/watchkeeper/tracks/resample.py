@@ -54,6 +54,7 @@ class ResampleParams:
 
 Arr = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
 
 
 def _pair_slices(
@@ -69,15 +70,18 @@ def _pair_slices(
     return pair, first + offsets
 
 
-def _held(ts: Arr, lat: Arr, lon: Arr, sog: Arr, dt: Arr, params: ResampleParams) -> Bools:
-    """Holes (between position i and i+1) a still vessel bridges: short enough, slow
-    reported speed on both sides (missing counts as slow) and slow displacement."""
-    if len(ts) < 2:
-        return np.zeros(0, dtype=bool)
+def _held(ts: Arr, lat: Arr, lon: Arr, sog: Arr, hole: Bools, params: ResampleParams) -> Bools:
+    """Which holes (position i to i+1, ``hole`` true) a still vessel bridges: shorter than
+    ``max_hold_gap_s``, slow reported speed on both sides (missing counts as slow) and a
+    slow displacement over the hole."""
     v = params.hold_speed_kn
+    dt = ts[1:] - ts[:-1]
     slow = np.nan_to_num(sog, nan=0.0) < v
-    drift_kn = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / M_PER_NM / (dt / 3600.0 + 1e-9)
-    return np.asarray((dt < params.max_hold_gap_s) & slow[:-1] & slow[1:] & (drift_kn < v))
+    i = np.flatnonzero(hole & (dt < params.max_hold_gap_s) & slow[:-1] & slow[1:])
+    held = np.zeros(len(dt), dtype=bool)
+    drift_nm = haversine_m(lat[i], lon[i], lat[i + 1], lon[i + 1]) / M_PER_NM
+    held[i] = drift_nm / (dt[i] / 3600.0 + 1e-9) < v
+    return held
 
 
 def resample(tracks: pa.Table, params: ResampleParams = ResampleParams()) -> pa.Table:
@@ -91,62 +95,48 @@ def resample(tracks: pa.Table, params: ResampleParams = ResampleParams()) -> pa.
         return RESAMPLED.empty_table()
     tid = tracks.column("track_id").to_numpy()
     ts = tracks.column("ts").cast(pa.int64()).to_numpy().astype(np.float64) / 1000.0
-    lat = tracks.column("lat").to_numpy()
-    lon = tracks.column("lon").to_numpy()
+    lat = np.asarray(tracks.column("lat").to_numpy(), dtype=np.float64)
+    lon = np.asarray(tracks.column("lon").to_numpy(), dtype=np.float64)
     sog = np.asarray(tracks.column("sog_kn").to_numpy(zero_copy_only=False), dtype=np.float64)
     step = params.step_s
     # interpolated slices between consecutive close positions of one track, or across a
     # longer hole where the vessel stayed put
     same = tid[1:] == tid[:-1]
-    dt = ts[1:] - ts[:-1]
-    ok = same & ((dt < params.max_interp_gap_s) | _held(ts, lat, lon, sog, dt, params))
+    short = ts[1:] - ts[:-1] < params.max_interp_gap_s
+    ok = same & (short | _held(ts, lat, lon, sog, same & ~short, params))
     i0 = np.flatnonzero(ok)
     pair, k = _pair_slices(ts[i0], ts[i0 + 1], step)
     a, b = i0[pair], i0[pair] + 1
     w = (k * step - ts[a]) / np.maximum(ts[b] - ts[a], 1e-9)
-    dlon = wrap_lon(lon[b] - lon[a])
-    out_tid = [tid[a]]
-    out_k = [k]
-    out_lat = [lat[a] + w * (lat[b] - lat[a])]
-    out_lon = [wrap_lon(lon[a] + w * dlon)]
-    out_sog = [np.where(np.isnan(sog[a]), sog[b], sog[a] + w * np.nan_to_num(sog[b] - sog[a]))]
-    # every position also fills its nearest slice when close enough (last points, lone points)
+    sog_i = np.where(np.isnan(sog[a]), sog[b], sog[a] + w * np.nan_to_num(sog[b] - sog[a]))
+    # a position fills its nearest slice when close enough; inside a run of interpolated
+    # steps that slice is already filled, so only the ends of runs and lone points snap
     near = np.round(ts / step).astype(np.int64)
-    close = np.abs(near * step - ts) <= params.snap_s
-    out_tid.append(tid[close])
-    out_k.append(near[close])
-    out_lat.append(lat[close])
-    out_lon.append(lon[close])
-    out_sog.append(sog[close])
-    table = pa.table(
-        {
-            "track_id": np.concatenate(out_tid),
-            "slice": np.concatenate(out_k),
-            "lat": np.concatenate(out_lat),
-            "lon": np.concatenate(out_lon),
-            "sog_kn": pa.array(np.concatenate(out_sog), pa.float32(), from_pandas=True),
-        }
+    inner = np.concatenate([[False], ok]) & np.concatenate([ok, [False]])
+    snap = np.flatnonzero((np.abs(near * step - ts) <= params.snap_s) & ~inner)
+    return _dedupe(
+        np.concatenate([tid[a], tid[snap]]),
+        np.concatenate([k, near[snap]]),
+        np.concatenate([lat[a] + w * (lat[b] - lat[a]), lat[snap]]),
+        np.concatenate([wrap_lon(lon[a] + w * wrap_lon(lon[b] - lon[a])), lon[snap]]),
+        np.concatenate([sog_i, sog[snap]]),
     )
-    return _dedupe(table)
 
 
-def _dedupe(table: pa.Table) -> pa.Table:
-    """Keep one row per (track, slice), the interpolated one first; add ``mmsi``."""
-    tid = table.column("track_id").to_numpy()
-    k = table.column("slice").to_numpy()
+def _dedupe(tid: Ints, k: Ints, lat: Arr, lon: Arr, sog: Arr) -> pa.Table:
+    """One row per (track, slice), the interpolated one first (rows come interpolated
+    first, and the sort is stable); adds ``mmsi`` (track ids are mmsi * 1000 + n)."""
     order = np.lexsort((k, tid))
     tid_s, k_s = tid[order], k[order]
-    first = np.concatenate([[True], (tid_s[1:] != tid_s[:-1]) | (k_s[1:] != k_s[:-1])])
-    table = table.take(pa.array(order[first]))
-    mmsi = table.column("track_id").to_numpy() // 1000
+    first = order[np.concatenate([[True], (tid_s[1:] != tid_s[:-1]) | (k_s[1:] != k_s[:-1])])]
     return pa.table(
         {
-            "track_id": table.column("track_id"),
-            "mmsi": pa.array(mmsi, pa.int64()),
-            "slice": table.column("slice"),
-            "lat": table.column("lat"),
-            "lon": table.column("lon"),
-            "sog_kn": table.column("sog_kn"),
+            "track_id": pa.array(tid[first], pa.int64()),
+            "mmsi": pa.array(tid[first] // 1000, pa.int64()),
+            "slice": pa.array(k[first], pa.int64()),
+            "lat": pa.array(lat[first], pa.float64()),
+            "lon": pa.array(lon[first], pa.float64()),
+            "sog_kn": pa.array(sog[first], pa.float32(), from_pandas=True),
         },
         schema=RESAMPLED,
     )
