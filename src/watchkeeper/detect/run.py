@@ -119,9 +119,7 @@ def detect_all(
     ids = IDENTITIES.empty_table() if identities is None else identities
     if positions.num_rows == 0 and ids.num_rows == 0:
         return events_table([])
-    tracks = segment(clean(positions), params.segment).sort_by(
-        [("track_id", "ascending"), ("ts", "ascending")]
-    )
+    tracks = _by_track(segment(clean(positions), params.segment))
     places = _places(tracks, params)
     where = ByMmsi.of(cols(tracks))
     loitering = detect_loitering(tracks, places=places, params=params.loitering)
@@ -146,6 +144,15 @@ def detect_all(
         ),
     ]
     return pa.concat_tables([p.cast(EVENTS) for p in parts])
+
+
+def _by_track(tracks: pa.Table) -> pa.Table:
+    """Segmented positions (sorted by mmsi, ts) sorted by (track_id, ts): already so unless
+    an MMSI was split into interleaved tracks, and a sort is a full copy of the table."""
+    tid = tracks.column("track_id").to_numpy()
+    if bool(np.all(tid[1:] >= tid[:-1])):
+        return tracks
+    return tracks.sort_by([("track_id", "ascending"), ("ts", "ascending")])
 
 
 def _draught(
@@ -230,16 +237,23 @@ def _positions(
     ws: Workspace, lo: datetime, hi: datetime, mmsis: list[int] | None = None
 ) -> pa.Table:
     """Positions with ``lo <= ts < hi`` (of ``mmsis`` only, if given), filtered inside DuckDB
-    so that only the window is ever in memory."""
+    so that only the window is ever in memory, and sorted there by (mmsi, ts) (in parallel;
+    cleaning's own sort is then cheap)."""
     span = (lo.date().isoformat(), hi.date().isoformat())
-    sql = f"SELECT * FROM ({ws.scan_sql('positions', days=span)}) WHERE ts >= ? AND ts < ?"
+    names = ", ".join(_COLUMNS)
+    sql = f"SELECT {names} FROM ({ws.scan_sql('positions', days=span)}) WHERE ts >= ? AND ts < ?"
     args: list[Any] = [lo, hi]
     if mmsis is not None:
         sql += " AND list_contains(?, mmsi)"
         args.append(mmsis)
+    sql += " ORDER BY mmsi, ts"
     with ws.connect() as con:
         table = con.sql(sql, params=args).to_arrow_table()
-    return table.select(POSITIONS.names).cast(POSITIONS)
+    return table.cast(pa.schema([POSITIONS.field(n) for n in _COLUMNS]))
+
+
+#: The position columns the detectors read (the others would only be copied by each sort).
+_COLUMNS = ("mmsi", "ts", "lat", "lon", "sog_kn")
 
 
 def _subject(kind: str, details: str | None) -> str | None:
