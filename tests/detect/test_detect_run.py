@@ -13,7 +13,7 @@ from watchkeeper import Workspace
 from watchkeeper.cli import app
 from watchkeeper.context.ports import PlaceIndex, searoute_ports
 from watchkeeper.detect import detect_all, detect_workspace
-from watchkeeper.schema import POSITIONS
+from watchkeeper.schema import EVENTS, POSITIONS
 from watchkeeper.tracks.build import concat, stationary, track
 
 
@@ -94,3 +94,66 @@ def test_noaa_sample_gives_no_encounter_inside_a_port(shared_data: Path) -> None
             enc.column("lat").to_numpy(), enc.column("lon").to_numpy(), 10.0
         )
         assert not near.any()
+
+
+def _write(ws: Workspace, *tables: pa.Table) -> None:
+    w = ws.writer("positions", "long")
+    w.write(concat(*tables))
+    w.close()
+
+
+def test_runs_longer_than_the_halos_are_stitched_whole_across_midnight(
+    workspace: Workspace,
+) -> None:
+    # 20 h side by side from 14:00 to 10:00 next day: longer than both 3 h halos together
+    a = stationary(1, "2024-01-01T14:00", 30.0, 150.0, hours=20)
+    b = stationary(2, "2024-01-01T14:00", 30.001, 150.0, hours=20)
+    _write(workspace, a, b)
+    ev = detect_workspace(workspace).to_pylist()
+    for kind in ("encounter", "loitering"):
+        rows = [r for r in ev if r["type"] == kind]
+        assert len(rows) == (1 if kind == "encounter" else 2)
+        for r in rows:
+            assert (r["start"].day, r["start"].hour) == (1, 14)
+            assert (r["end"].day, r["end"].hour) in {(2, 9), (2, 10)}
+
+
+def test_a_gap_starting_late_in_the_day_is_found_once(workspace: Workspace) -> None:
+    # silent from 22:00 to 06:00: longer than the 6 h threshold, across both halos
+    steps = [(m, 0.0, 0.0) for m in range(0, 60 * 14, 10)]
+    before = track(5, "2024-01-01T08:00", 20.0, 140.0, steps)
+    after = track(5, "2024-01-02T06:00", 20.0, 140.0, steps)
+    _write(workspace, before, after)
+    gaps = [r for r in detect_workspace(workspace).to_pylist() if r["type"] == "ais_gap"]
+    assert len(gaps) == 1
+    assert gaps[0]["end"] is not None and gaps[0]["end"].hour == 6
+
+
+def _row(kind: str, start: str, end: str | None, window: int) -> dict[str, object]:
+    from watchkeeper.detect.events import event
+    from watchkeeper.tracks.build import parse_time
+
+    r = event(kind, 1, parse_time(start), parse_time(end) if end else None, 0.0, 0.0)
+    return {**r, "window": window}
+
+
+def test_stitch_keeps_the_first_part_and_the_latest_window_end() -> None:
+    from watchkeeper.detect.run import stitch
+
+    rows = [
+        _row("loitering", "2024-01-01T20:00", "2024-01-02T03:00", 0),  # cut at window end
+        _row("loitering", "2024-01-01T21:00", "2024-01-02T08:00", 1),  # cut at window start
+        _row("loitering", "2024-01-02T12:00", "2024-01-02T15:00", 1),  # a later, separate run
+        _row("port_visit", "2024-01-01T23:00", None, 0),  # still inside at the window end
+        _row("port_visit", "2024-01-01T23:30", "2024-01-02T05:00", 1),
+        _row("spoofing", "2024-01-01T23:00", "2024-01-01T23:10", 0),
+        _row("spoofing", "2024-01-01T23:05", "2024-01-01T23:15", 1),  # not a run: untouched
+    ]
+    schema = pa.schema([*EVENTS, pa.field("window", pa.int32())])
+    out = sorted(stitch(pa.Table.from_pylist(rows, schema=schema)).to_pylist(), key=str)
+    loiter = sorted((r for r in out if r["type"] == "loitering"), key=lambda r: r["start"])
+    assert [(r["start"].hour, r["end"].hour) for r in loiter] == [(20, 8), (12, 15)]
+    assert loiter[0]["event_id"] == rows[0]["event_id"]
+    visits = [r for r in out if r["type"] == "port_visit"]
+    assert [(v["start"].hour, v["end"].hour) for v in visits] == [(23, 5)]
+    assert sum(r["type"] == "spoofing" for r in out) == 2
