@@ -207,6 +207,16 @@ def _edges(
     return k0 * step - credit(before), k1 * step + credit(after)
 
 
+def _ever_slow(rs: pa.Table, v: float) -> pa.Table:
+    """Only the tracks with some slice slower than ``v`` (or of unknown speed): a run's
+    median speed can be below ``v`` only if one of its slices is, so this changes no result
+    and spares the join every ship that sailed all the time."""
+    tid = rs.column("track_id").to_numpy()
+    sog = np.asarray(rs.column("sog_kn").to_numpy(zero_copy_only=False), dtype=np.float64)
+    slow = np.unique(tid[~(sog >= v)])
+    return rs.filter(pa.array(np.isin(tid, slow)))
+
+
 def _median_sog(x: Any) -> float:
     v = np.asarray(x, dtype=float)
     return float(np.nanmedian(v)) if np.isfinite(v).any() else 0.0
@@ -219,6 +229,7 @@ def detect_encounters(
     params: EncounterParams = EncounterParams(),
 ) -> pa.Table:
     """``encounter`` events from resampled tracks (see :func:`close_pairs`)."""
+    resampled = _ever_slow(resampled, params.max_speed_kn)
     pairs = close_pairs(resampled, params)
     s, e = _pair_runs(pairs, params)
     if not len(s):
