@@ -2,14 +2,23 @@
 
 Synthetic traffic is generated directly with numpy in the canonical ``positions`` schema and
 written into a temporary workspace (one per size, cached between runs): vessels drift at
-sea with a report every ``INTERVAL_S`` seconds, and one vessel in ``PAIR_EVERY`` meets a
-partner and drifts beside it (planted encounters). Each size then runs ``detect_workspace`` in its
-own subprocess so that its time and peak memory (``ru_maxrss``) are its own; the ratio
-2 days / 1 day is the scaling figure (target <= 2.3x for 2x data).
+sea with a report every ``INTERVAL_S`` seconds (4.8 M positions a day, 9.6 M for two), and
+one vessel in ``PAIR_EVERY`` meets a partner and drifts beside it (planted encounters). Each
+size then runs ``detect_workspace`` in its own subprocess so that its time and peak memory
+(``ru_maxrss``, including the 0.9 GB land mask of ``global-land-mask``) are its own.
 
-The encounter rule is also timed against a straightforward pandas implementation of the same
-definition (grid cell + 8 neighbours, haversine, runs of slices) on the same resampled
-tracks, in the same run (target: watchkeeper >= 20x faster).
+Targets (issue 4): 2 days / 1 day <= 2.3x (``ratio_2d_1d_*``; CPU time is the steadier figure
+on a shared machine), peak memory < 4 GB for ~10 M positions (``sizes.2d.peak_rss_mb``), and
+the encounter rule >= 20x faster than a straightforward pandas implementation of the same
+definition (grid cell + 8 neighbours, haversine, runs of slices, both medians) on the same
+resampled tracks in the same run (``encounters_vs_pandas``, best of two runs each).
+
+How detect scales: each day is one window with 3 h halos (6 h of re-read data per day instead
+of 24 h with 12 h halos), runs cut at a window edge are stitched with their continuation from
+the next window, positions are read already filtered and sorted by DuckDB with only the
+columns detectors use, and the encounter join runs on integer cell keys of the tracks that
+were ever slow. A 2-day run reads 2 x 27 h = 2.25x the data of a 1-day run, the floor of the
+ratio.
 
 Usage: ``python -m benchmarks.run detect`` (all) or
 ``python -m benchmarks.bench_detect detect <workspace>`` (one size, prints JSON).
@@ -200,18 +209,24 @@ def pandas_encounters(rs: Any, params: Any) -> list[tuple[int, int, int, int]]:
     return runs
 
 
+def _best_of(n: int, fn: Any) -> tuple[float, Any]:
+    """Shortest wall time of ``n`` calls (the machine is shared) and the last result."""
+    best, out = float("inf"), None
+    for _ in range(n):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
 def compare_encounters(ws_path: Path) -> dict[str, Any]:
     """Encounter rule (pairs + runs) by watchkeeper and by pandas on the same resampled tracks."""
     from watchkeeper.detect.encounters import EncounterParams, detect_encounters
 
     params = EncounterParams()
     rs = _resampled(ws_path)
-    t0 = time.perf_counter()
-    ours = detect_encounters(rs, params=params)
-    wk_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    theirs = pandas_encounters(rs, params)
-    pd_s = time.perf_counter() - t0
+    wk_s, ours = _best_of(2, lambda: detect_encounters(rs, params=params))
+    pd_s, theirs = _best_of(2, lambda: pandas_encounters(rs, params))
     return {
         "resampled_rows": rs.num_rows,
         "watchkeeper_s": round(wk_s, 2),

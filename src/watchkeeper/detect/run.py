@@ -121,7 +121,7 @@ def detect_all(
         return events_table([])
     tracks = _by_track(segment(clean(positions), params.segment))
     places = _places(tracks, params)
-    where = ByMmsi.of(cols(tracks))
+    where = _by_mmsi(tracks)
     loitering = detect_loitering(tracks, places=places, params=params.loitering)
     parts = [
         detect_gaps(tracks, data_end=data_end, params=params.gaps),
@@ -144,6 +144,14 @@ def detect_all(
         ),
     ]
     return pa.concat_tables([p.cast(EVENTS) for p in parts])
+
+
+def _by_mmsi(tracks: pa.Table) -> ByMmsi:
+    """Positions by (mmsi, time) for as-of lookups; no sort when tracks are in that order."""
+    c = cols(tracks)
+    same = c.mmsi[1:] == c.mmsi[:-1]
+    ordered = np.all(c.mmsi[1:] >= c.mmsi[:-1]) and np.all(~same | (c.t[1:] >= c.t[:-1]))
+    return ByMmsi(c.mmsi, c.t, c.lat, c.lon, c.sog) if ordered else ByMmsi.of(c)
 
 
 def _by_track(tracks: pa.Table) -> pa.Table:
