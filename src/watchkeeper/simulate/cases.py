@@ -301,7 +301,8 @@ class _Cases:
 
     def at_sea_time(self, v: Vessel) -> float:
         """A time in the middle of the scenario when ``v`` is under way (> 6 kn)."""
-        ts = np.arange(6 * H, self.end - 6 * H, 600.0)
+        margin = min(6 * H, self.end / 4)
+        ts = np.arange(margin, self.end - margin, 600.0)
         _, _, sog, _, _ = v.track.sample(ts)
         ok = ts[sog > 6]
         return float(self.rng.choice(ok)) if ok.size else float(ts[len(ts) // 2])

@@ -167,8 +167,8 @@ class ScenarioConfig:
     cases: CaseConfig = field(default_factory=CaseConfig)
 
     def __post_init__(self) -> None:
-        if self.days <= 0 or self.days > 60:
-            raise ConfigError(f"days must be in (0, 60], got {self.days}")
+        if self.days < 2 or self.days > 60:  # planted cases need two days to play out
+            raise ConfigError(f"days must be in [2, 60], got {self.days}")
         if self.scale <= 0:
             raise ConfigError(f"scale must be positive, got {self.scale}")
         if self.start.tzinfo is None:
