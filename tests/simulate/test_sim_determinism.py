@@ -7,6 +7,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from watchkeeper.errors import ConfigError
 from watchkeeper.simulate.generate import simulate
 from watchkeeper.simulate.scenario import ScenarioConfig
 
@@ -35,3 +38,10 @@ def test_planted_parameters_vary_with_seed(
     a, b = planted(sim_dir), planted(tmp_path)
     assert {c for c, _, _ in a} == {c for c, _, _ in b}
     assert not set(a) & set(b)
+
+
+def test_invalid_config_is_a_config_error() -> None:
+    with pytest.raises(ConfigError):
+        ScenarioConfig(days=1)
+    with pytest.raises(ConfigError):
+        ScenarioConfig(scale=0)
