@@ -65,6 +65,22 @@ def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return data, offsets
 
 
+def _bytes_of(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of a string or large_string array, and its row offsets into them."""
+    _, off_buf, data_buf = arr.buffers()
+    wide = arr.type == pa.large_string()
+    offsets = np.frombuffer(
+        off_buf,
+        dtype=np.int64 if wide else np.int32,
+        count=len(arr) + 1,
+        offset=arr.offset * (8 if wide else 4),
+    ).astype(np.int64)
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    )
+    return data[offsets[0] : offsets[-1]], offsets - offsets[0]
+
+
 _VIEW_MAX = 2**31 - 1  # string views address their data with int32 offsets
 _INLINE = 12  # string views hold strings of up to 12 bytes inline (Arrow columnar format)
 
@@ -88,10 +104,16 @@ def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Arra
     lengths = (end - start).astype(np.int32)
     views = np.zeros((n, 4), dtype=np.int32)
     views[:, 0] = lengths
-    window = np.lib.stride_tricks.sliding_window_view(data, _INLINE)[start]
-    inline = np.arange(_INLINE)[None, :] < lengths[:, None]
-    views.view(np.uint8).reshape(n, 16)[:, 4:] = np.where(inline, window, 0)
-    long = lengths > _INLINE  # 4-byte prefix (kept above), buffer 0, offset
+    long = lengths > _INLINE  # 4-byte prefix, buffer 0, offset; else the bytes inline
+    if long.all():
+        prefix = np.lib.stride_tricks.sliding_window_view(data, 4)[start]
+        views[:, 1] = np.ascontiguousarray(prefix).view(np.int32)[:, 0]
+    elif n:
+        width = min(int(lengths.max()), _INLINE)  # sources: often one length, no mask
+        window = np.lib.stride_tricks.sliding_window_view(data, width)[start]
+        if int(lengths.min()) < width:
+            window = np.where(np.arange(width)[None, :] < lengths[:, None], window, 0)
+        views.view(np.uint8).reshape(n, 16)[:, 4 : 4 + width] = window
     views[long, 2] = 0
     views[long, 3] = start[long]
     buffers = [None, pa.py_buffer(views), pa.py_buffer(data)]
@@ -116,10 +138,13 @@ def _digits(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     width = int(lengths.max())
     window = np.lib.stride_tricks.sliding_window_view(data, width)[start]
     digits = np.where(np.arange(width)[None, :] < lengths[:, None], window - 48, 0)
-    # read left-aligned as ``width`` digits, then drop the zeros past each number's end
+    # read left-aligned as ``width`` digits (Horner), then drop the zeros past each end
+    value = digits[:, 0].astype(np.int64)
+    for k in range(1, width):
+        value = value * 10 + digits[:, k]
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    value: np.ndarray = (digits.astype(np.int64) @ powers) // powers[lengths - 1]
-    return value
+    result: np.ndarray = value // powers[lengths - 1]
+    return result
 
 
 class _Block:
@@ -133,10 +158,9 @@ class _Block:
         data = _padded(raw_data)
         start, end = off[:-1], off[1:]
         bang = _bangs(data, start)  # the '!' after the tag block
-        commas = np.flatnonzero(data == _COMMA)
+        tag_comma, pay_start = _commas(data, start, end)
         tag_sum, body_sum = _checksums(data, start + 1, bang - 4, bang + 1, end - 3)
         ok = (tag_sum == _hex(data, bang - 3)) & (body_sum == _hex(data, end - 2))
-        tag_comma = _first_at(data, _COMMA, start, commas)
         has_comma = tag_comma < bang
         c_first = data[start + 1] == ord("c")
         c_start = np.where(c_first, start + 3, tag_comma + 3)
@@ -146,7 +170,7 @@ class _Block:
         ok &= (ms >= nf._MIN_MS) & (ms < nf._MAX_MS)
         every = bool(ok.all())
         if not every:
-            start, end, bang = start[ok], end[ok], bang[ok]
+            start, end, bang, pay_start = start[ok], end[ok], bang[ok], pay_start[ok]
             tag_comma, has_comma, c_first = tag_comma[ok], has_comma[ok], c_first[ok]
         self.rows = np.flatnonzero(found) if every else np.flatnonzero(found)[ok]
         self.lines = self.rows + first_line
@@ -157,15 +181,14 @@ class _Block:
         c_then_s = c_first & has_comma
         s_start = np.where(c_then_s, tag_comma + 3, np.where(c_first, start, start + 3))
         s_end = np.where(c_then_s, bang - 4, np.where(c_first, start, tag_comma))
-        pay_end = end - 5
-        pay_start = commas[np.searchsorted(commas, pay_end) - 1] + 1
-        self.payload = _substrings(data, pay_start, pay_end)
+        self.payload = _substrings(data, pay_start, end - 5)
         self.source = _substrings(data, s_start, s_end)
         self.source_len = s_end - s_start
         self.source_mask = self.source_len == 0  # no s: field, or an empty one: None
         self.raw = plain if every else plain.filter(pa.array(ok))
         self.bang = bang - start
         self._data, self._bang, self._pay_start = data, bang, pay_start
+        self._start, self._end = start, end
 
     def _same_key(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Whether rows a and b have the same reassembly key besides the source: talker and
@@ -213,24 +236,19 @@ class _Block:
         """Frames of single-part lines and of the two-part groups starting at ``first``, in
         the order they are emitted (a group by its part 2), with the line emitting each."""
         emit = self.total == 1
-        src = np.flatnonzero(emit)  # the frame's first fragment, per emitted frame
-        payload, raw = self.payload, self.raw
-        if first is not None and len(first):
-            emit[first + 1] = True
-            src = np.flatnonzero(emit)
-            is_second = np.zeros(len(emit), dtype=bool)
-            is_second[first + 1] = True
-            pair_at = is_second[src]  # emitted frames that are two-part groups
-            src[pair_at] -= 1
-            a, b = pa.array(first), pa.array(first + 1)
-            joined = pc.binary_join_element_wise(payload.take(a), payload.take(b), "")
-            raw_joined = pc.binary_join_element_wise(raw.take(a), raw.take(b), _large("\n"))
-            pick = np.where(pair_at, len(emit) + np.cumsum(pair_at) - 1, src)
-            payload = pa.concat_arrays([payload, joined]).take(pa.array(pick))
-            raw = pa.concat_arrays([raw, raw_joined]).take(pa.array(pick))
-        elif not emit.all():
-            payload, raw = payload.filter(pa.array(emit)), raw.filter(pa.array(emit))
+        pairs = first if first is not None else np.zeros(0, np.int64)
+        emit[pairs + 1] = True
         emitted = np.flatnonzero(emit)
+        src = emitted.copy()  # the frame's first fragment, per emitted frame
+        payload, raw = self.payload, self.raw
+        if len(pairs):
+            pair_at = np.zeros(len(emit), dtype=bool)
+            pair_at[pairs + 1] = True
+            pair_at = pair_at[emitted]  # emitted frames that are two-part groups
+            src[pair_at] -= 1
+            payload, raw = self._with_pairs(pairs, emitted, pair_at)
+        elif len(emitted) < len(emit):
+            payload, raw = payload.filter(pa.array(emit)), raw.filter(pa.array(emit))
         every = len(src) == len(emit)  # every line single-part: src is 0..n-1
         source = self._source_or_none()
         frames = pa.table(
@@ -245,6 +263,26 @@ class _Block:
             }
         )
         return self.lines[emitted], frames.cast(nf.FRAMES)
+
+    def _with_pairs(
+        self, first: np.ndarray, emitted: np.ndarray, pair_at: np.ndarray
+    ) -> tuple[pa.Array, pa.Array]:
+        """Payload and raw text of the emitted frames, two-part groups joined: the joined
+        texts are appended to the block's bytes and every frame is one range of them."""
+        a, b = pa.array(first), pa.array(first + 1)
+        pay2 = pc.binary_join_element_wise(self.payload.take(a), self.payload.take(b), "")
+        raw2 = pc.binary_join_element_wise(self.raw.take(a), self.raw.take(b), _large("\n"))
+        (pay_bytes, pay_off), (raw_bytes, raw_off) = _bytes_of(pay2), _bytes_of(raw2)
+        data = np.concatenate([self._data, pay_bytes, raw_bytes, np.zeros(_INLINE, np.uint8)])
+        pay_base, raw_base = len(self._data), len(self._data) + len(pay_bytes)
+        single = emitted[~pair_at]
+        pay_start, pay_end = np.empty((2, len(emitted)), dtype=np.int64)
+        pay_start[~pair_at], pay_end[~pair_at] = self._pay_start[single], self._end[single] - 5
+        pay_start[pair_at], pay_end[pair_at] = pay_base + pay_off[:-1], pay_base + pay_off[1:]
+        raw_start, raw_end = np.empty((2, len(emitted)), dtype=np.int64)
+        raw_start[~pair_at], raw_end[~pair_at] = self._start[single], self._end[single]
+        raw_start[pair_at], raw_end[pair_at] = raw_base + raw_off[:-1], raw_base + raw_off[1:]
+        return _substrings(data, pay_start, pay_end), _substrings(data, raw_start, raw_end)
 
     def fragments(self) -> dict[int, nf.Fragment]:
         """The multi-part plain lines as the reference's parsed fragments, by block row."""
@@ -284,6 +322,20 @@ def _first_at(
     at = np.append(at, len(data))
     result: np.ndarray = at[np.searchsorted(at, start)]
     return result
+
+
+def _commas(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per plain line, its first comma (in the tag block when it has one) and the start of
+    its payload (after the sentence's fifth comma). A plain line has 6 commas, plus one
+    when its tag block has two fields: when all lines have the same count, no search."""
+    commas = np.flatnonzero(data == _COMMA)
+    n = len(start)
+    if n and len(commas) in (6 * n, 7 * n):
+        per_line = commas.reshape(n, -1)
+        return per_line[:, 0], per_line[:, -2] + 1
+    tag_comma = _first_at(data, _COMMA, start, commas)
+    pay_start = commas[np.searchsorted(commas, end - 5) - 1] + 1
+    return tag_comma, pay_start
 
 
 def _bangs(data: np.ndarray, start: np.ndarray) -> np.ndarray:
