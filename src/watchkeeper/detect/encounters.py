@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.detect.events import event, events_table, to_datetime
@@ -77,8 +78,14 @@ def _row_width(r: Ints, cell: float) -> tuple[Ints, Ints]:
     return w, np.maximum(1, (360.0 / cell / w).astype(np.int64))
 
 
+#: Probe cells (row offset, column offset): the point's own cell and the half of its
+#: neighbours "after" it. Every pair of neighbouring cells is probed once from one side, so
+#: each pair of points is found once (twice in the same cell, where one copy is dropped).
+_HALF = ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
 def _cell_keys(rs: pa.Table, cell: float) -> tuple[Ints, list[Ints]]:
-    """Integer key of each point's home cell in its slice, and of its 9 probe cells."""
+    """Integer key of each point's home cell in its slice, and of its probe cells."""
     lat = rs.column("lat").to_numpy()
     lon = rs.column("lon").to_numpy()
     k = rs.column("slice").to_numpy()
@@ -93,42 +100,42 @@ def _cell_keys(rs: pa.Table, cell: float) -> tuple[Ints, list[Ints]]:
         w, n = width[r - rows[0]], count[r - rows[0]]
         return np.floor((lon + 180.0) / (cell * w)).astype(np.int64) % n, n
 
-    home = base + column(cy)[0]
-    probes = []
-    for dy in (-1, 0, 1):
-        cx, n = column(cy + dy)
-        probes += [base + dy * n_x + (cx + dx + n) % n for dx in (-1, 0, 1)]
+    cols = {dy: column(cy + dy) for dy in (0, 1)}
+    home = base + cols[0][0]
+    probes = [base + dy * n_x + (cols[dy][0] + dx + cols[dy][1]) % cols[dy][1] for dy, dx in _HALF]
     return home, probes
 
 
 _PAIRS = """
 SELECT q.i AS qi, h.i AS hi
-FROM probe q JOIN home h ON h.key = q.key AND h.track_id > q.track_id AND h.mmsi <> q.mmsi
+FROM probe q JOIN home h ON h.key = q.key
+WHERE q.i < h.i OR NOT q.own
 """
 
 
 def close_pairs(resampled: pa.Table, params: EncounterParams = EncounterParams()) -> pa.Table:
     """(a, b, slice, ...) for every pair of tracks within ``max_distance_m`` in one slice."""
+    none = np.empty(0, np.int64)
     if resampled.num_rows == 0:
-        none = np.empty(0, np.int64)
         return _pairs_table(resampled, none, none, params.max_distance_m)
     home, probes = _cell_keys(resampled, params.cell_deg)
-    idx = np.arange(resampled.num_rows, dtype=np.int64)
-    tid = resampled.column("track_id").to_numpy()
-    mmsi = resampled.column("mmsi").to_numpy()
+    n = resampled.num_rows
+    idx = np.arange(n, dtype=np.int64)
+    own = np.zeros(n * len(probes), dtype=bool)
+    own[:n] = True  # the first probe is the point's own cell
     con = duckdb.connect()
     try:
-        con.register("home", pa.table({"key": home, "i": idx, "track_id": tid, "mmsi": mmsi}))
-        rep = len(probes)
-        probe = {"key": np.concatenate(probes), "i": np.tile(idx, rep)}
-        probe |= {"track_id": np.tile(tid, rep), "mmsi": np.tile(mmsi, rep)}
+        con.register("home", pa.table({"key": home, "i": idx}))
+        probe = {"key": np.concatenate(probes), "i": np.tile(idx, len(probes)), "own": own}
         con.register("probe", pa.table(probe))
         del probe, probes
         found = con.sql(_PAIRS).to_arrow_table()
     finally:
         con.close()
     qi, hi = found.column("qi").to_numpy(), found.column("hi").to_numpy()
-    return _pairs_table(resampled, qi, hi, params.max_distance_m)
+    mmsi = resampled.column("mmsi").to_numpy()
+    other = mmsi[qi] != mmsi[hi]
+    return _pairs_table(resampled, qi[other], hi[other], params.max_distance_m)
 
 
 def _pairs_table(rs: pa.Table, qi: Ints, hi: Ints, max_m: float) -> pa.Table:
@@ -137,6 +144,8 @@ def _pairs_table(rs: pa.Table, qi: Ints, hi: Ints, max_m: float) -> pa.Table:
     dist = haversine_m(col["lat"][qi], col["lon"][qi], col["lat"][hi], col["lon"][hi])
     near = dist <= max_m
     qi, hi, dist = qi[near], hi[near], dist[near]
+    flip = col["track_id"][qi] > col["track_id"][hi]  # a is the track with the smaller id
+    qi, hi = np.where(flip, hi, qi), np.where(flip, qi, hi)
     order = np.lexsort((col["slice"][qi], col["track_id"][hi], col["track_id"][qi]))
     qi, hi, dist = qi[order], hi[order], dist[order]
     out: dict[str, Any] = {"a": col["track_id"][qi], "b": col["track_id"][hi]}
@@ -165,9 +174,14 @@ def _sighting_keys(resampled: pa.Table) -> tuple[Ints, Ints, int]:
     first slice: lets :func:`_silence` find a track's previous or next known slice."""
     tid = resampled.column("track_id").to_numpy()
     k = resampled.column("slice").to_numpy()
-    tracks, rank = np.unique(tid, return_inverse=True)
     k0 = int(k.min()) if len(k) else 0
-    return np.sort(rank.astype(np.int64) * _SPAN + (k - k0)), tracks, k0
+    if len(tid) and np.all(tid[1:] >= tid[:-1]):  # resample's order: no sort needed
+        first = np.concatenate([[True], tid[1:] != tid[:-1]])
+        tracks, rank = tid[first], np.cumsum(first) - 1
+    else:
+        tracks, rank = np.unique(tid, return_inverse=True)
+    keys = rank.astype(np.int64) * _SPAN + (k - k0)
+    return (keys if np.all(keys[1:] >= keys[:-1]) else np.sort(keys)), tracks, k0
 
 
 _SPAN = 1 << 30  # slices per track in a key: 20,000 years of 10-minute slices
@@ -211,10 +225,10 @@ def _ever_slow(rs: pa.Table, v: float) -> pa.Table:
     """Only the tracks with some slice slower than ``v`` (or of unknown speed): a run's
     median speed can be below ``v`` only if one of its slices is, so this changes no result
     and spares the join every ship that sailed all the time."""
-    tid = rs.column("track_id").to_numpy()
-    sog = np.asarray(rs.column("sog_kn").to_numpy(zero_copy_only=False), dtype=np.float64)
-    slow = np.unique(tid[~(sog >= v)])
-    return rs.filter(pa.array(np.isin(tid, slow)))
+    low = rs.group_by("track_id").aggregate([("sog_kn", "min")])
+    fast = pc.greater_equal(low.column("sog_kn_min"), pa.scalar(v, pa.float32()))
+    slow = low.column("track_id").filter(pc.invert(pc.fill_null(fast, False)))
+    return rs.filter(pc.is_in(rs.column("track_id"), value_set=slow.combine_chunks()))
 
 
 def _median_sog(x: Any) -> float:
