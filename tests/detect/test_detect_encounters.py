@@ -90,3 +90,41 @@ def test_a_held_vessel_that_another_only_passes_is_not_an_encounter() -> None:
         2, "2024-01-01T23:20", 30.0, 139.98, [(i * 2, i * 300.0, 0.0) for i in range(10)]
     )
     assert _run(still, passing).num_rows == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.floats(-85, 85),
+    st.sampled_from([-179.995, 0.0, 179.995]),
+    st.integers(0, 2**31),
+)
+def test_grid_join_finds_exactly_the_pairs_of_a_brute_force(
+    lat: float, lon: float, seed: int
+) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from watchkeeper.detect.encounters import close_pairs
+    from watchkeeper.tracks.geo import haversine_m, wrap_lon
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    la = lat + rng.uniform(-0.01, 0.01, n)
+    lo = wrap_lon(lon + rng.uniform(-0.01, 0.01, n) / max(np.cos(np.radians(lat)), 0.1))
+    k = rng.integers(0, 2, n)
+    rs = pa.table(
+        {
+            "track_id": np.arange(n) * 1000 + 1000,
+            "mmsi": np.arange(n) + 1,
+            "slice": k,
+            "lat": la,
+            "lon": lo,
+            "sog_kn": pa.array(np.zeros(n), pa.float32()),
+        }
+    )
+    i, j = np.triu_indices(n, 1)
+    near = (k[i] == k[j]) & (haversine_m(la[i], lo[i], la[j], lo[j]) <= 500.0)
+    expected = sorted(zip((i[near] + 1).tolist(), (j[near] + 1).tolist(), strict=True))
+    found = close_pairs(rs)
+    got = sorted(zip(found["mmsi_a"].to_pylist(), found["mmsi_b"].to_pylist(), strict=True))
+    assert got == expected
