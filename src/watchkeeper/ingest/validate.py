@@ -48,9 +48,11 @@ def _np(col: pa.ChunkedArray | pa.Array, fill: float) -> np.ndarray:
 
 def _first_reason(checks: list[tuple[RejectReason, np.ndarray]], n: int) -> np.ndarray:
     """Per row, the first failing check's reason ('' when all pass)."""
-    reason = np.full(n, "", dtype=object)
-    for name, bad in reversed(checks):
-        reason[bad] = name.value
+    code = np.zeros(n, dtype=np.int8)  # 0: all pass; k: checks[k - 1] failed first
+    for k in range(len(checks), 0, -1):
+        code[checks[k - 1][1]] = k
+    names = np.array(["", *(name.value for name, _ in checks)], dtype=object)
+    reason: np.ndarray = names[code]
     return reason
 
 
@@ -58,15 +60,14 @@ def _split(
     cand: pa.Table, reason: np.ndarray, file: str, schema: pa.Schema
 ) -> tuple[pa.Table, pa.Table]:
     bad = reason != ""
-    keep = pa.array(~bad)
-    rej = cand.filter(pa.array(bad))
+    good = cand if not bad.any() else cand.filter(pa.array(~bad))
+    rej = cand.filter(pa.array(bad)) if bad.any() else cand.slice(0, 0)
     rejects = make_rejects(
         file,
         rej.column("_line") if "_line" in rej.column_names else [None] * rej.num_rows,
         reason[bad].tolist(),
         rej.column("_raw") if "_raw" in rej.column_names else [None] * rej.num_rows,
     )
-    good = cand.filter(keep)
     return good.select(schema.names).cast(schema), rejects
 
 
@@ -126,8 +127,9 @@ def _clean_motion(cand: pa.Table) -> pa.Table:
         ("heading_deg", hdg_na | hdg_bad),
         ("nav_status", nav_bad),
     ):
-        i = cand.schema.get_field_index(name)
-        cand = cand.set_column(i, name, _null_where(cand.column(name), mask))
+        if mask.any():
+            i = cand.schema.get_field_index(name)
+            cand = cand.set_column(i, name, _null_where(cand.column(name), mask))
     i = cand.schema.get_field_index("quality")
     return cand.set_column(i, "quality", pa.array(quality.astype(np.int16)))
 
