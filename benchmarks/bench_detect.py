@@ -5,7 +5,8 @@ written into a temporary workspace (one per size, cached between runs): vessels 
 sea with a report every ``INTERVAL_S`` seconds (4.8 M positions a day, 9.6 M for two), and
 one vessel in ``PAIR_EVERY`` meets a partner and drifts beside it (planted encounters). Each
 size then runs ``detect_workspace`` in its own subprocess so that its time and peak memory
-(``ru_maxrss``, including the 0.9 GB land mask of ``global-land-mask``) are its own.
+(``ru_maxrss``, including the 0.9 GB land mask of ``global-land-mask``) are its own; each
+size runs twice and keeps the faster run (the highest peak memory of the two).
 
 Targets (issue 4): 2 days / 1 day <= 2.3x (``ratio_2d_1d_*``; CPU time is the steadier figure
 on a shared machine), peak memory < 4 GB for ~10 M positions (``sizes.2d.peak_rss_mb``), and
@@ -249,9 +250,18 @@ def _subprocess(mode: str, arg: str) -> dict[str, Any]:
     return result
 
 
+def _best_run(ws_path: str, n: int = 2) -> dict[str, Any]:
+    """The fastest of ``n`` runs (the machine is shared), with the highest peak memory."""
+    runs = [_subprocess("detect", ws_path) for _ in range(n)]
+    best = dict(min(runs, key=lambda r: float(r["wall_s"])))
+    best["peak_rss_mb"] = max(float(r["peak_rss_mb"]) for r in runs)
+    best["runs_wall_s"] = [r["wall_s"] for r in runs]
+    return best
+
+
 def run() -> dict[str, Any]:
     """Both sizes in subprocesses, their ratio, and the encounter comparison."""
-    sizes = {f"{d}d": _subprocess("detect", str(generate(d))) for d in DAYS}
+    sizes = {f"{d}d": _best_run(str(generate(d))) for d in DAYS}
     one, two = sizes["1d"], sizes["2d"]
     return {
         "vessels": VESSELS,

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pytest
 from typer.testing import CliRunner
 
 from watchkeeper import Workspace
 from watchkeeper.cli import app
 from watchkeeper.context.ports import PlaceIndex, searoute_ports
-from watchkeeper.detect import detect_all, detect_workspace
+from watchkeeper.detect import DetectParams, detect_all, detect_workspace
+from watchkeeper.errors import ConfigError
 from watchkeeper.schema import EVENTS, POSITIONS
 from watchkeeper.tracks.build import concat, stationary, track
 
@@ -109,7 +111,7 @@ def test_runs_longer_than_the_halos_are_stitched_whole_across_midnight(
     a = stationary(1, "2024-01-01T14:00", 30.0, 150.0, hours=20)
     b = stationary(2, "2024-01-01T14:00", 30.001, 150.0, hours=20)
     _write(workspace, a, b)
-    ev = detect_workspace(workspace).to_pylist()
+    ev = detect_workspace(workspace, params=DetectParams(window_positions=1)).to_pylist()
     for kind in ("encounter", "loitering"):
         rows = [r for r in ev if r["type"] == kind]
         assert len(rows) == (1 if kind == "encounter" else 2)
@@ -124,7 +126,10 @@ def test_a_gap_starting_late_in_the_day_is_found_once(workspace: Workspace) -> N
     before = track(5, "2024-01-01T08:00", 20.0, 140.0, steps)
     after = track(5, "2024-01-02T06:00", 20.0, 140.0, steps)
     _write(workspace, before, after)
-    gaps = [r for r in detect_workspace(workspace).to_pylist() if r["type"] == "ais_gap"]
+    one_day = DetectParams(window_positions=1)  # each day its own window
+    gaps = [
+        r for r in detect_workspace(workspace, params=one_day).to_pylist() if r["type"] == "ais_gap"
+    ]
     assert len(gaps) == 1
     assert gaps[0]["end"] is not None and gaps[0]["end"].hour == 6
 
@@ -157,3 +162,18 @@ def test_stitch_keeps_the_first_part_and_the_latest_window_end() -> None:
     visits = [r for r in out if r["type"] == "port_visit"]
     assert [(v["start"].hour, v["end"].hour) for v in visits] == [(23, 5)]
     assert sum(r["type"] == "spoofing" for r in out) == 2
+
+
+def test_windows_group_days_up_to_the_budget(workspace: Workspace) -> None:
+    from watchkeeper.detect.run import _windows
+
+    days = [stationary(1, f"2024-01-0{d}T06:00", 30.0, 150.0, hours=2) for d in (1, 2, 3)]
+    _write(workspace, *days)
+    assert _windows(workspace, 10_000) == [("2024-01-01", "2024-01-03")]
+    assert _windows(workspace, 30) == [("2024-01-01", "2024-01-02"), ("2024-01-03", "2024-01-03")]
+    assert len(_windows(workspace, 1)) == 3
+
+
+def test_halos_must_cover_the_gap_threshold() -> None:
+    with pytest.raises(ConfigError):
+        DetectParams(pre_halo_h=2.0, post_halo_h=2.0)

@@ -1,8 +1,10 @@
-"""Run every detector over a workspace, one day at a time with a halo, and store ``events``.
+"""Run every detector over a workspace, window by window with halos, and store ``events``.
 
-Each day D is processed with positions from ``pre_halo_h`` hours before D to ``post_halo_h``
-after it, so memory holds about one day. Events that start on D are kept; so are the runs
-(:data:`STITCHED` types) that start in the halo before D: a run cut by a window edge is seen
+Consecutive days are grouped into windows of at most ``window_positions`` positions (one day
+per window on a big feed, the whole data on a small one), so memory is bounded by the window.
+Each window [D, E) is processed with positions from ``pre_halo_h`` hours before D to
+``post_halo_h`` after E. Events that start in the window are kept; so are the runs
+(:data:`STITCHED` types) that start in its halos: a run cut by a window edge is seen
 in part by two windows, and the parts that overlap are stitched into one event (the start,
 id and details of the earliest part, the end seen by the later window). Events across
 midnight are thus found once and whole, without re-processing long halos (the halos only
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from watchkeeper.context.anchorages import AnchorageParams, learn_anchorages
 from watchkeeper.context.ports import PlaceIndex, read_wpi_csv, searoute_ports
@@ -37,6 +40,7 @@ from watchkeeper.detect.loitering import LoiterParams, detect_loitering
 from watchkeeper.detect.port_visits import PortVisitParams, detect_port_visits, dprk_ports
 from watchkeeper.detect.spoofing import SpoofParams, detect_spoofing
 from watchkeeper.detect.zone_entry import ZoneParams, detect_zone_entries
+from watchkeeper.errors import ConfigError
 from watchkeeper.schema import EVENTS, IDENTITIES, POSITIONS
 from watchkeeper.store import Workspace
 from watchkeeper.tracks import ResampleParams, SegmentParams, clean, resample, segment
@@ -65,7 +69,11 @@ class DetectParams:
     port_visits: PortVisitParams = field(default_factory=PortVisitParams)
     zones: ZoneParams = field(default_factory=ZoneParams)
     dark_sts: DarkStsParams = field(default_factory=DarkStsParams)
-    # Halos around each day. Runs cut at a window edge are stitched (module docstring), so
+    # Days are processed in windows of at most this many positions (whole days; a bigger day
+    # is a window alone): memory is bounded by the window. Issue 4: peak memory < 4 GB for
+    # 10 M positions (measured in docs/benchmarks.md, 9.6 M positions in one window).
+    window_positions: int = 10_000_000
+    # Halos around each window. Runs cut at a window edge are stitched (module docstring), so
     # the halos need only give context: pre + post >= the 6 h gap threshold (GapParams), so
     # a gap starting late on D is seen whole (or open) by one of the two windows; each halo
     # costs its share of a day in time (the issue's 2x data <= 2.3x time).
@@ -77,6 +85,12 @@ class DetectParams:
     port_files: tuple[str, ...] = field(default=())  # WPI-style CSVs given by the user
     zone_files: tuple[str, ...] = field(default=())  # GeoJSON polygons given by the user
     builtin_zones: bool = True  # North Korean waters and reported STS hotspots
+
+    def __post_init__(self) -> None:
+        if self.pre_halo_h < 0 or self.post_halo_h < 0 or self.window_positions < 1:
+            raise ConfigError("halos must be >= 0 and window_positions >= 1")
+        if self.pre_halo_h + self.post_halo_h < self.gaps.min_gap_h:
+            raise ConfigError("pre_halo_h + post_halo_h must cover gaps.min_gap_h")
 
 
 def _places(positions: pa.Table, params: DetectParams) -> PlaceIndex:
@@ -198,12 +212,12 @@ def _day_bounds(day: str) -> tuple[datetime, datetime]:
 
 def detect_workspace(ws: Workspace, *, params: DetectParams = DetectParams()) -> pa.Table:
     """Detect over every day of ``ws``, write table ``events`` and return it."""
-    days = ws.days("positions")
+    windows = _windows(ws, params.window_positions)
     parts = []
     pre, post = timedelta(hours=params.pre_halo_h), timedelta(hours=params.post_halo_h)
-    last_day = _data_end(ws) if days else None
-    for window, day in enumerate(days):
-        lo, hi = _day_bounds(day)
+    last_day = _data_end(ws) if windows else None
+    for window, (first, last) in enumerate(windows):
+        lo, hi = _day_bounds(first)[0], _day_bounds(last)[1]
         pos = _positions(ws, lo - pre, hi + post)
         ids = _identities(ws, lo - timedelta(hours=params.identity_halo_h), hi + post)
         window_end = min(hi + post, last_day) if last_day else hi + post
@@ -223,6 +237,25 @@ def detect_workspace(ws: Workspace, *, params: DetectParams = DetectParams()) ->
     events = _dedupe(stitch(events))
     ws.write_table("events", events)
     return events
+
+
+def _windows(ws: Workspace, budget: int) -> list[tuple[str, str]]:
+    """Consecutive days grouped into windows (first, last day) of at most ``budget``
+    positions (a day above it is a window of its own)."""
+    per_day: dict[str, int] = {}
+    for f in ws.files("positions"):
+        day = f.parent.name.removeprefix("day=")
+        per_day[day] = per_day.get(day, 0) + pq.ParquetFile(f).metadata.num_rows
+    out: list[tuple[str, str]] = []
+    size = 0
+    for day in sorted(per_day):
+        if out and size + per_day[day] <= budget:
+            out[-1] = (out[-1][0], day)
+            size += per_day[day]
+        else:
+            out.append((day, day))
+            size = per_day[day]
+    return out
 
 
 def _windowed(ev: pa.Table) -> pa.Table:
