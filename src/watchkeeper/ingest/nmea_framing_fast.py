@@ -108,6 +108,8 @@ def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Arra
     if long.all():
         prefix = np.lib.stride_tricks.sliding_window_view(data, 4)[start]
         views[:, 1] = np.ascontiguousarray(prefix).view(np.int32)[:, 0]
+        views[:, 3] = start  # buffer 0 (the zeros above)
+        return _cast_views(views, data)
     elif n:
         width = min(int(lengths.max()), _INLINE)  # sources: often one length, no mask
         window = np.lib.stride_tricks.sliding_window_view(data, width)[start]
@@ -116,8 +118,13 @@ def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Arra
         views.view(np.uint8).reshape(n, 16)[:, 4 : 4 + width] = window
     views[long, 2] = 0
     views[long, 3] = start[long]
+    return _cast_views(views, data)
+
+
+def _cast_views(views: np.ndarray, data: np.ndarray) -> pa.Array:
+    """The string views ``views`` (n x 4 int32) over ``data``, copied into a string array."""
     buffers = [None, pa.py_buffer(views), pa.py_buffer(data)]
-    return pa.Array.from_buffers(pa.string_view(), n, buffers).cast(pa.string())
+    return pa.Array.from_buffers(pa.string_view(), len(views), buffers).cast(pa.string())
 
 
 def _substrings_copy(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array:
@@ -500,7 +507,7 @@ def _byte_blocks(reader: LineReader, size: int) -> Iterator[pa.Array]:
     line are whitespace that framing strips); ASCII blocks become Arrow strings in place,
     others are decoded as latin-1 like LineReader does.
     """
-    parts: list[bytes] = []
+    parts: list[bytes | memoryview] = []
     counted = 0  # newlines in ``parts``
     try:
         while data := reader.reader.read(_READ):
@@ -508,7 +515,7 @@ def _byte_blocks(reader: LineReader, size: int) -> Iterator[pa.Array]:
             counted += data.count(b"\n")
             if counted < size:
                 continue
-            pending = b"".join(parts)
+            pending = memoryview(b"".join(parts))  # blocks are slices of it: no copy
             newlines = np.flatnonzero(np.frombuffer(pending, dtype=np.uint8) == 10)
             while len(newlines) >= size:
                 cut = int(newlines[size - 1]) + 1
@@ -516,23 +523,25 @@ def _byte_blocks(reader: LineReader, size: int) -> Iterator[pa.Array]:
                 reader.count += size
                 pending, newlines = pending[cut:], newlines[size:] - cut
             parts, counted = [pending], len(newlines)
-        pending = b"".join(parts)
-        if pending:
-            if not pending.endswith(b"\n"):  # a last line without its newline
-                pending += b"\n"
-            newlines = np.flatnonzero(np.frombuffer(pending, dtype=np.uint8) == 10)
-            yield _lines_array(pending, newlines)
+        rest = b"".join(parts)
+        if rest:
+            if not rest.endswith(b"\n"):  # a last line without its newline
+                rest += b"\n"
+            newlines = np.flatnonzero(np.frombuffer(rest, dtype=np.uint8) == 10)
+            yield _lines_array(rest, newlines)
             reader.count += len(newlines)
     finally:
         if reader.close_at_end:
             reader.reader.close()
 
 
-def _lines_array(data: bytes, newlines: np.ndarray) -> pa.Array:
+def _lines_array(data: bytes | memoryview, newlines: np.ndarray) -> pa.Array:
     """Arrow strings of the newline-terminated lines of ``data`` (each keeps its newline)."""
     raw = np.frombuffer(data, dtype=np.uint8)
     if len(raw) and raw.max() >= 128:  # not ASCII: latin-1, as LineReader decodes
-        return pa.array(data.decode("latin-1").split("\n")[: len(newlines)], pa.large_string())
+        return pa.array(
+            bytes(data).decode("latin-1").split("\n")[: len(newlines)], pa.large_string()
+        )
     offsets = np.zeros(len(newlines) + 1, dtype=np.int64)
     offsets[1:] = newlines + 1
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
