@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nmea_helpers import encoded, sentence, tagged
 
+from watchkeeper.ingest import nmea_framing_fast as ff
 from watchkeeper.ingest.nmea import open_lines
 from watchkeeper.ingest.nmea_framing import FRAMES, iter_frames
 from watchkeeper.ingest.nmea_framing_fast import iter_frames_fast
@@ -191,3 +193,31 @@ def test_truncated_gzip_read_as_bytes(tmp_path: Path) -> None:
     assert fast == _frame_file(iter_frames, path, 500)
     assert fast[4] is not None  # truncation noticed
     assert 0 < len(fast[0]) < 3000
+
+
+RANGES = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 40)), max_size=30)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.binary(min_size=1, max_size=200).map(lambda b: bytes(c % 128 for c in b)), RANGES)
+def test_substrings_are_the_byte_ranges(text: bytes, spans: list[tuple[int, int]]) -> None:
+    """String views (inline <= 12 bytes, else by offset) and the copying fallback both give
+    exactly the slices, for ranges of any length, in any order, overlapping or not."""
+    data = ff._padded(np.frombuffer(text, dtype=np.uint8))
+    start = np.array([min(a, len(text)) for a, _ in spans], dtype=np.int64)
+    end = np.array([min(a + n, len(text)) for a, n in spans], dtype=np.int64)
+    expected = [text[a:b].decode() for a, b in zip(start.tolist(), end.tolist(), strict=True)]
+    for got in (ff._substrings(data, start, end), ff._substrings_copy(data, start, end)):
+        assert got.type == pa.string()
+        assert got.to_pylist() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 10**13 - 1), min_size=1, max_size=20))
+def test_digits_read_decimal_numbers(numbers: list[int]) -> None:
+    texts = [str(n) for n in numbers]
+    joined = ",".join(texts).encode()
+    start = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    end = start + np.array([len(t) for t in texts])
+    data = ff._padded(np.frombuffer(joined, dtype=np.uint8))
+    assert ff._digits(data, start, end).tolist() == numbers

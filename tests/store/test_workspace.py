@@ -84,3 +84,20 @@ def test_missing_workspace(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(WorkspaceError, match="not a folder"):
         Workspace(tmp_path / "file")
+
+
+def test_writer_encodings_round_trip(workspace: Workspace) -> None:
+    """Dictionaries where values repeat, byte-stream-split coordinates: same values back."""
+    import pyarrow.parquet as pq
+
+    times = [datetime(2024, 3, 1, 0, i, tzinfo=UTC) for i in range(50)]
+    table = _positions(times)
+    w = workspace.writer("positions", "enc")
+    w.write(table)
+    w.close()
+    assert workspace.read("positions").equals(table)
+    meta = pq.ParquetFile(workspace.files("positions")[0]).metadata.row_group(0)
+    encodings = {meta.column(i).path_in_schema: meta.column(i).encodings for i in range(12)}
+    assert "BYTE_STREAM_SPLIT" in encodings["lat"]
+    assert "RLE_DICTIONARY" in encodings["source"]
+    assert "RLE_DICTIONARY" not in encodings["ts"]
