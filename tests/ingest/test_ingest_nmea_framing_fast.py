@@ -221,3 +221,11 @@ def test_digits_read_decimal_numbers(numbers: list[int]) -> None:
     end = start + np.array([len(t) for t in texts])
     data = ff._padded(np.frombuffer(joined, dtype=np.uint8))
     assert ff._digits(data, start, end).tolist() == numbers
+
+
+def test_blocks_beyond_string_view_offsets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of more than 2 GiB (int32 view offsets) copy bytes instead: same frames."""
+    monkeypatch.setattr(ff, "_VIEW_MAX", 0)
+    lines = [text for i in range(4) for text in _line("multi", i)]
+    lines += [_plain(7), tagged("s:rx1,c:1600000008", sentence(POS))]
+    assert_same_framing(lines)
