@@ -9,6 +9,8 @@ SOG 102.3, COG 360 and heading 511 mean "not available".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -46,26 +48,44 @@ def _np(col: pa.ChunkedArray | pa.Array, fill: float) -> np.ndarray:
     return np.asarray(pc.fill_null(col, fill).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _first_reason(checks: list[tuple[RejectReason, np.ndarray]], n: int) -> np.ndarray:
-    """Per row, the first failing check's reason ('' when all pass)."""
-    code = np.zeros(n, dtype=np.int8)  # 0: all pass; k: checks[k - 1] failed first
+@dataclass(frozen=True)
+class _Reasons:
+    """Per row, the first failing check (0: all pass; k: check k - 1), and the names."""
+
+    code: np.ndarray
+    names: tuple[str, ...]
+
+    @property
+    def bad(self) -> np.ndarray:
+        bad: np.ndarray = self.code > 0
+        return bad
+
+    def of_bad(self) -> list[str]:
+        """The reason of every rejected row, in row order."""
+        names = np.array(self.names, dtype=object)
+        reasons: list[str] = names[self.code[self.bad] - 1].tolist()
+        return reasons
+
+
+def _first_reason(checks: list[tuple[RejectReason, np.ndarray]], n: int) -> _Reasons:
+    """Per row, the first failing check's reason."""
+    code = np.zeros(n, dtype=np.int8)
     for k in range(len(checks), 0, -1):
         code[checks[k - 1][1]] = k
-    names = np.array(["", *(name.value for name, _ in checks)], dtype=object)
-    reason: np.ndarray = names[code]
-    return reason
+    return _Reasons(code, tuple(name.value for name, _ in checks))
 
 
 def _split(
-    cand: pa.Table, reason: np.ndarray, file: str, schema: pa.Schema
+    cand: pa.Table, reason: _Reasons, file: str, schema: pa.Schema
 ) -> tuple[pa.Table, pa.Table]:
-    bad = reason != ""
-    good = cand if not bad.any() else cand.filter(pa.array(~bad))
-    rej = cand.filter(pa.array(bad)) if bad.any() else cand.slice(0, 0)
+    bad = reason.bad
+    any_bad = bool(bad.any())
+    good = cand.filter(pa.array(~bad)) if any_bad else cand
+    rej = cand.filter(pa.array(bad)) if any_bad else cand.slice(0, 0)
     rejects = make_rejects(
         file,
         rej.column("_line") if "_line" in rej.column_names else [None] * rej.num_rows,
-        reason[bad].tolist(),
+        reason.of_bad(),
         rej.column("_raw") if "_raw" in rej.column_names else [None] * rej.num_rows,
     )
     return good.select(schema.names).cast(schema), rejects
