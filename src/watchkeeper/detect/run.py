@@ -70,9 +70,11 @@ class DetectParams:
     zones: ZoneParams = field(default_factory=ZoneParams)
     dark_sts: DarkStsParams = field(default_factory=DarkStsParams)
     # Days are processed in windows of at most this many positions (whole days; a bigger day
-    # is a window alone): memory is bounded by the window. Issue 4: peak memory < 4 GB for
-    # 10 M positions (measured in docs/benchmarks.md, 9.6 M positions in one window).
-    window_positions: int = 10_000_000
+    # is a window alone): memory is bounded by the window. Measured (docs/benchmarks.md, 10,000
+    # vessels, 4.8 M positions a day): two 1-day windows of 2 days take 15.6 s and 2.4 GB, one
+    # 9.6 M window 17.8 s and 3.3 GB (sorts grow faster than the 3 h halos cost); small
+    # data (a simulated scenario) runs as one window.
+    window_positions: int = 5_000_000
     # Halos around each window. Runs cut at a window edge are stitched (module docstring), so
     # the halos need only give context: pre + post >= the 6 h gap threshold (GapParams), so
     # a gap starting late on D is seen whole (or open) by one of the two windows; each halo
