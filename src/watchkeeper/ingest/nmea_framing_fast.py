@@ -92,8 +92,21 @@ def _padded(data: np.ndarray) -> np.ndarray:
     return out
 
 
+def _windows(data: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
+    """The ``width`` bytes from each start (n x width; zeros past the end of ``data``).
+
+    Within plain lines no window runs out (each field is followed by the checksum), so the
+    padded copy is rarely made."""
+    if not len(start):
+        return np.zeros((0, width), dtype=np.uint8)
+    if int(start.max()) + width > len(data):
+        data = _padded(data)
+    windows: np.ndarray = np.lib.stride_tricks.sliding_window_view(data, width)[start]
+    return windows
+
+
 def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array:
-    """Arrow strings of the byte ranges [start, end) of ``data`` (padded by ``_padded``).
+    """Arrow strings of the byte ranges [start, end) of ``data``.
 
     Built as string views (16 bytes per row, no per-byte index) that Arrow then copies into
     one contiguous string column: a few times faster than gathering every byte in numpy.
@@ -106,13 +119,13 @@ def _substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Arra
     views[:, 0] = lengths
     long = lengths > _INLINE  # 4-byte prefix, buffer 0, offset; else the bytes inline
     if long.all():
-        prefix = np.lib.stride_tricks.sliding_window_view(data, 4)[start]
+        prefix = _windows(data, start, 4)
         views[:, 1] = np.ascontiguousarray(prefix).view(np.int32)[:, 0]
         views[:, 3] = start  # buffer 0 (the zeros above)
         return _cast_views(views, data)
     elif n:
         width = min(int(lengths.max()), _INLINE)  # sources: often one length, no mask
-        window = np.lib.stride_tricks.sliding_window_view(data, width)[start]
+        window = _windows(data, start, width)
         if int(lengths.min()) < width:
             window = np.where(np.arange(width)[None, :] < lengths[:, None], window, 0)
         views.view(np.uint8).reshape(n, 16)[:, 4 : 4 + width] = window
@@ -138,12 +151,12 @@ def _substrings_copy(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa
 
 
 def _digits(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """The decimal numbers written in [start, end) (1 to 13 digits each; ``data`` padded)."""
+    """The decimal numbers written in [start, end) (1 to 13 digits each)."""
     if not len(start):
         return np.zeros(0, np.int64)
     lengths = end - start
     width = int(lengths.max())
-    window = np.lib.stride_tricks.sliding_window_view(data, width)[start]
+    window = _windows(data, start, width)
     digits = np.where(np.arange(width)[None, :] < lengths[:, None], window - 48, 0)
     # read left-aligned as ``width`` digits (Horner), then drop the zeros past each end
     value = digits[:, 0].astype(np.int64)
@@ -161,8 +174,7 @@ class _Block:
         lines = pc.ascii_trim_whitespace(lines)
         found = pc.match_substring_regex(lines, _PLAIN).to_numpy(zero_copy_only=False)
         plain = lines if found.all() else lines.filter(pa.array(found))
-        raw_data, off = _buffers(plain)
-        data = _padded(raw_data)
+        data, off = _buffers(plain)
         start, end = off[:-1], off[1:]
         bang = _bangs(data, start)  # the '!' after the tag block
         tag_comma, pay_start = _commas(data, start, end)
