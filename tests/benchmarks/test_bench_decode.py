@@ -40,3 +40,10 @@ def test_contenders_measure(bench: object, tmp_path: Path, mode: str) -> None:
     assert result["items"] > 0
     assert result["cpu_s"] >= 0
     assert result["peak_rss_mib"] > 0
+
+
+def test_targets_follow_the_rates(bench: object) -> None:
+    targets = bench._targets  # type: ignore[attr-defined]
+    met = targets({"pyais": 100_000.0, "wk_fast": 1_200_000.0, "ingest_fast": 499_999.0})
+    assert met == {"decode_1M_per_s": True, "decode_8x_pyais": True, "ingest_500k_per_s": False}
+    assert targets({"wk_fast": 700_000.0}) == {"decode_1M_per_s": False}
