@@ -156,15 +156,18 @@ def _digits(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     lengths = end - start
     width = int(lengths.max())
-    window = _windows(data, start, width)
-    digits = np.where(np.arange(width)[None, :] < lengths[:, None], window - 48, 0)
+    digits = np.ascontiguousarray(_windows(data, start, width).T) - 48  # digit k: row k
+    if int(lengths.min()) < width:  # numbers of several lengths: zeros past each end
+        digits[np.arange(width)[:, None] >= lengths[None, :]] = 0
     # read left-aligned as ``width`` digits (Horner), then drop the zeros past each end
-    value = digits[:, 0].astype(np.int64)
+    value: np.ndarray = digits[0].astype(np.int64)
     for k in range(1, width):
-        value = value * 10 + digits[:, k]
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    result: np.ndarray = value // powers[lengths - 1]
-    return result
+        value *= 10
+        value += digits[k]
+    if int(lengths.min()) < width:
+        powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+        value //= powers[lengths - 1]
+    return value
 
 
 class _Block:
@@ -191,7 +194,8 @@ class _Block:
         if not every:
             start, end, bang, pay_start = start[ok], end[ok], bang[ok], pay_start[ok]
             tag_comma, has_comma, c_first = tag_comma[ok], has_comma[ok], c_first[ok]
-        self.rows = np.flatnonzero(found) if every else np.flatnonzero(found)[ok]
+        rows = np.arange(len(found)) if plain is lines else np.flatnonzero(found)
+        self.rows = rows if every else rows[ok]
         self.lines = self.rows + first_line
         self.ms = ms if every else ms[ok]
         self.total = data[bang + 7].astype(np.int64) - 48
