@@ -50,10 +50,22 @@ def _fmt(x: Any) -> str:
 def render(report: dict[str, Any], console: Console) -> None:
     """The evaluation report as terminal tables."""
     t = Table(title=f"events (scenario {report['scenario']}, seed {report['seed']})")
-    for col in ("type", "truth", "detected", "precision", "recall", "f1"):
-        t.add_column(col, justify="left" if col == "type" else "right")
+    # recall: over observable truth events (the acceptance figure); recall (all): over every
+    # planted event, of which "unobservable" left nothing in the received data to see.
+    cols = {
+        "truth": "observable",
+        "unobservable": "unobservable",
+        "detected": "detected",
+        "precision": "precision",
+        "recall": "recall",
+        "recall_planted": "recall (all)",
+        "f1": "f1",
+    }
+    t.add_column("type")
+    for label in cols.values():
+        t.add_column(label, justify="right")
     for typ, m in report["events"].items():
-        t.add_row(typ, *(_fmt(m[k]) for k in ("truth", "detected", "precision", "recall", "f1")))
+        t.add_row(typ, *(_fmt(m.get(k, "")) for k in cols))
     console.print(t)
     s = Table(title="cases and vessels")
     s.add_column("measure")

@@ -4,8 +4,12 @@ Matching: a detected event matches a truth event of the same type when the vesse
 the times overlap (each side widened by ``tolerance_s``). Vessels agree when the MMSIs are
 equal for single-vessel events; for pair events (encounter, dark_sts) the detected pair must be
 the true pair in either order (a detected ``dark_sts`` without a named partner matches on its
-visible vessel). Precision = matched detections / detections; recall = matched observable truth
-events / observable truth events. Nothing detected scores 0, not "undefined".
+visible vessel). Precision = matched detections / detections (a detection matching an
+unobservable truth event is right); recall = matched observable truth events / observable truth
+events, the acceptance figure; ``recall_planted`` = matched truth events / all truth events, with
+the count of ``unobservable`` ones, so that nothing is hidden. Observability is decided by the
+simulator from the received reports (:mod:`watchkeeper.simulate.observe`). Nothing detected
+scores 0, not "undefined".
 """
 
 from __future__ import annotations
@@ -116,6 +120,24 @@ def _ratio(num: int, den: int) -> float:
     return num / den if den else 0.0
 
 
+def _observable(row: dict[str, Any]) -> bool:
+    return bool(row.get("observable", True))
+
+
+def _recalls(found: list[bool], observable: list[bool]) -> dict[str, Any]:
+    """Recall over observable truth events (the acceptance figure) and over all of them."""
+    n_obs = sum(observable)
+    hits_obs = sum(f and o for f, o in zip(found, observable, strict=True))
+    return {
+        "truth": n_obs,
+        "found": hits_obs,
+        "recall": _ratio(hits_obs, n_obs),
+        "planted": len(found),
+        "unobservable": len(found) - n_obs,
+        "recall_planted": _ratio(sum(found), len(found)),
+    }
+
+
 def _per_type(
     truth: list[dict[str, Any]], detected: list[_Ev], tol: float
 ) -> dict[str, dict[str, Any]]:
@@ -125,16 +147,20 @@ def _per_type(
     out: dict[str, dict[str, Any]] = {}
     for typ in EVENT_TYPES:
         dets = [d for d in detected if d.type == typ]
-        obs = [e for e, r in t_all if e.type == typ and r.get("observable", True)]
+        rows = [(e, r) for e, r in t_all if e.type == typ]
+        # Precision against every truth event: matching an unobservable one is still right.
         tp_d = sum(any(_match(d, t, tol) for t in t_idx.get((typ, d.mmsi), [])) for d in dets)
-        tp_t = sum(any(_match(d, t, tol) for d in _candidates(d_idx, t)) for t in obs)
-        p, r = _ratio(tp_d, len(dets)), _ratio(tp_t, len(obs))
+        found = [any(_match(d, t, tol) for d in _candidates(d_idx, t)) for t, _ in rows]
+        rec = _recalls(found, [_observable(r) for _, r in rows])
+        p, r = _ratio(tp_d, len(dets)), rec["recall"]
         out[typ] = {
-            "truth": len(obs),
+            **rec,
             "detected": len(dets),
             "precision": p,
-            "recall": r,
             "f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "ais_off": sum(
+                (r.get("details") or {}).get("unobservable") == "ais_off" for _, r in rows
+            ),
         }
     return out
 
@@ -143,14 +169,14 @@ def _subset_recall(
     truth: list[dict[str, Any]], detected: list[_Ev], tol: float, *, partner: bool = False
 ) -> dict[str, Any]:
     d_idx = _index(detected)
-    hits = 0
+    found = []
     for r in truth:
         t = _Ev.of(r)
         ok = [d for d in _candidates(d_idx, t) if _match(d, t, tol)]
         if partner:
             ok = [d for d in ok if d.other is not None and {d.mmsi, d.other} == {t.mmsi, t.other}]
-        hits += bool(ok)
-    return {"truth": len(truth), "found": hits, "recall": _ratio(hits, len(truth))}
+        found.append(bool(ok))
+    return _recalls(found, [_observable(r) for r in truth])
 
 
 def _vessel_scores(truth: Truth, vessels: pa.Table | None) -> dict[str, Any]:
@@ -186,12 +212,8 @@ def evaluate(
     """All scores as a JSON-ready dict (see the module docstring for the definitions)."""
     tol = (params or EvalParams()).tolerance_s
     detected = [] if events is None else [_Ev.of(r) for r in events.to_pylist()]
-    gaps = [
-        r
-        for r in truth.events
-        if r["type"] == "ais_gap" and r.get("deliberate") and r.get("observable", True)
-    ]
-    dark = [r for r in truth.events if r["type"] == "dark_sts" and r.get("observable", True)]
+    gaps = [r for r in truth.events if r["type"] == "ais_gap" and r.get("deliberate")]
+    dark = [r for r in truth.events if r["type"] == "dark_sts"]
     return {
         "scenario": truth.doc.get("scenario"),
         "seed": truth.doc.get("seed"),
@@ -235,5 +257,6 @@ def truth_as_results(truth: Truth) -> tuple[pa.Table, pa.Table]:
         for v in truth.vessels
     ]
     ev = pa.Table.from_pylist(rows, schema=EVENTS)
-    vs = pa.Table.from_pylist(vessels, schema=pa.schema([VESSELS.field(n) for n in vessels[0]]))
+    names = ("mmsi", "imo", "name", "sanctions_match", "sanctions_score", "risk")
+    vs = pa.Table.from_pylist(vessels, schema=pa.schema([VESSELS.field(n) for n in names]))
     return ev, vs

@@ -29,6 +29,7 @@ from watchkeeper.schema import IDENTITIES, POSITIONS
 from watchkeeper.simulate.cases import CaseBook, Listing, plant_cases
 from watchkeeper.simulate.encode import NoiseConfig, NoiseState, noisy_lines
 from watchkeeper.simulate.fleet import FleetBuilder
+from watchkeeper.simulate.observe import Received, mark_observable
 from watchkeeper.simulate.reception import (
     IdentityStates,
     ReceptionConfig,
@@ -160,6 +161,9 @@ def simulate(
     gaps.close(config.duration_s)
     _write_csv(out, _compact_identities(states, first, config.t0))
     events = derive_events(world.vessels, world.fleet.notes, gaps, config)
+    received = Received.read(out / "truth", config.t0)  # the reports ingest will see
+    events = mark_observable(events, received, config.duration_s)
+    del received
     stats = {
         "vessels": len(world.vessels),
         "positions": n_pos,

@@ -3,8 +3,9 @@
 Planted cases state their own events (STS, spoofing, identity games, draught changes). Events
 that the background traffic produces as well (port visits, zone entries, loitering, gaps) are
 derived from the tracks with the definitions of DESIGN §3, so that a detector that is right is
-scored right. An event is ``observable`` when the hull transmitted during most of it; recall is
-measured on observable events (a port call made with AIS off cannot be seen, only inferred).
+scored right. Events are first marked ``observable`` when the hull transmitted during most of
+it; :mod:`watchkeeper.simulate.observe` then replaces that with what the *received* reports
+show (a transmitting vessel is not always received), keeping the first answer as the reason.
 """
 
 from __future__ import annotations
