@@ -56,13 +56,14 @@ class _Marked(int):
 
 
 def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Bytes and row offsets of a large_string array."""
+    """Bytes and row offsets of a large_string array: exactly its rows' bytes (counts of a
+    byte in them are counts over the rows)."""
     _, off_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(off_buf, dtype=np.int64, count=len(arr) + 1, offset=arr.offset * 8)
-    data = (
-        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(1, np.uint8)
-    )
-    return data, offsets
+    if data_buf is None:
+        return np.zeros(0, np.uint8), offsets - offsets[0]
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data, offsets - offsets[0]
 
 
 def _bytes_of(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
