@@ -82,16 +82,23 @@ def _mean(values: list[float]) -> float:
 
 def _event_rows(reports: list[dict[str, Any]]) -> list[str]:
     rows = [
-        "| event type | truth (mean) | detected (mean) | precision | recall | per seed P / R |",
-        "|---|---:|---:|---:|---:|---|",
+        "| event type | observable | unobservable (AIS off) | detected | precision | recall"
+        " | recall, all planted | per seed P / R / R all |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for typ in EVENT_TYPES:
         ms = [r["events"][typ] for r in reports]
-        per_seed = ", ".join(f"{m['precision']:.2f} / {m['recall']:.2f}" for m in ms)
+        per_seed = ", ".join(
+            f"{m['precision']:.2f} / {m['recall']:.2f} / {m.get('recall_planted', 0.0):.2f}"
+            for m in ms
+        )
+        hidden = _mean([m.get("unobservable", 0) for m in ms])
+        off = _mean([m.get("ais_off", 0) for m in ms])
         rows.append(
-            f"| {typ} | {_mean([m['truth'] for m in ms]):.1f} | "
+            f"| {typ} | {_mean([m['truth'] for m in ms]):.1f} | {hidden:.1f} ({off:.1f}) | "
             f"{_mean([m['detected'] for m in ms]):.1f} | {_mean([m['precision'] for m in ms]):.2f}"
-            f" | {_mean([m['recall'] for m in ms]):.2f} | {per_seed} |"
+            f" | **{_mean([m['recall'] for m in ms]):.2f}**"
+            f" | {_mean([m.get('recall_planted', 0.0) for m in ms]):.2f} | {per_seed} |"
         )
     return rows
 
@@ -104,15 +111,20 @@ def _case_rows(reports: list[dict[str, Any]]) -> list[str]:
     return [
         "| measure | mean | per seed | of (mean) |",
         "|---|---:|---|---:|",
-        line(
-            "deliberate gaps: recall",
-            [r["deliberate_gaps"]["recall"] for r in reports],
-            [r["deliberate_gaps"]["truth"] for r in reports],
-        ),
-        line(
-            "dark STS with the partner named: recall",
-            [r["dark_sts_partner_named"]["recall"] for r in reports],
-            [r["dark_sts_partner_named"]["truth"] for r in reports],
+        *(
+            line(
+                f"{label}: recall{suffix}",
+                [r[key][measure] for r in reports],
+                [r[key][of] for r in reports],
+            )
+            for key, label in (
+                ("deliberate_gaps", "deliberate gaps"),
+                ("dark_sts_partner_named", "dark STS with the partner named"),
+            )
+            for suffix, measure, of in (
+                ("", "recall", "truth"),
+                (", all planted", "recall_planted", "planted"),
+            )
         ),
         line(
             "sanctions (vessel level): precision",
@@ -162,8 +174,17 @@ def render_markdown(
             "[simulator.md](simulator.md).",
             "",
             "A stage that is not built yet or fails scores 0 for what depends on it: the zeros",
-            "below are honest, not bugs in the scoring. Recall counts only observable events",
-            "(the vessel transmitted during most of it).",
+            "below are honest, not bugs in the scoring.",
+            "",
+            "**Recall** (in bold, the acceptance figure) counts the *observable* truth events:",
+            "those whose received reports hold the minimum a detector of that type needs (for",
+            "loitering, two positions 30 min apart during the event; the rule of every type in",
+            "[evaluation.md](evaluation.md#observable-events)). A transmitting vessel is not",
+            "always received: class B is heard only by satellite and decoded one pass in five,",
+            "and a regional satellite outage silences everyone in it. **Recall, all planted**",
+            "counts every truth event; *unobservable* is how many were not (of which, in",
+            "brackets, with the transponder off for most of the event). Precision counts a",
+            "detection that matches an unobservable event as right. Counts are means over seeds.",
             "",
             f"Seeds: {', '.join(map(str, seeds))}.",
             "",
