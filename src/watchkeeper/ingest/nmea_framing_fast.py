@@ -18,6 +18,7 @@ their last fragment arrives.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
@@ -205,7 +206,6 @@ class _Block:
         c_then_s = c_first & has_comma
         s_start = np.where(c_then_s, tag_comma + 3, np.where(c_first, start, start + 3))
         s_end = np.where(c_then_s, bang - 4, np.where(c_first, start, tag_comma))
-        self.payload = _substrings(data, pay_start, end - 5)
         self.source = _substrings(data, s_start, s_end)
         self.source_len = s_end - s_start
         self.source_mask = self.source_len == 0  # no s: field, or an empty one: None
@@ -264,7 +264,6 @@ class _Block:
         emit[pairs + 1] = True
         emitted = np.flatnonzero(emit)
         src = emitted.copy()  # the frame's first fragment, per emitted frame
-        payload, raw = self.payload, self.raw
         if len(pairs):
             pair_at = np.zeros(len(emit), dtype=bool)
             pair_at[pairs + 1] = True
@@ -272,7 +271,10 @@ class _Block:
             src[pair_at] -= 1
             payload, raw = self._with_pairs(pairs, emitted, pair_at)
         elif len(emitted) < len(emit):
-            payload, raw = payload.filter(pa.array(emit)), raw.filter(pa.array(emit))
+            keep = pa.array(emit)
+            payload, raw = self.payload.filter(keep), self.raw.filter(keep)
+        else:
+            payload, raw = self.payload, self.raw
         every = len(src) == len(emit)  # every line single-part: src is 0..n-1
         source = self._source_or_none()
         frames = pa.table(
@@ -294,7 +296,7 @@ class _Block:
         """Payload and raw text of the emitted frames, two-part groups joined: the joined
         texts are appended to the block's bytes and every frame is one range of them."""
         a, b = pa.array(first), pa.array(first + 1)
-        pay2 = pc.binary_join_element_wise(self.payload.take(a), self.payload.take(b), "")
+        pay2 = pc.binary_join_element_wise(self._payloads(first), self._payloads(first + 1), "")
         raw2 = pc.binary_join_element_wise(self.raw.take(a), self.raw.take(b), _large("\n"))
         (pay_bytes, pay_off), (raw_bytes, raw_off) = _bytes_of(pay2), _bytes_of(raw2)
         data = np.concatenate([self._data, pay_bytes, raw_bytes, np.zeros(_INLINE, np.uint8)])
@@ -307,6 +309,14 @@ class _Block:
         raw_start[~pair_at], raw_end[~pair_at] = self._start[single], self._end[single]
         raw_start[pair_at], raw_end[pair_at] = raw_base + raw_off[:-1], raw_base + raw_off[1:]
         return _substrings(data, pay_start, pay_end), _substrings(data, raw_start, raw_end)
+
+    def _payloads(self, rows: np.ndarray) -> pa.Array:
+        return _substrings(self._data, self._pay_start[rows], self._end[rows] - 5)
+
+    @functools.cached_property
+    def payload(self) -> pa.Array:
+        """Payload of every plain line (made when asked: blocks with pairs make their own)."""
+        return _substrings(self._data, self._pay_start, self._end - 5)
 
     def fragments(self) -> dict[int, nf.Fragment]:
         """The multi-part plain lines as the reference's parsed fragments, by block row."""
