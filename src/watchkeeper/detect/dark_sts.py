@@ -69,6 +69,14 @@ class DarkStsParams:
     min_likelihood: float = 0.5  # e.g. a tanker and a ship of unknown type, course fitting
     # Two silences are weaker evidence than a silence next to a visible loiterer.
     min_likelihood_both: float = 0.7
+    # When a loiterer and a pair of gaps compete for one silence, the pair's likelihood
+    # counts this much (the ratio of the two thresholds): its meeting time is inferred, where
+    # a loiterer's stop was seen.
+    both_dark_rank: float = 0.7
+    # Two vessels loitering side by side (mean points this close, together >= min_alongside_h)
+    # are each other's visible partner: an encounter, not the visible half of a dark STS.
+    # 1 km: the encounter distance (500 m, GFW) plus the spread of two drifting mean points.
+    alongside_km: float = 1.0
     # A gap that starts or ends in port is often a port-side outage, and a partner would
     # rather reappear at sea. "In port": within port_km of a listed port or anchorage, as
     # unlisted anchorages lie 10-25 km off the port's listed point (task F brief).
@@ -83,6 +91,15 @@ class DarkStsParams:
     neighbour_deg: float = 1.0  # "nearby" for the reception check (as ais_gap)
     min_heard_h: int = 3  # others heard nearby in this many hours of the gap: not reception
     default_speed_kn: float = 10.0  # usual speed when none is reported
+    # A course is weak evidence of where a ship goes 50+ km on: routes bend round islands,
+    # traffic separation schemes and headlands. A course pointing straight away from the spot
+    # keeps this share of the likelihood (1: courses ignored; 0: they veto).
+    heading_floor: float = 0.5
+    # Hours of a partner's spare time (the gap less the sailing to and from the spot at its
+    # own speed) that the meeting need not explain: satellite holes lengthen gaps (median of
+    # each ship's largest daily gap 4.3 h, Eriksen 2018). Beyond that, spare time outside the
+    # meeting lowers the likelihood (a silence the meeting explains beats one it does not).
+    reception_slack_h: float = 4.3
     type_factors: dict[str, float] = field(
         default_factory=lambda: {"tanker": 1.0, "cargo": 0.8, "unknown": 0.7, "other": 0.3}
     )
@@ -182,10 +199,11 @@ def _courses(c: Cols, a: Ints, b: Ints) -> tuple[Floats, Floats]:
     return step(a - 1, a), np.where(b >= 0, step(b, b + 1), np.nan)
 
 
-def heading_factor(g: DarkGaps, lat: Floats, lon: Floats) -> Floats:
+def heading_factor(g: DarkGaps, lat: Floats, lon: Floats, floor: float = 0.0) -> Floats:
     """How well the courses before and after each gap point to and from (lat, lon), 0-1.
 
-    A partner sails to the meeting point and on from it; a course unknown counts 0.75.
+    A partner sails to the meeting point and on from it; a course unknown counts 0.75; the
+    result is raised to at least ``floor`` (``floor + (1 - floor) * fit``).
     """
     into = bearing_deg(g.lat0, g.lon0, lat, lon)
     out = bearing_deg(lat, lon, g.lat1, g.lon1)
@@ -195,7 +213,7 @@ def heading_factor(g: DarkGaps, lat: Floats, lon: Floats) -> Floats:
     near_out = haversine_m(lat, lon, g.lat1, g.lon1) < 5_000.0
     f_in = np.where(near_in, 1.0, np.nan_to_num(f_in, nan=0.75))
     f_out = np.where(near_out | g.open, 1.0, np.nan_to_num(f_out, nan=0.75))
-    return np.asarray(np.sqrt(f_in * f_out))
+    return np.asarray(floor + (1.0 - floor) * np.sqrt(f_in * f_out))
 
 
 _HEARD = """
@@ -252,6 +270,15 @@ def _heard_hours(
     return out
 
 
+def stay_factor(
+    spare_s: Floats, together_s: Floats, is_open: npt.NDArray[np.bool_], p: DarkStsParams
+) -> Floats:
+    """Share of a partner's spare time (s) that the meeting (``together_s``) explains, with
+    ``reception_slack_h`` of it free; 1 for an open gap (its end is unknown)."""
+    free = np.maximum(together_s, 0.0) + p.reception_slack_h * H
+    return np.where(is_open, 1.0, np.clip(free / np.maximum(spare_s, 1.0), 0.0, 1.0))
+
+
 def _window(g: DarkGaps, lat: Floats, lon: Floats, v: Floats) -> tuple[Floats, Floats]:
     """Earliest arrival at and latest departure from (lat, lon) at speed ``v`` (kn)."""
     d_in = haversine_m(g.lat0, g.lon0, lat, lon) / M_PER_NM
@@ -271,27 +298,38 @@ def _candidates(
     ta, td = _window(sub, lat, lon, np.full(len(sel), p.max_speed_kn))
     feasible = np.minimum(td, le) - np.maximum(ta, ls) >= p.min_alongside_h * H
     ua, ud = _window(sub, lat, lon, sub.speed)
-    f_time = np.clip((np.minimum(ud, le) - np.maximum(ua, ls)) / (p.alongside_ref_h * H), 0, 1)
+    together = np.minimum(ud, le) - np.maximum(ua, ls)
+    f_time = np.clip(together / (p.alongside_ref_h * H), 0, 1)
+    f_stay = stay_factor(ud - ua, together, sub.open, p)
     span = max(le - ls, 1.0)
     f_overlap = np.clip((np.minimum(sub.t1, le) - np.maximum(sub.t0, ls)) / span, 0, 1)
-    f_head = heading_factor(sub, lat, lon)
+    f_head = heading_factor(sub, lat, lon, p.heading_floor)
     d_in = haversine_m(sub.lat0, sub.lon0, lat, lon) / 1000.0
     f_near = np.exp(-np.maximum(d_in - p.approach_free_km, 0.0) / p.approach_scale_km)
     own = type_factor(types.get(int(loiter["mmsi"])), p)
     out: list[dict[str, Any]] = []
     for k in np.flatnonzero(feasible).tolist():
         m = int(sub.mmsi[k])
-        f_type = own * type_factor(types.get(m), p)
-        f_heard = min(1.0, float(sub.heard[k]) / p.min_heard_h)
-        like = f_time[k] * f_overlap[k] * f_type * f_heard * f_head[k] * f_near[k]
-        like *= 0.7 if sub.open[k] else 1.0
-        like *= p.port_factor if sub.in_port[k] else 1.0
+        factors = {
+            "time": f_time[k],
+            "stay": f_stay[k],
+            "overlap": f_overlap[k],
+            "type": own * type_factor(types.get(m), p),
+            "heard": min(1.0, float(sub.heard[k]) / p.min_heard_h),
+            "heading": f_head[k],
+            "approach": f_near[k],
+            "open": 0.7 if sub.open[k] else 1.0,
+            "port": p.port_factor if sub.in_port[k] else 1.0,
+        }
+        like = float(np.prod(list(factors.values())))
         if like >= p.min_likelihood:
             out.append(
                 {
                     "mmsi": m,
-                    "likelihood": round(float(like), 3),
+                    "likelihood": round(like, 3),
                     "reason": _reason(sub, k, lat[0], lon[0]),
+                    "factors": {f: round(float(v), 3) for f, v in factors.items()},
+                    "gap": int(sel[k]),
                 }
             )
     out.sort(key=lambda r: (-float(r["likelihood"]), int(r["mmsi"])))
@@ -310,36 +348,92 @@ def d1_km(g: DarkGaps, k: int, lat: float, lon: float) -> float:
     return float(haversine_m(lat, lon, g.lat1[k], g.lon1[k])) / 1000.0
 
 
-def _loiter_events(
-    loitering: pa.Table, g: DarkGaps, types: dict[int, int], p: DarkStsParams
-) -> list[dict[str, Any]]:
-    rows = []
-    for lo in loitering.to_pylist():
-        cands = _candidates(lo, g, types, p)
-        if not cands:
+@dataclass(frozen=True)
+class _Hypothesis:
+    """One explanation of dark gaps: a loiterer and a partner's gap, or two gaps that met."""
+
+    likelihood: float
+    rank: float  # the likelihood on a common scale (both-dark discounted)
+    gaps: tuple[int, ...]  # indices into DarkGaps; each gap explains at most one meeting
+    loiter: int  # index of the loitering event, -1 for two gaps
+    data: dict[str, Any]  # the candidate (loitering) or the meeting point (both dark)
+
+
+def visibly_paired(loiters: list[dict[str, Any]], p: DarkStsParams) -> set[int]:
+    """Indices of loitering events with another vessel loitering alongside at the same time."""
+    if not loiters:
+        return set()
+    lat = np.array([lo["lat"] for lo in loiters], dtype=np.float64)
+    lon = np.array([lo["lon"] for lo in loiters], dtype=np.float64)
+    t0 = np.array([lo["start"].timestamp() for lo in loiters])
+    t1 = np.array([lo["end"].timestamp() for lo in loiters])
+    mmsi = np.array([int(lo["mmsi"]) for lo in loiters])
+    order = np.argsort(lat)
+    hi = np.searchsorted(lat[order], lat[order] + p.alongside_km / 111.0, side="right")
+    out: set[int] = set()
+    for n, i in enumerate(order.tolist()):
+        js = order[n + 1 : hi[n]]  # later in latitude, within alongside_km of it
+        together = np.minimum(t1[js], t1[i]) - np.maximum(t0[js], t0[i])
+        near = haversine_m(lat[i], lon[i], lat[js], lon[js]) <= p.alongside_km * 1000
+        hit = js[near & (together >= p.min_alongside_h * H) & (mmsi[js] != mmsi[i])]
+        if len(hit):
+            out.update([i, *hit.tolist()])
+    return out
+
+
+def _loiter_hypotheses(
+    loiters: list[dict[str, Any]], g: DarkGaps, types: dict[int, int], p: DarkStsParams
+) -> tuple[list[list[dict[str, Any]]], list[_Hypothesis]]:
+    """Candidates of every loitering event without a visible partner, one hypothesis each."""
+    paired = visibly_paired(loiters, p)
+    cands = [[] if i in paired else _candidates(lo, g, types, p) for i, lo in enumerate(loiters)]
+    hyps = [
+        _Hypothesis(float(c["likelihood"]), float(c["likelihood"]), (int(c["gap"]),), li, c)
+        for li, cs in enumerate(cands)
+        for c in cs
+    ]
+    return cands, hyps
+
+
+def _assign(hyps: list[_Hypothesis]) -> list[_Hypothesis]:
+    """Competing explanations, strongest first: a gap is one vessel's single silence and a
+    loitering event one meeting, so each is given to the most likely hypothesis using it."""
+    used_gaps: set[int] = set()
+    used_loiters: set[int] = set()
+    kept = []
+    for h in sorted(hyps, key=lambda h: (-h.rank, h.loiter, h.gaps)):
+        if used_gaps.intersection(h.gaps) or h.loiter in used_loiters:
             continue
-        best = cands[0]
-        rows.append(
-            event(
-                "dark_sts",
-                int(lo["mmsi"]),
-                lo["start"],
-                lo["end"],
-                lo["lat"],
-                lo["lon"],
-                other=best["mmsi"],
-                confidence=best["likelihood"],
-                risk=60.0,
-                details={
-                    "kind": "loitering_with_dark_partner",
-                    "candidates": cands,
-                    "loitering_event_id": lo["event_id"],
-                    "params": asdict(p),
-                },
-                evidence={"loitering": lo["event_id"]},
-            )
-        )
-    return rows
+        used_gaps.update(h.gaps)
+        if h.loiter >= 0:
+            used_loiters.add(h.loiter)
+        kept.append(h)
+    return kept
+
+
+def _loiter_event(
+    lo: dict[str, Any], cands: list[dict[str, Any]], chosen: dict[str, Any], p: DarkStsParams
+) -> dict[str, Any]:
+    """The event of loitering ``lo`` with its assigned partner ``chosen``."""
+    shown = [{k: v for k, v in c.items() if k != "gap"} for c in cands]
+    return event(
+        "dark_sts",
+        int(lo["mmsi"]),
+        lo["start"],
+        lo["end"],
+        lo["lat"],
+        lo["lon"],
+        other=int(chosen["mmsi"]),
+        confidence=float(chosen["likelihood"]),
+        risk=60.0,
+        details={
+            "kind": "loitering_with_dark_partner",
+            "candidates": shown,
+            "loitering_event_id": lo["event_id"],
+            "params": asdict(p),
+        },
+        evidence={"loitering": lo["event_id"]},
+    )
 
 
 def _at_sea_gaps(g: DarkGaps, p: DarkStsParams) -> Ints:
@@ -369,10 +463,12 @@ def _pair(g: DarkGaps, i: int, j: int, types: dict[int, int], p: DarkStsParams) 
         if td.min() - ta.max() < p.min_alongside_h * H:
             continue
         ua, ud = _window(sub, pl, po, sub.speed)
-        f_time = float(np.clip((ud.min() - ua.max()) / (p.alongside_ref_h * H), 0, 1))
+        together = ud.min() - ua.max()
+        f_time = float(np.clip(together / (p.alongside_ref_h * H), 0, 1))
+        f_time *= float(np.prod(stay_factor(ud - ua, np.full(2, together), sub.open, p)))
         f_type = type_factor(types.get(int(g.mmsi[i])), p)
         f_type *= type_factor(types.get(int(g.mmsi[j])), p)
-        like = f_time * f_type * float(np.prod(heading_factor(sub, pl, po)))
+        like = f_time * f_type * float(np.prod(heading_factor(sub, pl, po, p.heading_floor)))
         if like > best["likelihood"]:
             best = {
                 "likelihood": like,
@@ -384,9 +480,12 @@ def _pair(g: DarkGaps, i: int, j: int, types: dict[int, int], p: DarkStsParams) 
     return best
 
 
-def _both_dark_events(g: DarkGaps, types: dict[int, int], p: DarkStsParams) -> list[dict[str, Any]]:
+def _both_dark_hypotheses(
+    g: DarkGaps, types: dict[int, int], p: DarkStsParams
+) -> list[_Hypothesis]:
+    """Pairs of at-sea gaps of different vessels that could hide a meeting."""
     idx = _at_sea_gaps(g, p)
-    rows = []
+    out = []
     for n, i in enumerate(idx.tolist()):
         for j in idx[n + 1 :].tolist():
             if g.mmsi[i] == g.mmsi[j]:
@@ -395,35 +494,37 @@ def _both_dark_events(g: DarkGaps, types: dict[int, int], p: DarkStsParams) -> l
             if together < p.min_alongside_h * H:
                 continue
             best = _pair(g, i, j, types, p)
-            if best["likelihood"] < p.min_likelihood_both:
-                continue
-            a, b = (i, j) if (g.t0[i], g.mmsi[i]) <= (g.t0[j], g.mmsi[j]) else (j, i)
-            like = round(float(best["likelihood"]), 3)
-            rows.append(
-                event(
-                    "dark_sts",
-                    int(g.mmsi[a]),
-                    to_datetime(best["t0"]),
-                    to_datetime(best["t1"]),
-                    float(best["lat"]),
-                    float(best["lon"]),
-                    other=int(g.mmsi[b]),
-                    confidence=like,
-                    risk=60.0,
-                    details={
-                        "kind": "both_dark",
-                        "candidates": [
-                            {"mmsi": int(g.mmsi[b]), "likelihood": like, "reason": "both dark"}
-                        ],
-                        "gaps": [
-                            {"mmsi": int(g.mmsi[x]), "start": to_datetime(g.t0[x]).isoformat()}
-                            for x in (a, b)
-                        ],
-                        "params": asdict(p),
-                    },
-                )
-            )
-    return rows
+            if best["likelihood"] >= p.min_likelihood_both:
+                a, b = (i, j) if (g.t0[i], g.mmsi[i]) <= (g.t0[j], g.mmsi[j]) else (j, i)
+                like = float(best["likelihood"])
+                out.append(_Hypothesis(like, like * p.both_dark_rank, (a, b), -1, best))
+    return out
+
+
+def _both_dark_event(g: DarkGaps, h: _Hypothesis, p: DarkStsParams) -> dict[str, Any]:
+    """The event of two gaps ``h.gaps`` that met at ``h.data``'s point."""
+    a, b = h.gaps
+    best = h.data
+    like = round(h.likelihood, 3)
+    return event(
+        "dark_sts",
+        int(g.mmsi[a]),
+        to_datetime(best["t0"]),
+        to_datetime(best["t1"]),
+        float(best["lat"]),
+        float(best["lon"]),
+        other=int(g.mmsi[b]),
+        confidence=like,
+        risk=60.0,
+        details={
+            "kind": "both_dark",
+            "candidates": [{"mmsi": int(g.mmsi[b]), "likelihood": like, "reason": "both dark"}],
+            "gaps": [
+                {"mmsi": int(g.mmsi[x]), "start": to_datetime(g.t0[x]).isoformat()} for x in (a, b)
+            ],
+            "params": asdict(p),
+        },
+    )
 
 
 def detect_dark_sts(
@@ -435,13 +536,24 @@ def detect_dark_sts(
     ship_types: dict[int, int] | None = None,
     params: DarkStsParams = DarkStsParams(),
 ) -> pa.Table:
-    """``dark_sts`` events from tracks (sorted by track_id, ts) and their loitering events."""
+    """``dark_sts`` events from tracks (sorted by track_id, ts) and their loitering events.
+
+    Every hypothesis (a loiterer with one candidate's gap, or two gaps) is scored; then each
+    gap and each loitering event goes to the most likely hypothesis that uses it (competing
+    meetings close in place and time cannot share one silence).
+    """
     if tracks.num_rows == 0:
         return events_table([])
     c = cols(tracks)
     end_s = data_end.timestamp() if data_end is not None else float(c.t.max())
     g = dark_gaps(c, end_s, params, places)
     types = ship_types or {}
-    rows = _loiter_events(loitering, g, types, params)
-    rows += _both_dark_events(g, types, params)
+    loiters = loitering.to_pylist()
+    cands, hyps = _loiter_hypotheses(loiters, g, types, params)
+    rows = []
+    for h in _assign(hyps + _both_dark_hypotheses(g, types, params)):
+        if h.loiter >= 0:
+            rows.append(_loiter_event(loiters[h.loiter], cands[h.loiter], h.data, params))
+        else:
+            rows.append(_both_dark_event(g, h, params))
     return events_table(rows)
