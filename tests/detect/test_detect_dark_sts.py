@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 
+import numpy as np
 import pyarrow as pa
+import pytest
 
-from watchkeeper.detect.dark_sts import detect_dark_sts
+from watchkeeper.detect.dark_sts import DarkStsParams, detect_dark_sts, stay_factor
 from watchkeeper.detect.loitering import detect_loitering
 from watchkeeper.tracks import clean, segment
 from watchkeeper.tracks.build import concat, stationary, track
 
 SPOT = (28.5, 124.5)
-TANKERS = {1: 80, 2: 81, 3: 80}
+TANKERS = {1: 80, 2: 81, 3: 80, 4: 82, 5: 83}
+NORTH_3KM = 3000.0 / 111_195.0  # degrees of latitude
 
 
 def _tracks(*t: pa.Table) -> pa.Table:
@@ -81,3 +85,62 @@ def test_no_partner_out_of_reach() -> None:
 def test_loitering_alone_is_not_dark_sts() -> None:
     t = _tracks(stationary(1, "2024-01-01T20:00", *SPOT, hours=6), _witnesses())
     assert detect_dark_sts(t, detect_loitering(t), ship_types=TANKERS).num_rows == 0
+
+
+def test_candidate_factors_multiply_to_the_likelihood() -> None:
+    loiterer = stationary(1, "2024-01-01T20:00", *SPOT, hours=6)
+    t = _tracks(loiterer, _partner(2, "2024-01-01T15:00", 0.0), _witnesses())
+    rows = detect_dark_sts(t, detect_loitering(t), ship_types=TANKERS).to_pylist()
+    cand = json.loads(rows[0]["details"])["candidates"][0]
+    assert set(cand["factors"]) >= {"time", "stay", "type", "heard", "heading", "approach"}
+    assert math.isclose(math.prod(cand["factors"].values()), cand["likelihood"], abs_tol=0.01)
+
+
+def test_one_silence_explains_one_meeting() -> None:
+    """Two loiterers 3 km apart compete for one dark partner: only one of them gets it."""
+    a = stationary(1, "2024-01-01T20:00", *SPOT, hours=6)
+    b = stationary(3, "2024-01-01T20:00", SPOT[0] + NORTH_3KM, SPOT[1], hours=6)
+    t = _tracks(a, b, _partner(2, "2024-01-01T15:00", 0.0), _witnesses())
+    loitering = detect_loitering(t)
+    assert loitering.num_rows >= 2
+    every = DarkStsParams(min_likelihood=0.0)
+    rows = detect_dark_sts(t, loitering, ship_types=TANKERS, params=every).to_pylist()
+    naming_2 = [r for r in rows if 2 in (r["mmsi"], r["other_mmsi"])]
+    assert len(naming_2) == 1
+    # both loiterers still list the partner as a candidate: the assignment only names one
+    cands = [json.loads(r["details"])["candidates"] for r in rows]
+    assert all(any(c["mmsi"] == 2 for c in cs) for cs in cands)
+
+
+def test_loiterer_with_a_visible_partner_is_not_dark_sts() -> None:
+    """Two vessels loitering side by side are an encounter: no dark partner is sought."""
+    a = stationary(1, "2024-01-01T20:00", *SPOT, hours=6)
+    b = stationary(4, "2024-01-01T20:00", SPOT[0] + 300.0 / 111_195.0, SPOT[1], hours=6)
+    t = _tracks(a, b, _partner(2, "2024-01-01T15:00", 0.0), _witnesses())
+
+    def anchors(params: DarkStsParams) -> set[int]:
+        rows = detect_dark_sts(t, detect_loitering(t), ship_types=TANKERS, params=params)
+        return {int(r["mmsi"]) for r in rows.to_pylist()}
+
+    assert not anchors(DarkStsParams()) & {1, 4}
+    apart = DarkStsParams(alongside_km=0.1)  # not alongside: each is a dark-STS anchor again
+    assert anchors(apart) & {1, 4}
+
+
+@pytest.mark.parametrize(
+    ("spare_h", "together_h", "is_open", "expected"),
+    [
+        (5.0, 2.0, False, 1.0),  # 3 h unexplained, within the reception allowance
+        (16.3, 2.0, False, 6.3 / 16.3),  # most of a long silence is left unexplained
+        (16.3, 2.0, True, 1.0),  # open gap: its end, and so its spare time, is unknown
+        (3.0, -1.0, False, 1.0),  # never together (infeasible): no time credited
+    ],
+)
+def test_stay_factor(spare_h: float, together_h: float, is_open: bool, expected: float) -> None:
+    got = stay_factor(
+        np.array([spare_h * 3600.0]),
+        np.array([together_h * 3600.0]),
+        np.array([is_open]),
+        DarkStsParams(),
+    )
+    assert got[0] == pytest.approx(expected, abs=1e-6)
