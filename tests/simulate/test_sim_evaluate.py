@@ -26,6 +26,8 @@ def test_truth_scores_one(sim_dir: Path) -> None:
             assert m["precision"] == m["recall"] == 1.0, typ
     assert report["deliberate_gaps"]["recall"] == 1.0
     assert report["dark_sts_partner_named"]["recall"] == 1.0
+    assert report["dprk_port_visits"]["truth"] > 0
+    assert report["dprk_port_visits"]["recall"] == 1.0
     assert report["sanctions"]["precision"] == report["sanctions"]["recall"] == 1.0
     assert report["risk"]["precision_at_k"] == 1.0
 

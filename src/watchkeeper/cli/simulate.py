@@ -74,6 +74,8 @@ def render(report: dict[str, Any], console: Console) -> None:
     g, d = report["deliberate_gaps"], report["dark_sts_partner_named"]
     s.add_row("deliberate gaps recall", _fmt(g["recall"]), str(g["truth"]))
     s.add_row("dark STS with partner named", _fmt(d["recall"]), str(d["truth"]))
+    k = report["dprk_port_visits"]
+    s.add_row("North Korean port visits recall", _fmt(k["recall"]), str(k["truth"]))
     sa = report["sanctions"]
     s.add_row("sanctions precision", _fmt(sa["precision"]), str(sa["flagged"]))
     s.add_row("sanctions recall", _fmt(sa["recall"]), str(sa["truth"]))

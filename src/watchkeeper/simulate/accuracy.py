@@ -120,6 +120,7 @@ def _case_rows(reports: list[dict[str, Any]]) -> list[str]:
             for key, label in (
                 ("deliberate_gaps", "deliberate gaps"),
                 ("dark_sts_partner_named", "dark STS with the partner named"),
+                ("dprk_port_visits", "North Korean port visits"),
             )
             for suffix, measure, of in (
                 ("", "recall", "truth"),

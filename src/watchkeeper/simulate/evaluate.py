@@ -214,12 +214,14 @@ def evaluate(
     detected = [] if events is None else [_Ev.of(r) for r in events.to_pylist()]
     gaps = [r for r in truth.events if r["type"] == "ais_gap" and r.get("deliberate")]
     dark = [r for r in truth.events if r["type"] == "dark_sts"]
+    dprk = [r for r in truth.events if r["type"] == "port_visit" and r.get("illicit")]
     return {
         "scenario": truth.doc.get("scenario"),
         "seed": truth.doc.get("seed"),
         "events": _per_type(truth.events, detected, tol),
         "deliberate_gaps": _subset_recall(gaps, detected, tol),
         "dark_sts_partner_named": _subset_recall(dark, detected, tol, partner=True),
+        "dprk_port_visits": _subset_recall(dprk, detected, tol),
         **_vessel_scores(truth, vessels),
     }
 
