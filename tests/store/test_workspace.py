@@ -101,3 +101,24 @@ def test_writer_encodings_round_trip(workspace: Workspace) -> None:
     assert "BYTE_STREAM_SPLIT" in encodings["lat"]
     assert "RLE_DICTIONARY" in encodings["source"]
     assert "RLE_DICTIONARY" not in encodings["ts"]
+
+
+def test_many_days_keep_few_writers_open(workspace: Workspace) -> None:
+    """A source spanning many days holds at most ``max_open`` files open; a day seen again
+    after its file was closed gets a second part, and nothing is lost."""
+    from datetime import timedelta
+
+    start = datetime(2024, 1, 1, 12, tzinfo=UTC)
+    w = workspace.writer("positions", "ff00")
+    w.max_open = 2
+    for rnd in range(2):
+        for day in range(5):
+            w.write(_positions([start + timedelta(days=day, minutes=rnd)]))
+            assert len(w._writers) <= 2
+    w.close()
+    assert workspace.count("positions") == 10
+    assert len(workspace.days()) == 5
+    names = sorted(p.name for p in workspace.files("positions"))
+    assert "ff00.parquet" in names and "ff00-1.parquet" in names
+    workspace.discard("ff00")
+    assert workspace.count("positions") == 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -73,11 +74,16 @@ def _encodings(schema: pa.Schema) -> dict[str, Any]:
 class DayWriter:
     """Streams one layer of one ingest into per-day Parquet files, a row group per chunk."""
 
-    def __init__(self, root: Path, layer: str, ingest_id: str) -> None:
+    def __init__(self, root: Path, layer: str, ingest_id: str, *, max_open: int = 4) -> None:
         self._root = root / layer
         self._schema = LAYERS[layer]
-        self._name = f"{ingest_id}.parquet"
-        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._id = ingest_id
+        # Open writers, least recently used first. Each holds encoder buffers, so a file that
+        # spans many days keeps only the few most recent open (memory does not grow with days);
+        # a day seen again after its writer was closed gets another part file.
+        self._writers: OrderedDict[str, tuple[pq.ParquetWriter, Path]] = OrderedDict()
+        self._parts: dict[str, int] = {}
+        self.max_open = max_open
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:
@@ -97,22 +103,33 @@ class DayWriter:
         self.rows += table.num_rows
 
     def _writer(self, day: str) -> pq.ParquetWriter:
-        if day not in self._writers:
-            folder = self._root / f"day={day}"
-            folder.mkdir(parents=True, exist_ok=True)
-            # Written under a temporary name, renamed on close: readers never see a partial file.
-            self._writers[day] = pq.ParquetWriter(
-                folder / (self._name + ".partial"), self._schema, **_encodings(self._schema)
-            )
-        return self._writers[day]
+        if day in self._writers:
+            self._writers.move_to_end(day)
+            return self._writers[day][0]
+        if len(self._writers) >= self.max_open:
+            self._finish(*self._writers.popitem(last=False))
+        part = self._parts.get(day, 0)
+        self._parts[day] = part + 1
+        folder = self._root / f"day={day}"
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / (f"{self._id}.parquet" if part == 0 else f"{self._id}-{part}.parquet")
+        # Written under a temporary name, renamed on close: readers never see a partial file.
+        writer = pq.ParquetWriter(
+            final.with_name(final.name + ".partial"), self._schema, **_encodings(self._schema)
+        )
+        self._writers[day] = (writer, final)
+        return writer
+
+    @staticmethod
+    def _finish(day: str, entry: tuple[pq.ParquetWriter, Path]) -> None:
+        writer, final = entry
+        writer.close()
+        final.with_name(final.name + ".partial").replace(final)
 
     def close(self) -> None:
         """Finish every file (idempotent)."""
-        for day, w in self._writers.items():
-            w.close()
-            final = self._root / f"day={day}" / self._name
-            final.with_name(self._name + ".partial").replace(final)
-        self._writers.clear()
+        while self._writers:
+            self._finish(*self._writers.popitem(last=False))
 
 
 class Workspace:
@@ -210,7 +227,7 @@ class Workspace:
     def discard(self, ingest_id: str) -> None:
         """Remove the files and rejects of an ingest that did not finish."""
         for layer in LAYERS:
-            for f in (self.path / layer).glob(f"day=*/{ingest_id}.parquet*"):
+            for f in (self.path / layer).glob(f"day=*/{ingest_id}*.parquet*"):
                 f.unlink()
         with self.connect(views=False) as con:
             con.execute("DELETE FROM rejects WHERE ingest_id = ?", [ingest_id])

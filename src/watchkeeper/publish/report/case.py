@@ -2,7 +2,7 @@
 
 The evidence behind an event is the stored records of its vessel(s) between its start and
 end (for a gap: the last position before and the first after). Each record is traced back to
-its source: the Parquet file it is stored in is named ``<ingest_id>.parquet``, and
+its source: the Parquet file it is stored in is named ``<ingest_id>[-<part>].parquet``, and
 ``ingest_log`` gives that ingest's source file and SHA-256, so anyone with the source files can
 check the hash and re-derive the finding (chain of custody).
 """
@@ -212,7 +212,8 @@ _PICK_SQL = """
     FROM recs
 )
 SELECT ranked.*, l.file, l.sha256 FROM ranked
-LEFT JOIN ingest_log l ON l.ingest_id = regexp_extract(ranked.stored_file, '([^/]+)\\.parquet$', 1)
+LEFT JOIN ingest_log l
+  ON l.ingest_id = regexp_extract(ranked.stored_file, '([0-9a-f]+)(-[0-9]+)?\\.parquet$', 1)
 WHERE k = 1 OR k = n OR (k - 1) % greatest(1, n // (? - 1)) = 0
 ORDER BY event_no, mmsi, ts
 """
