@@ -17,6 +17,7 @@ import functools
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 import shapely
@@ -37,6 +38,7 @@ __all__ = [
 
 TANKER_TYPES = range(80, 90)  # AIS ship types 80-89 (DOMAIN.md)
 MERCHANT_TYPES = range(70, 90)  # cargo 70-79 and tankers
+H = 3600.0
 # The ten North Korean ports of the World Port Index (DOMAIN.md), lower case.
 DPRK_PORTS = frozenset(
     {
@@ -91,6 +93,12 @@ class RiskWeights:
     many_identities: float = 10.0
     # Draught change at sea: cargo moved away from ports.
     draught_change: float = 10.0
+    # Draught changed at sea within ``dark_cargo_h`` after an AIS gap of the same vessel:
+    # cargo moved while no one saw the ship, the pattern the UN Panel of Experts reads from
+    # draught before and after tankers' dark periods (and OFAC's 2020 advisory pairs "AIS
+    # disabling" with "STS transfers"). Added to the two reasons it combines.
+    dark_cargo: float = 15.0
+    dark_cargo_h: float = 12.0  # an identity report follows within hours (static every 6 min)
     # Loitering at sea: the visible half of a dark STS, but also waiting for orders.
     loitering: float = 5.0
     # A tanker loitering at sea alone "is the visible half of a dark STS" (DESIGN §3).
@@ -263,7 +271,35 @@ def vessel_reasons(
     for name, (weight, ids, conf) in grouped.items():
         detail = f"{len(ids)} event(s), best confidence {conf:.2f}"
         reasons.append(Reason(name, round(weight * conf, 2), tuple(ids), detail))
+    reasons += _dark_cargo(facts.mmsi, events, w)
     return sorted(reasons, key=lambda r: (-r.weight, r.reason))
+
+
+def _secs(value: Any) -> float | None:
+    """Epoch seconds of an event time (datetime or ISO text), None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return float(value.timestamp()) if isinstance(value, datetime) else None
+
+
+def _dark_cargo(mmsi: int, events: Iterable[dict[str, Any]], w: RiskWeights) -> list[Reason]:
+    """``dark_cargo``: a new draught of this vessel first reported during one of its AIS gaps
+    or within ``dark_cargo_h`` after it (a draught event spans the last old report to the
+    first new one, so its end is when the change was seen)."""
+    own = [e for e in events if e["mmsi"] == mmsi]
+    gaps = [(e, _secs(e.get("start")), _secs(e.get("end"))) for e in own if e["type"] == "ais_gap"]
+    for d in (e for e in own if e["type"] == "draught_change"):
+        seen = _secs(d.get("end")) or _secs(d.get("start"))
+        for gap, start, end in gaps:
+            if seen is None or start is None or end is None:
+                continue
+            if start < seen <= end + w.dark_cargo_h * H:
+                detail = f"new draught seen {(seen - end) / H:+.1f} h from the end of an AIS gap"
+                ids = (gap["event_id"], d["event_id"])
+                return [Reason("dark_cargo", w.dark_cargo, ids, detail)]
+    return []
 
 
 def total_risk(reasons: Iterable[Reason], weights: RiskWeights | None = None) -> float:

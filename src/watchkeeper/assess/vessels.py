@@ -62,7 +62,18 @@ SELECT coalesce(p.mmsi, i.mmsi) AS mmsi, i.imo, trim(i.name) AS name,
 FROM p FULL OUTER JOIN i ON p.mmsi = i.mmsi
 ORDER BY mmsi
 """
-_EVENT_COLUMNS = ("event_id", "type", "mmsi", "other_mmsi", "lat", "lon", "confidence", "details")
+_EVENT_COLUMNS = (
+    "event_id",
+    "type",
+    "mmsi",
+    "other_mmsi",
+    "start",
+    "end",
+    "lat",
+    "lon",
+    "confidence",
+    "details",
+)
 
 
 def screen_workspace(ws: Workspace, params: ScreenParams | None = None) -> pa.Table:
