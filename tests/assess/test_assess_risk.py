@@ -150,3 +150,34 @@ def test_cap_and_order() -> None:
 def test_weights_are_validated() -> None:
     with pytest.raises(ConfigError):
         RiskWeights(dark_sts=-1)
+
+
+def _timed(eid: str, kind: str, start: str, end: str | None) -> dict[str, Any]:
+    return {**_ev(eid, kind, 1), "start": start, "end": end}
+
+
+@pytest.mark.parametrize(
+    ("seen", "expected"),
+    [
+        ("2024-03-05T06:00:00+00:00", True),  # new draught first reported inside the gap
+        ("2024-03-05T20:00:00+00:00", True),  # 8 h after the gap ended
+        ("2024-03-06T12:00:00+00:00", False),  # a day later: not tied to the silence
+        ("2024-03-04T10:00:00+00:00", False),  # before the gap
+    ],
+)
+def test_dark_cargo_ties_a_draught_change_to_a_gap(seen: str, expected: bool) -> None:
+    gap = _timed("g", "ais_gap", "2024-03-04T14:00:00+00:00", "2024-03-05T12:00:00+00:00")
+    draught = _timed("d", "draught_change", "2024-03-04T09:00:00+00:00", seen)
+    reasons = _by_reason(VesselFacts(mmsi=1), [gap, draught])
+    assert ("dark_cargo" in reasons) is expected
+    if expected:
+        assert reasons["dark_cargo"].event_ids == ("g", "d")
+        assert reasons["dark_cargo"].weight == RiskWeights().dark_cargo
+    # the two reasons it combines still count on their own
+    assert {"ais_gap", "draught_change"} <= set(reasons)
+
+
+def test_dark_cargo_needs_the_vessels_own_gap() -> None:
+    gap = {**_timed("g", "ais_gap", "2024-03-04T14:00:00", "2024-03-05T12:00:00"), "mmsi": 2}
+    draught = _timed("d", "draught_change", "2024-03-04T09:00:00", "2024-03-05T06:00:00")
+    assert "dark_cargo" not in _by_reason(VesselFacts(mmsi=1), [gap, draught])
