@@ -45,7 +45,35 @@ def test_rename_with_new_imo_across_midnight_is_one_event() -> None:
     assert ev.num_rows == 1
     changes = json.loads(ev.column("details")[0].as_py())["changes"]
     assert {c["field"] for c in changes} == {"name", "imo", "callsign"}
-    assert ev.column("start")[0].as_py() > parse_time("2024-01-01T23:59")
+    # the interval in which it happened: last old report (23:57) to first new one (00:03)
+    assert ev.column("start")[0].as_py() == parse_time("2024-01-01T23:57")
+    assert ev.column("end")[0].as_py() == parse_time("2024-01-02T00:03")
+
+
+def test_a_change_during_a_silence_spans_the_silence() -> None:
+    new = GOOD | {"name": "OCEAN PEARL"}
+    t0 = parse_time("2024-01-01T06:00")
+    times = [t0 + timedelta(minutes=6 * i) for i in range(3)]
+    times += [t0 + timedelta(hours=5, minutes=6 * i) for i in range(3)]
+    rows = [
+        r | {"ts": t, "source": f"r{i}"}
+        for i, (r, t) in enumerate(zip([GOOD] * 3 + [new] * 3, times, strict=True))
+    ]
+    ev = detect_identity_changes(_ids(rows)).to_pylist()
+    assert len(ev) == 1
+    assert ev[0]["start"] == times[2] and ev[0]["end"] == times[3]
+    evidence = json.loads(ev[0]["evidence"])
+    assert evidence["last_old"] == {"ts": times[2].isoformat(), "source": "r2"}
+    assert evidence["first_new"] == {"ts": times[3].isoformat(), "source": "r3"}
+
+
+def test_last_old_report_is_found_past_a_garbled_one() -> None:
+    garbled, new = GOOD | {"name": "SEA STAQ"}, GOOD | {"name": "OCEAN PEARL"}
+    rows = [GOOD] * 3 + [garbled, GOOD] + [new] * 3
+    ev = detect_identity_changes(_ids(rows)).to_pylist()
+    assert len(ev) == 1
+    start = parse_time("2024-01-01T23:45") + timedelta(minutes=6 * 4)  # the lone GOOD after it
+    assert ev[0]["start"] == start and ev[0]["end"] == start + timedelta(minutes=6)
 
 
 def test_a_single_garbled_report_is_noise() -> None:

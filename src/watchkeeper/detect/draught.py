@@ -127,7 +127,7 @@ def detect_draught_changes(
     dark_s = params.min_dark_h * 3600.0
     ids = identities.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
     rows = []
-    for mmsi, when, old, new in stable_changes(ids, "draught_m", params.min_reports):
+    for mmsi, _, when, old, new, _ in stable_changes(ids, "draught_m", params.min_reports):
         delta = float(new) - float(old)
         if abs(delta) < params.min_delta_m - 1e-6:
             continue

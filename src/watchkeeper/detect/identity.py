@@ -6,8 +6,11 @@ Definition. From the ``identities`` layer (AIS types 5, 19, 24 and provider stat
   *stable* value to another. Values are compared after normalisation (upper case, AIS ``@``
   padding removed, spaces collapsed); nulls, IMO 0 and ship type 0 ("not available") are
   ignored; a value must be reported ``min_reports`` times in a row to count (one garbled
-  report is noise). Changes of one MMSI at the same instant are one event; a pair of values
-  flip-flopping (two ships sharing an MMSI) is reported once with its count.
+  report is noise). The event is the interval in which the change happened: from the last
+  report of the old value to the first report of the new one (both in ``evidence``), so a
+  vessel unheard for hours is not stamped when it is heard again. Changes of one MMSI first
+  seen in the same report are one event; a pair of values flip-flopping (two ships sharing
+  an MMSI) is reported once with its count.
 - ``imo_shared``: one IMO number reported by several MMSIs (the hull keeps its IMO for life;
   MMSI and flag change with registration, so this is also how a *flag change* shows:
   ``details.flag_from``/``flag_to``). ``other_mmsi`` is the MMSI that used the IMO first;
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +38,7 @@ from watchkeeper.errors import ConfigError
 
 __all__ = [
     "FIELDS",
+    "Change",
     "IdentityParams",
     "detect_identity_changes",
     "normalise",
@@ -72,6 +76,12 @@ class _Finding:
     kind: str
     risk: float
     details: dict[str, Any]
+    since: float | None = None  # a change: the last report of the old value (t: the first new)
+
+    @property
+    def start(self) -> float:
+        """When the finding begins: a change, at the last report before it."""
+        return self.t if self.since is None else self.since
 
 
 def normalise(values: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -98,42 +108,87 @@ def _codes(ids: pa.Table, field: str) -> tuple[Ints, list[Any]]:
     return codes, enc.dictionary.to_pylist()
 
 
-def stable_changes(
-    ids: pa.Table, field: str, min_reports: int
-) -> list[tuple[int, float, Any, Any]]:
-    """(mmsi, time, old, new) of every change between stable values of ``field``.
+class Change(NamedTuple):
+    """A change between two stable values of one field: it happened after ``last_old``
+    (the last report of the old value) and by ``first_new`` (the first of the new one);
+    ``rows`` are the indices of both reports in the (mmsi, ts)-sorted identities."""
+
+    mmsi: int
+    last_old: float
+    first_new: float
+    old: Any
+    new: Any
+    rows: tuple[int, int]
+
+
+def _last_of(code: int, run_code: Ints, run_end: Ints, r_from: int, r_to: int) -> int:
+    """End of the latest run in ``r_from..r_to`` (inclusive, walking back) with ``code``."""
+    for r in range(r_to, r_from - 1, -1):
+        if run_code[r] == code:
+            return int(run_end[r])
+    return int(run_end[r_from])
+
+
+def stable_changes(ids: pa.Table, field: str, min_reports: int) -> list[Change]:
+    """Every change between stable values of ``field``, as an interval of two reports.
 
     ``ids`` is sorted by (mmsi, ts); a value is stable when reported ``min_reports`` times
-    in a row (missing values do not break a run); ``time`` is the first report of ``new``.
+    in a row (missing values do not break a run). Between the two stable runs a garbled
+    report may interleave: ``last_old`` is the last report of the old value all the same.
     """
     mmsi = ids.column("mmsi").to_numpy().astype(np.int64)
     t = ids.column("ts").cast(pa.int64()).to_numpy().astype(np.float64) / 1000.0
     codes, values = _codes(ids, field)
     ok = np.flatnonzero(codes >= 0)
-    m, c, tt = mmsi[ok], codes[ok], t[ok]
+    m, c = mmsi[ok], codes[ok]
     if not len(m):
         return []
     new_run = np.concatenate([[True], (m[1:] != m[:-1]) | (c[1:] != c[:-1])])
     starts = np.flatnonzero(new_run)
-    lengths = np.diff(np.append(starts, len(m)))
-    keep = starts[lengths >= min_reports]
-    km, kc, kt = m[keep], c[keep], tt[keep]
-    chg = np.flatnonzero((km[1:] == km[:-1]) & (kc[1:] != kc[:-1])) + 1
-    return [(int(km[i]), float(kt[i]), values[int(kc[i - 1])], values[int(kc[i])]) for i in chg]
+    ends = np.append(starts[1:], len(m)) - 1
+    keep = np.flatnonzero(ends - starts + 1 >= min_reports)  # run indices of stable values
+    km, kc = m[starts[keep]], c[starts[keep]]
+    out = []
+    for k in (np.flatnonzero((km[1:] == km[:-1]) & (kc[1:] != kc[:-1])) + 1).tolist():
+        r_old, r_new = int(keep[k - 1]), int(keep[k])
+        j = _last_of(int(kc[k - 1]), c[starts], ends, r_old, r_new - 1)
+        i_old, i_new = int(ok[j]), int(ok[starts[r_new]])
+        out.append(
+            Change(
+                int(km[k]),
+                float(t[i_old]),
+                float(t[i_new]),
+                values[int(kc[k - 1])],
+                values[int(kc[k])],
+                (i_old, i_new),
+            )
+        )
+    return out
+
+
+def _report(ids: pa.Table, row: int) -> dict[str, Any]:
+    """Reference to one identity report: its time and source."""
+    src = ids.column("source")[row].as_py() if "source" in ids.column_names else None
+    return {"ts": to_datetime(ids.column("ts")[row].value / 1000.0).isoformat(), "source": src}
 
 
 def _change_findings(ids: pa.Table, p: IdentityParams) -> list[_Finding]:
     out = []
     for field, risk in FIELDS.items():
         seen: dict[tuple[int, str, str], int] = defaultdict(int)
-        for m, when, old, new in stable_changes(ids, field, p.min_reports):
-            lo, hi = sorted((str(old), str(new)))
-            key = (m, lo, hi)
+        for ch in stable_changes(ids, field, p.min_reports):
+            lo, hi = sorted((str(ch.old), str(ch.new)))
+            key = (ch.mmsi, lo, hi)
             seen[key] += 1
             if seen[key] > 1:
                 continue
-            detail = {"field": field, "from": old, "to": new}
-            out.append(_Finding(m, None, when, when, "change", risk, detail))
+            detail = {"field": field, "from": ch.old, "to": ch.new}
+            detail |= {"last_old": _report(ids, ch.rows[0]), "first_new": _report(ids, ch.rows[1])}
+            out.append(
+                _Finding(
+                    ch.mmsi, None, ch.first_new, ch.first_new, "change", risk, detail, ch.last_old
+                )
+            )
     return out
 
 
@@ -221,12 +276,23 @@ def _place(f: _Finding, where: ByMmsi | None) -> tuple[float | None, float | Non
     return (None, None) if i < 0 else (float(where.lat[i]), float(where.lon[i]))
 
 
+def _evidence(fs: list[_Finding]) -> dict[str, Any]:
+    """The reports bounding the changes: the earliest last-old and the first-new report."""
+    changes = [f for f in fs if f.kind == "change"]
+    if not changes:
+        return {}
+    first = min(changes, key=lambda f: f.start)
+    return {"last_old": first.details["last_old"], "first_new": first.details["first_new"]}
+
+
 def _events(found: list[_Finding], where: ByMmsi | None, p: IdentityParams) -> pa.Table:
+    """One event per vessel (pair) and instant found; a change spans from the last report
+    of the old value to the first of the new (the interval in which it happened)."""
     groups: dict[tuple[int, int | None, float], list[_Finding]] = defaultdict(list)
     for f in found:
         groups[(f.mmsi, f.other, f.t)].append(f)
     rows = []
-    for (mmsi, other, t), fs in sorted(groups.items(), key=lambda kv: (kv[0][2], kv[0][0])):
+    for (mmsi, other, _), fs in sorted(groups.items(), key=lambda kv: (kv[0][2], kv[0][0])):
         kinds = sorted({f.kind for f in fs})
         ends = [f.end for f in fs if f.end is not None]
         lat, lon = _place(fs[0], where)
@@ -234,7 +300,7 @@ def _events(found: list[_Finding], where: ByMmsi | None, p: IdentityParams) -> p
             event(
                 "identity_change",
                 mmsi,
-                to_datetime(t),
+                to_datetime(min(f.start for f in fs)),
                 to_datetime(max(ends)) if ends else None,
                 lat,
                 lon,
@@ -247,6 +313,7 @@ def _events(found: list[_Finding], where: ByMmsi | None, p: IdentityParams) -> p
                     "changes": [{"kind": f.kind, **f.details} for f in fs],
                     "params": asdict(p),
                 },
+                evidence=_evidence(fs),
             )
         )
     return events_table(rows)

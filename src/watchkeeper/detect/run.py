@@ -354,9 +354,15 @@ def _identities(ws: Workspace, lo: datetime, hi: datetime) -> pa.Table:
 
 
 def _anchor(ev: pa.Table) -> pa.ChunkedArray:
-    """The time that assigns an event to one day: its start, except for draught changes,
-    which are known only at the first report of the new draught (their ``end``)."""
-    late = pc.and_(pc.equal(ev.column("type"), "draught_change"), pc.is_valid(ev.column("end")))
+    """The time that assigns an event to one day: its start, except for draught changes
+    and identity changes of a value (evidence ``first_new``), which are known only at the
+    first report of the new value (their ``end``)."""
+    typ, evidence = ev.column("type"), ev.column("evidence")
+    renamed = pc.and_(
+        pc.equal(typ, "identity_change"),
+        pc.fill_null(pc.match_substring(evidence, '"first_new"'), False),
+    )
+    late = pc.and_(pc.or_(pc.equal(typ, "draught_change"), renamed), pc.is_valid(ev.column("end")))
     return pc.if_else(late, ev.column("end"), ev.column("start"))
 
 
