@@ -43,9 +43,40 @@ def test_jump_and_return_across_the_antimeridian() -> None:
     assert json.loads(ev[0]["details"])["kind"] == "impossible_jump"
 
 
-def test_short_glitch_below_min_positions_is_noise() -> None:
+def test_short_far_glitch_then_back_on_track_is_a_detour() -> None:
     real = _sailing(3, "2024-01-01", 30.0, 125.0)
     glitch = track(3, "2024-01-01T02:01", 35.0, 130.0, [(0, 0, 0), (1, 0, 0)])
     t = _tracks(concat(real, glitch))
-    assert detect_spoofing(t).num_rows == 0
-    assert detect_spoofing(t, params=SpoofParams(min_positions=2)).num_rows == 1
+    ev = detect_spoofing(t).to_pylist()
+    assert [json.loads(e["details"])["kind"] for e in ev] == ["detour"]
+    assert detect_spoofing(t, params=SpoofParams(report_detours=False)).num_rows == 0
+
+
+def _sparse(mmsi: int, start: str, lat: float, hours: list[float], east_m: float = 0.0) -> pa.Table:
+    """Northward at 10.8 kn (20 km/h), heard only at ``hours`` after ``start``, shifted east."""
+    steps = [(h * 60, east_m, h * 20_000.0) for h in hours]
+    return track(mmsi, start, lat, 123.0, steps, sog_kn=10.8)
+
+
+def test_sideways_offset_under_the_segmenter_speed_is_a_detour() -> None:
+    """Seed 1's missed case: 40 km to the side for 2 h between satellite passes, each step
+    ~20 kn (below the segmenter's 25 kn), while the ship reports 10.8 kn due north."""
+    before = _sparse(4, "2024-01-01", 30.0, [0, 0.1, 0.2, 1.5, 1.6])
+    away = _sparse(4, "2024-01-01", 30.0, [3.1, 3.2, 4.7, 4.8], east_m=40_000.0)
+    after = _sparse(4, "2024-01-01", 30.0, [6.0, 6.1, 7.0, 7.1])
+    ev = detect_spoofing(_tracks(concat(before, away, after))).to_pylist()
+    assert len(ev) == 1
+    d = json.loads(ev[0]["details"])["findings"][0]
+    assert d["kind"] == "detour" and d["n_positions"] == 4
+    assert 15 < d["out"]["kn"] < 25 and 15 < d["back"]["kn"] < 25
+
+
+def test_same_sparse_voyage_on_track_is_not_spoofing() -> None:
+    hours = [0, 0.1, 0.2, 1.5, 1.6, 3.1, 3.2, 4.7, 4.8, 6.0, 6.1, 7.0, 7.1]
+    assert detect_spoofing(_tracks(_sparse(5, "2024-01-01", 30.0, hours))).num_rows == 0
+
+
+def test_a_garbled_twin_of_a_clean_report_is_noise() -> None:
+    real = _sailing(6, "2024-01-01", 30.0, 125.0)
+    twin = track(6, "2024-01-01T02:00", 35.0, 130.0, [(0, 0, 0)])  # same second as a report
+    assert detect_spoofing(_tracks(concat(real, twin))).num_rows == 0

@@ -12,7 +12,16 @@ spoofing event:
   the ship could not reach in the time (GPS manipulation, a reassigned MMSI).
 
 An ``impossible_jump`` needs a step into or out of the side track faster than
-``min_jump_kn``; otherwise the segmenter merely restarted a track. Each finding records the
+``min_jump_kn``; otherwise the segmenter merely restarted a track.
+
+- ``detour``: positions that leave the track by a move its reported speed cannot explain
+  (the segmenter's gate), then come back by another such move to where the ship could be
+  (the move from the last position before to the first after is explained), within
+  ``max_detour_h``. A position far away that is then back on track is the signature of
+  position spoofing even when the segmenter keeps it in one track (one open track, nothing
+  to compete with) or drops it as a one-point side track. Detours inside the span of a side
+  track already reported are not repeated.
+ Each finding records the
 share of its positions on land. Standalone ``on_land`` findings (``report_on_land``, off by
 default because the 1 km mask counts lakes, canals and narrow rivers as land): a run of at
 least ``min_positions`` positions deep inland (``inland_km`` from the sea), not near a port,
@@ -23,7 +32,7 @@ Findings of one MMSI that start at the same instant are one event with several k
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,10 +45,12 @@ from watchkeeper.detect._track import Cols, cols, runs
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
 from watchkeeper.tracks.geo import M_PER_NM, haversine_m, offset_deg
+from watchkeeper.tracks.segment import SegmentParams, moves_explained
 
 __all__ = ["SpoofParams", "detect_spoofing"]
 
 Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
 _BEARINGS = np.radians(np.arange(0, 360, 22.5))
 
 
@@ -47,8 +58,8 @@ _BEARINGS = np.radians(np.arange(0, 360, 22.5))
 class SpoofParams:
     """Thresholds of the spoofing detector."""
 
-    # Fewer positions on a side track are treated as noise (one garbled report passes the
-    # checksum now and then); GFW's segmenter also discards very short segments as noise.
+    # Side tracks with fewer positions are not reported as tracks (GFW's segmenter also
+    # discards very short segments); a short jump that comes back is reported as a detour.
     min_positions: int = 3
     # "Deep inland": the land mask is 1 km; river berths and lakes sit within a few km of water.
     inland_km: float = 10.0
@@ -64,10 +75,22 @@ class SpoofParams:
     # faster than this (GFW segmenter: ~30 kn) to be a jump; otherwise it is the segmenter
     # restarting a track, not an impossible position.
     min_jump_kn: float = 30.0
+    # Detours: out and back within this time. gpsdio-segment's penalty hours (24): beyond,
+    # the gate's allowance grows with the square of the hours and no longer binds.
+    max_detour_h: float = 24.0
+    report_detours: bool = True
+    # A detour all of whose positions have a twin this close in time elsewhere on the track
+    # is a garbled copy of a report another station decoded cleanly (one passes its 8-bit
+    # checksum now and then), not a ship's position: noise.
+    twin_s: float = 1.0
+    # The rule that says whether a move is explained: the segmenter's gate (same defaults).
+    gate: SegmentParams = field(default_factory=SegmentParams)
 
     def __post_init__(self) -> None:
         if self.min_positions < 1 or self.inland_km <= 0 or not 0 <= self.min_sea_share <= 1:
             raise ConfigError("min_positions >= 1, inland_km > 0, 0 <= min_sea_share <= 1")
+        if self.max_detour_h <= 0:
+            raise ConfigError("max_detour_h must be > 0")
 
 
 @dataclass(frozen=True)
@@ -129,6 +152,105 @@ def _track_findings(c: Cols, lo: int, hi: int, p: SpoofParams) -> list[_Finding]
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class _Path:
+    """One MMSI's positions in time order, whatever track they were given."""
+
+    t: Floats
+    lat: Floats
+    lon: Floats
+    sog: Floats
+
+    @classmethod
+    def of(cls, c: Cols, idx: npt.NDArray[np.intp]) -> _Path:
+        order = idx[np.argsort(c.t[idx], kind="stable")]
+        return cls(c.t[order], c.lat[order], c.lon[order], np.nan_to_num(c.sog[order]))
+
+    def explained(self, a: npt.NDArray[np.intp], b: npt.NDArray[np.intp], p: SpoofParams) -> Bools:
+        """Whether each move a -> b is explained by the reported speed at either end."""
+        d = haversine_m(self.lat[a], self.lon[a], self.lat[b], self.lon[b])
+        sog = np.maximum(self.sog[a], self.sog[b])
+        return moves_explained(d, self.t[b] - self.t[a], sog, p.gate)
+
+    def step(self, a: int, b: int) -> dict[str, float]:
+        d = float(haversine_m(self.lat[a], self.lon[a], self.lat[b], self.lon[b]))
+        h = max(float(self.t[b] - self.t[a]), 1.0) / 3600.0
+        return {"km": round(d / 1000.0, 3), "kn": round(d / M_PER_NM / h, 1)}
+
+
+def _detour_spans(path: _Path, p: SpoofParams) -> list[tuple[int, int]]:
+    """(first, last) index of each run of positions left and re-entered by unexplained moves,
+    the move across it explained."""
+    n = len(path.t)
+    i = np.arange(n - 1)
+    bad = np.flatnonzero(~path.explained(i, i + 1, p))
+    out: list[tuple[int, int]] = []
+    for k in bad.tolist():
+        if out and k <= out[-1][1]:
+            continue  # inside the detour just found, or its way back
+        back = bad[(bad > k) & (path.t[bad] - path.t[k + 1] <= p.max_detour_h * 3600.0)]
+        ok = np.flatnonzero(path.explained(np.full(len(back), k), back + 1, p))
+        if len(ok):
+            out.append((k + 1, int(back[ok[0]])))
+    return [(a, b) for a, b in out if not _all_twinned(path.t, a, b, p.twin_s)]
+
+
+def _all_twinned(t: Floats, a: int, b: int, twin_s: float) -> bool:
+    """Whether every position a..b has another one outside a..b within ``twin_s``."""
+    outside = np.concatenate([t[:a], t[b + 1 :]])
+    if not len(outside):
+        return False
+    k = np.clip(np.searchsorted(outside, t[a : b + 1]), 1, len(outside) - 1)
+    near = np.minimum(np.abs(outside[k - 1] - t[a : b + 1]), np.abs(outside[k] - t[a : b + 1]))
+    if len(outside) == 1:
+        near = np.abs(outside[0] - t[a : b + 1])
+    return bool(np.all(near <= twin_s))
+
+
+def _detour_findings(c: Cols, idx: npt.NDArray[np.intp], p: SpoofParams) -> list[_Finding]:
+    """Detours of one MMSI (its positions ``idx`` in any order)."""
+    path = _Path.of(c, idx)
+    out = []
+    for a, b in _detour_spans(path, p):
+        details = {"n_positions": b - a + 1, "out": path.step(a - 1, a)}
+        details |= {"back": path.step(b, b + 1), "reported_kn": round(float(path.sog[a - 1]), 1)}
+        lat, lon = path.lat[a : b + 1], path.lon[a : b + 1]
+        details["on_land_share"] = round(float(is_land(lat, lon).mean()), 3)
+        out.append(
+            _Finding(
+                int(c.mmsi[idx[0]]),
+                float(path.t[a]),
+                float(path.t[b]),
+                float(np.median(lat)),
+                float(np.median(lon)),
+                "detour",
+                details,
+            )
+        )
+    return out
+
+
+def _unexplained_mmsis(c: Cols, p: SpoofParams) -> list[int]:
+    """MMSIs with some move (in time order) their reported speed cannot explain."""
+    order = np.lexsort((c.t, c.mmsi))
+    m, t, la, lo = c.mmsi[order], c.t[order], c.lat[order], c.lon[order]
+    sog = np.nan_to_num(c.sog[order])
+    same = m[1:] == m[:-1]
+    d = haversine_m(la[:-1], lo[:-1], la[1:], lo[1:])
+    ok = moves_explained(d, t[1:] - t[:-1], np.maximum(sog[:-1], sog[1:]), p.gate)
+    return [int(x) for x in np.unique(m[1:][same & ~ok])]
+
+
+def _new_detours(found: list[_Finding], detours: list[_Finding]) -> list[_Finding]:
+    """Detours not within the span of a finding already made for their MMSI."""
+    spans = defaultdict(list)
+    for f in found:
+        spans[f.mmsi].append((f.start, f.end))
+    return [
+        d for d in detours if not any(s <= d.end and d.start <= e for s, e in spans.get(d.mmsi, []))
+    ]
 
 
 def _deep_inland(lat: Floats, lon: Floats, km: float) -> npt.NDArray[np.bool_]:
@@ -214,6 +336,12 @@ def detect_spoofing(
     for m in np.unique(c.mmsi[1:][split]).tolist():
         lo, hi = np.searchsorted(c.mmsi, [m, m + 1])
         found += _track_findings(c, int(lo), int(hi), params)
+    if params.report_detours:
+        detours = []
+        for m in _unexplained_mmsis(c, params):
+            lo, hi = np.searchsorted(c.mmsi, [m, m + 1])
+            detours += _detour_findings(c, np.arange(lo, hi), params)
+        found += _new_detours(found, detours)
     if params.report_on_land:
         found += _land_findings(c, places, params)
     return _events(found, params)

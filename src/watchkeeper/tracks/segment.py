@@ -23,7 +23,7 @@ import pyarrow as pa
 from watchkeeper.errors import ConfigError
 from watchkeeper.tracks.geo import M_PER_NM, haversine_m
 
-__all__ = ["TRACK_FACTOR", "SegmentParams", "adjusted_rand_index", "segment"]
+__all__ = ["TRACK_FACTOR", "SegmentParams", "adjusted_rand_index", "moves_explained", "segment"]
 
 TRACK_FACTOR = 1000  # track_id = mmsi * TRACK_FACTOR + k
 
@@ -106,6 +106,14 @@ def _gate_ok(dist_m: Floats, dt_s: Floats, sog_kn: Floats, p: SegmentParams) -> 
     excess_nm = np.maximum(dist_m / M_PER_NM - explained, 0.0)
     allowed_nm = p.max_speed_kn * (p.buffer_h + h * h / (h + p.penalty_h))
     return np.asarray(excess_nm <= allowed_nm)
+
+
+def moves_explained(
+    dist_m: Floats, dt_s: Floats, sog_kn: Floats, params: SegmentParams = SegmentParams()
+) -> Bools:
+    """Whether each move (distance, time, reported speed) is explained: the gate, public
+    for the spoofing detector, which judges unsplit tracks by the same rule."""
+    return _gate_ok(dist_m, dt_s, sog_kn, params)
 
 
 # ---------------------------------------------------------------- the match metric
