@@ -6,10 +6,12 @@ Built-in zones are deliberately coarse; users with better boundaries load their 
   from the coast out to roughly the maritime boundaries claimed in the Yellow Sea (west of the
   Northern Limit Line, north of 37.6 N) and the Sea of Japan (north of 38.6 N, west of 132 E).
   Source: coastlines from Natural Earth; limits simplified by hand (not legal boundaries).
-- ``sts_east_china_sea``: the ring 250-450 km south and south-east of Shanghai (bearings
-  135-200 degrees from 31.23 N 121.47 E) where Japan's Ministry of Defense reported STS transfers
-  with North Korean tankers in 2018-19 (e.g. Yu Jong 2, Feb 2018; Saebyol ~390 km S, Yu Son
-  ~410 km S, Mar 2019; UN Panel of Experts S/2019/171 and S/2019/691).
+- ``sts_east_china_sea``: the ring 250-450 km south and south-east of Shanghai where Japan's
+  Ministry of Defense reported STS transfers with North Korean tankers in 2018-19 (e.g. Yu
+  Jong 2, Feb 2018; Saebyol ~390 km S, Yu Son ~410 km S, Mar 2019; UN Panel of Experts
+  S/2019/171 and S/2019/691). "South" and "south-east" are points of the 8-point compass,
+  each 45 degrees wide: bearings 112.5-202.5 from 31.23 N 121.47 E, great circles
+  (:func:`sts_east_china_sea`; the simulator plants its STS cases in the same polygon).
 - ``sts_nampo_chodo``: off Cho-do island at the Nampo approach (UN Panel of Experts
   S/2020/151 and later reports: transfers in North Korean waters off Nampo).
 - ``sts_wonsan``: off Wonsan, east coast (reported 2024; UN Panel of Experts final report
@@ -31,7 +33,16 @@ from shapely.geometry import Polygon, shape
 from watchkeeper.errors import FormatError
 from watchkeeper.tracks.geo import EARTH_RADIUS_M
 
-__all__ = ["Zone", "builtin_zones", "load_geojson_zones", "zone_of"]
+__all__ = [
+    "SHANGHAI",
+    "STS_ECS_BEARINGS",
+    "STS_ECS_KM",
+    "Zone",
+    "builtin_zones",
+    "load_geojson_zones",
+    "sts_east_china_sea",
+    "zone_of",
+]
 
 
 @dataclass(frozen=True)
@@ -53,8 +64,15 @@ def _destination(lat: float, lon: float, bearing_deg: float, dist_km: float) -> 
     return float(np.degrees(p2)), float(np.degrees(l2))
 
 
+#: Shanghai (WPI reference point) and the reported ring: 250-450 km, from SE (135 +- 22.5)
+#: to S (180 +- 22.5), the two 8-point compass sectors the reports name.
+SHANGHAI = (31.23, 121.47)
+STS_ECS_KM = (250.0, 450.0)
+STS_ECS_BEARINGS = (112.5, 202.5)
+
+
 def _sector(lat: float, lon: float, r0: float, r1: float, b0: float, b1: float) -> Polygon:
-    bearings = np.linspace(b0, b1, 24)
+    bearings = np.linspace(b0, b1, int(np.ceil(b1 - b0)) + 1)  # 1 degree: < 20 m of chord sag
     outer = [_destination(lat, lon, b, r1) for b in bearings]
     inner = [_destination(lat, lon, b, r0) for b in bearings[::-1]]
     return Polygon([(x, y) for y, x in outer + inner])
@@ -63,6 +81,11 @@ def _sector(lat: float, lon: float, r0: float, r1: float, b0: float, b1: float) 
 def _circle(lat: float, lon: float, r_km: float) -> Polygon:
     pts = [_destination(lat, lon, b, r_km) for b in np.linspace(0, 360, 36, endpoint=False)]
     return Polygon([(x, y) for y, x in pts])
+
+
+def sts_east_china_sea() -> Polygon:
+    """The East China Sea STS ring: 250-450 km S to SE of Shanghai (module docstring)."""
+    return _sector(*SHANGHAI, *STS_ECS_KM, *STS_ECS_BEARINGS)
 
 
 def builtin_zones() -> list[Zone]:
@@ -108,7 +131,7 @@ def builtin_zones() -> list[Zone]:
         ),
         Zone(
             "sts_east_china_sea",
-            _sector(31.23, 121.47, 250.0, 450.0, 135.0, 200.0),
+            sts_east_china_sea(),
             60.0,
             "Japan MoD 2018-19; UN PoE S/2019/171",
         ),

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import numpy as np
 from shapely import Polygon
 
+from watchkeeper.context.zones import sts_east_china_sea
 from watchkeeper.errors import ConfigError
-from watchkeeper.simulate._geo import offset
 
 __all__ = [
     "FISHING_GROUNDS",
@@ -104,12 +103,11 @@ FISHING_GROUNDS: tuple[tuple[float, float, float], ...] = (
 )
 
 
-def hotspot_ring(n: int = 32) -> Polygon:
-    """The STS hotspot reported by Japan: 250-450 km S to SE of Shanghai (bearings 120-200)."""
-    bearings = np.linspace(120.0, 200.0, n)
-    outer = [offset(SHANGHAI[0], SHANGHAI[1], b, 450_000.0) for b in bearings]
-    inner = [offset(SHANGHAI[0], SHANGHAI[1], b, 250_000.0) for b in bearings[::-1]]
-    return Polygon([(float(lo), float(la)) for la, lo in outer + inner])
+def hotspot_ring() -> Polygon:
+    """The STS hotspot reported by Japan, 250-450 km S to SE of Shanghai: the detector's own
+    polygon (:func:`watchkeeper.context.zones.sts_east_china_sea`), so truth and detection
+    share one definition."""
+    return sts_east_china_sea()
 
 
 #: Approximate North Korean waters (12 nm sea plus the approaches claimed by the DPRK),
