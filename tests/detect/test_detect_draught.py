@@ -40,13 +40,17 @@ def _sail(start: str | datetime, lat: float, lon: float, hours: float) -> pa.Tab
 def test_change_after_a_stop_at_sea_across_midnight() -> None:
     stop = stationary(1, "2024-01-01T18:00", *SEA, hours=5)
     sail = _sail("2024-01-01T23:00", *SEA, hours=3)
-    ids = _draughts(1, "2024-01-01T12:00", [6.0] * 3)
+    ids = _draughts(1, "2024-01-01T12:00", [6.0] * 66)  # the old value until 18:30
     ids = pa.concat_tables([ids, _draughts(1, "2024-01-02T00:30", [8.5] * 3)])
     ev = detect_draught_changes(ids, _where(stop, sail)).to_pylist()
     assert len(ev) == 1
     d = json.loads(ev[0]["details"])
     assert d["delta_m"] == 2.5 and d["stop"] == "slow"
     assert ev[0]["start"] == parse_time("2024-01-01T18:00")
+    # old value last heard before the stop: the change may lie anywhere since then
+    early = pa.concat_tables([ids.slice(0, 3), ids.slice(66)])
+    ev = detect_draught_changes(early, _where(stop, sail)).to_pylist()
+    assert ev[0]["start"] == parse_time("2024-01-01T12:12")
     assert abs(ev[0]["lat"] - SEA[0]) < 0.01
 
 

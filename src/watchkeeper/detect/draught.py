@@ -9,9 +9,10 @@ vessel's **last stop** before the first report of the new value, within ``lookba
 - a *slow stop*: positions below ``stop_kn`` for at least ``min_stop_h``;
 - a *dark stop*: a silence of at least ``min_dark_h`` (AIS off, as in a dark STS).
 
-The event spans from the start of that stop to the first report of the new value (the
-interval in which the cargo moved). It is reported when the stop is at sea: more than
-``min_place_km`` from any port
+The event spans from the start of that stop, or the last report of the old value when
+earlier, to the first report of the new value: the interval in which the cargo moved (the
+last stop is where; a vessel unheard after an earlier stop may have moved it there).
+It is reported when the stop is at sea: more than ``min_place_km`` from any port
 or anchorage and ``min_shore_km`` from shore (for a dark stop, both the last position before
 and the first after). No stop in the window (a draught corrected while sailing) or a stop in
 port (ordinary loading) is no event.
@@ -127,7 +128,7 @@ def detect_draught_changes(
     dark_s = params.min_dark_h * 3600.0
     ids = identities.sort_by([("mmsi", "ascending"), ("ts", "ascending")])
     rows = []
-    for mmsi, _, when, old, new, _ in stable_changes(ids, "draught_m", params.min_reports):
+    for mmsi, last_old, when, old, new, _ in stable_changes(ids, "draught_m", params.min_reports):
         delta = float(new) - float(old)
         if abs(delta) < params.min_delta_m - 1e-6:
             continue
@@ -146,7 +147,7 @@ def detect_draught_changes(
             event(
                 "draught_change",
                 mmsi,
-                to_datetime(stop.start),
+                to_datetime(min(stop.start, last_old)),
                 to_datetime(when),
                 float(stop.lat.mean()),
                 float(stop.lon.mean()),
@@ -158,6 +159,7 @@ def detect_draught_changes(
                     "delta_m": round(delta, 2),
                     "stop": stop.kind,
                     "stop_end": to_datetime(stop.end).isoformat(),
+                    "last_old_report": to_datetime(last_old).isoformat(),
                     "first_report": to_datetime(when).isoformat(),
                     **where,
                     "params": asdict(params),
