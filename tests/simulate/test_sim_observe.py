@@ -109,6 +109,8 @@ def test_zone_entry_needs_a_position_inside_and_one_before() -> None:
     assert seen(e, {A: both})
     assert not seen(e, {A: track(60, at=inside)})  # first seen inside: no entry to see
     assert not seen(e, {A: track(-60, 60, at=(31.0, 122.0))})  # never inside
+    # seen inside before the entry too: the data shows no crossing
+    assert not seen(e, {A: track(-60, 60, at=inside)})
 
 
 def test_static_changes_need_reports_before_and_after() -> None:

@@ -180,8 +180,13 @@ def _zone_entry(e: TruthNote, end: float, rx: Received, p: ObserveParams) -> boo
     tr = rx.track(e.mmsi)
     w = tr.window(e.start, end)
     zone = ZONES.get(str(e.details.get("zone")))
-    inside = _n(w) > 0 if zone is None else contains_xy(zone, tr.lon[w], tr.lat[w]).any()
-    return bool(inside) and w.start > 0  # a position before the entry: it was outside
+    if zone is None:
+        return _n(w) > 0 and w.start > 0
+    inside = contains_xy(zone, tr.lon[w], tr.lat[w]).any()
+    # The last position received before the entry must be outside: otherwise the data shows
+    # the vessel in the zone all along and no entry can be seen.
+    before = w.start - 1
+    return bool(inside) and before >= 0 and not contains_xy(zone, tr.lon[before], tr.lat[before])
 
 
 def _spoofing(e: TruthNote, end: float, rx: Received, p: ObserveParams) -> bool:
