@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-__all__ = ["Cols", "cols", "runs"]
+__all__ = ["Cols", "cols", "count_per_gap", "runs"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -59,3 +60,34 @@ def runs(flag: npt.NDArray[np.bool_], group: Ints) -> tuple[Ints, Ints]:
     nxt_brk = np.concatenate([group[1:] != group[:-1], [True]])
     end = flag & (nxt_brk | ~np.concatenate([flag[1:], [False]]))
     return np.flatnonzero(start).astype(np.int64), np.flatnonzero(end).astype(np.int64)
+
+
+def count_per_gap(c: Cols, gaps: pa.Table, cell_deg: float, sql: str) -> Ints:
+    """Run ``sql`` (a count per ``gid``) over ``gaps`` and ``pts``, the positions of ``c`` with
+    their ``cell_deg`` grid cell (``cy``, ``cx``), in DuckDB; 0 for gaps without a row.
+
+    The reception checks of ``ais_gap`` and ``dark_sts`` ask the same question: who else was
+    heard near this silence while it lasted.
+    """
+    out = np.zeros(gaps.num_rows, dtype=np.int64)
+    if not gaps.num_rows:
+        return out
+    pts = pa.table(
+        {
+            "mmsi": c.mmsi,
+            "cy": np.floor(c.lat / cell_deg).astype(np.int64),
+            "cx": np.floor(c.lon / cell_deg).astype(np.int64),
+            "t": c.t,
+        }
+    )
+    con = duckdb.connect()
+    try:
+        con.register("gaps", gaps)
+        con.register("pts", pts)
+        rel = con.sql(sql)
+        assert rel is not None
+        res = rel.to_arrow_table()
+    finally:
+        con.close()
+    out[res.column("gid").to_numpy()] = res.column("n").to_numpy()
+    return out

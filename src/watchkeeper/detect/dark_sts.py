@@ -39,13 +39,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
 from watchkeeper.context.ports import PlaceIndex
-from watchkeeper.detect._track import Cols, cols
+from watchkeeper.detect._track import Cols, cols, count_per_gap
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.detect.gaps import find_gaps
 from watchkeeper.errors import ConfigError
@@ -250,24 +249,7 @@ def _heard_hours(
             "t1": t1 - 0.5 * H,
         }
     )
-    pts = pa.table(
-        {
-            "mmsi": c.mmsi,
-            "cy": np.floor(c.lat / cell).astype(np.int64),
-            "cx": np.floor(c.lon / cell).astype(np.int64),
-            "t": c.t,
-        }
-    )
-    con = duckdb.connect()
-    try:
-        con.register("gaps", gaps)
-        con.register("pts", pts)
-        res = con.sql(_HEARD).to_arrow_table()
-    finally:
-        con.close()
-    out = np.zeros(len(mmsi), dtype=np.int64)
-    out[res.column("gid").to_numpy()] = res.column("n").to_numpy()
-    return out
+    return count_per_gap(c, gaps, cell, _HEARD)
 
 
 def stay_factor(

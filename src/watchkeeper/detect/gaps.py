@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from watchkeeper.context.land import distance_to_shore_km
-from watchkeeper.detect._track import Cols, cols
+from watchkeeper.detect._track import Cols, cols, count_per_gap
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
 
@@ -73,28 +72,14 @@ def _others_reporting(c: Cols, g: Gaps, data_end_s: float, cell: float) -> np.nd
             "t1": np.where(np.isnan(g.end_t), data_end_s, g.end_t),
         }
     )
-    pts = pa.table(
-        {
-            "mmsi": c.mmsi,
-            "cy": np.floor(c.lat / cell).astype(np.int64),
-            "cx": np.floor(c.lon / cell).astype(np.int64),
-            "t": c.t,
-        }
+    return count_per_gap(
+        c,
+        gaps,
+        cell,
+        "SELECT g.gid, count(DISTINCT p.mmsi) AS n FROM gaps g JOIN pts p "
+        "ON p.cy = g.cy AND p.cx = g.cx AND p.t > g.t0 AND p.t < g.t1 AND p.mmsi <> g.mmsi "
+        "GROUP BY g.gid",
     )
-    con = duckdb.connect()
-    try:
-        con.register("gaps", gaps)
-        con.register("pts", pts)
-        res = con.sql(
-            "SELECT g.gid, count(DISTINCT p.mmsi) AS n FROM gaps g JOIN pts p "
-            "ON p.cy = g.cy AND p.cx = g.cx AND p.t > g.t0 AND p.t < g.t1 AND p.mmsi <> g.mmsi "
-            "GROUP BY g.gid"
-        ).to_arrow_table()
-    finally:
-        con.close()
-    out = np.zeros(len(g.before), dtype=np.int64)
-    out[res.column("gid").to_numpy()] = res.column("n").to_numpy()
-    return out
 
 
 def detect_gaps(
