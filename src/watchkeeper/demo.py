@@ -7,6 +7,7 @@ and prints where the outputs are. Usage: ``python -m watchkeeper.demo [OUTPUT_DI
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -70,4 +71,6 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
+    # the risk table's reasons need room; rich reads COLUMNS when output is not a terminal
+    os.environ.setdefault("COLUMNS", "150")
     main(Path(sys.argv[1] if len(sys.argv) > 1 else "demo-output"))
