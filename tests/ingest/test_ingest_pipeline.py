@@ -94,3 +94,13 @@ def test_noaa_round_trip_through_the_workspace(shared_data: Path, tmp_path: Path
     a = ws1.read("positions").drop_columns(["source", "quality"]).sort_by(key)
     b = ws2.read("positions").drop_columns(["source", "quality"]).sort_by(key)
     assert a.equals(b)
+
+
+def test_format_errors_name_the_file(workspace: Workspace, tmp_path: Path) -> None:
+    from watchkeeper import FormatError
+
+    bad = tmp_path / "wrongcols.csv"
+    bad.write_text("a,b,c\n1,2,3\n")
+    with pytest.raises(FormatError, match=r"wrongcols\.csv: .*lacks required column"):
+        ingest_file(workspace, bad)
+    assert workspace.count("positions") == 0

@@ -100,6 +100,11 @@ def ingest_file(
     started = datetime.now(UTC)
     try:
         _stream_into(ws, path, fmt, ingest_id, summary, time, columns, strict, progress)
+    except FormatError as exc:
+        ws.discard(ingest_id)
+        if str(path) in str(exc):
+            raise
+        raise FormatError(f"{path}: {exc}") from exc  # say which file, always
     except BaseException:
         ws.discard(ingest_id)
         raise
@@ -194,8 +199,7 @@ def ingest_files(
             if not walked or strict:
                 raise
             # A folder may hold READMEs and licences beside the data: pass over, say so.
-            why = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
-            summary = FileSummary(file=str(path), format="-", sha256="", not_ingested=why)
+            summary = FileSummary(file=str(path), format="-", sha256="", not_ingested=str(exc))
         out.append(summary)
     return out
 
