@@ -70,6 +70,7 @@ POSITIONS = pa.schema(
         pa.field("ais_class", pa.string()),
         pa.field("source", pa.string()),
         pa.field("quality", pa.int16()),
+        pa.field("line", pa.int64()),  # line or row number in its source file; null: unknown
     ]
 )
 
@@ -88,6 +89,7 @@ IDENTITIES = pa.schema(
         pa.field("eta", pa.string()),
         pa.field("msg_type", pa.int8()),
         pa.field("source", pa.string()),
+        pa.field("line", pa.int64()),  # line or row number in its source file; null: unknown
     ]
 )
 

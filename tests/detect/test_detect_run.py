@@ -83,6 +83,7 @@ def _noaa(shared_data: Path) -> pa.Table:
             "ais_class": pa.nulls(n, pa.string()),
             "source": pa.nulls(n, pa.string()),
             "quality": pa.nulls(n, pa.int16()),
+            "line": pa.nulls(n, pa.int64()),
         },
         schema=POSITIONS,
     )

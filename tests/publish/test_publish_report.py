@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import struct
 import zlib
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from publish_case import MAGUS
+from publish_case import MAGUS, NOAA
 from typer.testing import CliRunner
 
 from watchkeeper import Workspace
@@ -66,6 +67,22 @@ def test_evidence_chain_of_custody(report: str, noaa_sha256: str, case_ws: Works
     assert rows and all(noaa_sha256.startswith(ingest) for ingest, _ in rows)
     both = {r["mmsi"] for r in case.evidence if r["event_no"] == 1}
     assert MAGUS in both and len(both) == 2  # both vessels of the encounter
+
+
+def test_evidence_cites_the_source_line(report: str, case_ws: Workspace, shared_data: Path) -> None:
+    """Each evidence position names the CSV line holding its MMSI and position."""
+    assert "<th>source line</th>" in report
+    case = load_case(case_ws, vessel=MAGUS, params=ReportParams(evidence_per_event=4))
+    with gzip.open(shared_data / NOAA, "rt") as f:
+        lines = f.read().splitlines()
+    positions = [r for r in case.evidence if r["layer"] == "positions"]
+    assert positions
+    for r in positions:
+        fields = lines[r["source_line"] - 1].split(",")  # MMSI,BaseDateTime,LAT,LON,...
+        assert int(fields[0]) == r["mmsi"]
+        assert (float(fields[2]), float(fields[3])) == (r["lat"], r["lon"])
+        if r["k"] in (1, r["n"]):  # first and last are shown at any sampling
+            assert f"<td>{r['source_line']}</td>" in report
 
 
 def test_sections_and_plots(report: str) -> None:

@@ -28,6 +28,7 @@ def _positions(times: list[datetime], mmsi: int = 123456789) -> pa.Table:
             "ais_class": ["A"] * n,
             "source": ["test"] * n,
             "quality": [0] * n,
+            "line": list(range(1, n + 1)),
         }
     ).cast(POSITIONS)
 

@@ -36,7 +36,12 @@ from watchkeeper.ingest.csv_rows import (
 )
 from watchkeeper.ingest.options import raise_first_reject
 from watchkeeper.ingest.sources import InflatingReader, Source, open_source
-from watchkeeper.ingest.validate import make_rejects, validate_identities, validate_positions
+from watchkeeper.ingest.validate import (
+    candidate_names,
+    make_rejects,
+    validate_identities,
+    validate_positions,
+)
 from watchkeeper.schema import IDENTITIES, Decoded, RejectReason
 
 __all__ = ["DEFAULT_CHUNK_BYTES", "iter_csv", "read_csv"]
@@ -253,7 +258,7 @@ def _new_identities(cand: pa.Table, file: str, seen: _Seen) -> pa.Table:
     that validation rejects are already rejected as positions, so identity rejects (bad
     MMSI, no time: the same checks) are not counted twice.
     """
-    cand = cand.select([*IDENTITIES.names, "_line", "_raw"])
+    cand = cand.select([*candidate_names(IDENTITIES), "_line", "_raw"])
     mmsi = pc.fill_null(cand.column("mmsi"), -1).to_numpy()
     cand = cand.filter(pa.array(~_repeats(mmsi, _keys(static_key(cand)))))
     identities, _ = validate_identities(cand, file=file)

@@ -22,7 +22,7 @@ from watchkeeper.ingest import nmea_bits as nb
 from watchkeeper.ingest import nmea_pyais
 from watchkeeper.ingest.nmea_framing_fast import iter_frames_fast
 from watchkeeper.ingest.options import TimeOption
-from watchkeeper.ingest.validate import validate_identities, validate_positions
+from watchkeeper.ingest.validate import candidate_names, validate_identities, validate_positions
 from watchkeeper.schema import IDENTITIES, POSITIONS, Decoded, Quality
 
 __all__ = ["decode_frames", "iter_frames_fast", "iter_nmea_fast"]
@@ -263,11 +263,17 @@ def _identity_candidates(parts: list[dict[str, pa.Array]]) -> pa.Table:
     """One identity candidate table in frame order, columns in schema order."""
     if not parts:
         return _empty_candidates(IDENTITIES)
-    names = [*IDENTITIES.names, "_line"]
+    names = [*candidate_names(IDENTITIES), "_line"]
     table = pa.concat_tables([pa.table({k: part[k] for k in names}) for part in parts])
     if len(parts) > 1:
         table = table.take(pc.sort_indices(table.column("_line")))
     return table
+
+
+def _source_lines(table: pa.Table, frames: pa.Table) -> pa.Table:
+    """Validated rows whose ``line`` holds a frame row: give them the frame's source line."""
+    i = table.schema.get_field_index("line")
+    return table.set_column(i, "line", frames.column("line").take(table.column("line")))
 
 
 def _locate(rejects: pa.Table, frames: pa.Table) -> pa.Table:
@@ -318,6 +324,7 @@ def _finish(
     """Validate the candidates; the reference decodes (rejects) the rows left to it."""
     positions, pos_rejects = validate_positions(pos_cand, file=file)
     identities, id_rejects = validate_identities(_identity_candidates(id_parts), file=file)
+    positions, identities = (_source_lines(t, frames) for t in (positions, identities))
     rest = Decoded()
     others = np.flatnonzero(slow)
     if len(others):

@@ -35,7 +35,12 @@ import pyarrow as pa
 from pyais.bit_vector import bit_vector
 from pyais.messages import MSG_CLASS
 
-from watchkeeper.ingest.validate import make_rejects, validate_identities, validate_positions
+from watchkeeper.ingest.validate import (
+    candidate_names,
+    make_rejects,
+    validate_identities,
+    validate_positions,
+)
 from watchkeeper.schema import IDENTITIES, POSITIONS, TIMESTAMP, Decoded, Quality, RejectReason
 
 __all__ = [
@@ -61,8 +66,8 @@ _MIN_BITS_24B = 162  # part B: callsign + dimensions (or mothership MMSI) end at
 
 _ARMOUR = frozenset("0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw")
 
-_POS_COLS = [*POSITIONS.names, "_line", "_raw"]
-_ID_COLS = [*IDENTITIES.names, "_line", "_raw"]
+_POS_COLS = [*candidate_names(POSITIONS), "_line", "_raw"]
+_ID_COLS = [*candidate_names(IDENTITIES), "_line", "_raw"]
 _POS_TYPES = {
     **{f.name: f.type for f in POSITIONS},
     # validate_positions fills nulls with NaN to compare: integer columns go in as float64

@@ -1,8 +1,9 @@
 """Range checks shared by every reader: keep good rows, null bad fields, quarantine the rest.
 
 Readers build a *candidate* table: the columns of :data:`~watchkeeper.schema.POSITIONS` (or
-``IDENTITIES``) with raw values, plus ``_line`` (int64, line or row number) and ``_raw``
-(string, the original text). :func:`validate_positions` returns the clean table and the
+``IDENTITIES``, see :func:`candidate_names`) with raw values, plus ``_line`` (int64, line
+or row number) and ``_raw`` (string, the original text). :func:`validate_positions` returns
+the clean table, whose ``line`` is the candidate's ``_line`` (chain of custody), and the
 rejects. The AIS conventions come from ITU-R M.1371-5 (see ``DOMAIN.md``): lat 91 / lon 181,
 SOG 102.3, COG 360 and heading 511 mean "not available".
 """
@@ -17,7 +18,7 @@ import pyarrow.compute as pc
 
 from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS, Quality, RejectReason
 
-__all__ = ["make_rejects", "validate_identities", "validate_positions"]
+__all__ = ["candidate_names", "make_rejects", "validate_identities", "validate_positions"]
 
 _MAX_MMSI = 999_999_999
 
@@ -41,6 +42,20 @@ def make_rejects(
         },
         schema=REJECTS,
     )
+
+
+def candidate_names(schema: pa.Schema) -> list[str]:
+    """The columns of ``schema`` a reader fills: all but ``line``, which comes from ``_line``."""
+    return [name for name in schema.names if name != "line"]
+
+
+def _with_line(table: pa.Table) -> pa.Table:
+    """``line`` := ``_line`` (null when the reader gave none), replacing any ``line``."""
+    if "line" in table.column_names:
+        table = table.drop_columns(["line"])
+    if "_line" in table.column_names:
+        return table.append_column("line", pc.cast(table.column("_line"), pa.int64()))
+    return table.append_column("line", pa.nulls(table.num_rows, pa.int64()))
 
 
 def _np(col: pa.ChunkedArray | pa.Array, fill: float) -> np.ndarray:
@@ -88,7 +103,7 @@ def _split(
         reason.of_bad(),
         rej.column("_raw") if "_raw" in rej.column_names else [None] * rej.num_rows,
     )
-    return good.select(schema.names).cast(schema), rejects
+    return _with_line(good).select(schema.names).cast(schema), rejects
 
 
 def _mmsi_bad(cand: pa.Table) -> np.ndarray:

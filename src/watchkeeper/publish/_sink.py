@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from watchkeeper.schema import POSITIONS
 
-__all__ = ["Sink", "as_batches", "open_sink"]
+__all__ = ["Sink", "as_batches", "canonical", "open_sink"]
 
 Sink = str | os.PathLike[str] | BinaryIO
 
@@ -41,5 +41,11 @@ def as_batches(positions: pa.Table | Iterable[pa.RecordBatch]) -> Iterator[pa.Re
     batches = positions.to_batches() if isinstance(positions, pa.Table) else positions
     for batch in batches:
         if batch.num_rows:
-            table = pa.Table.from_batches([batch]).select(POSITIONS.names).cast(POSITIONS)
-            yield from table.to_batches()
+            yield from canonical(pa.Table.from_batches([batch])).to_batches()
+
+
+def canonical(table: pa.Table) -> pa.Table:
+    """``table`` in the POSITIONS schema; a missing ``line`` (unknown source line) is null."""
+    if "line" not in table.column_names:
+        table = table.append_column("line", pa.nulls(table.num_rows, pa.int64()))
+    return table.select(POSITIONS.names).cast(POSITIONS)

@@ -217,6 +217,7 @@ def positions_table(raw: Raw, t0: float) -> pa.Table:
         "ais_class": _dict_strings(b.astype(np.int16), ["A", "B"]),
         "source": _dict_strings(raw["station"][order], SOURCE_NAMES),
         "quality": pa.array(np.zeros(order.size, np.int16)),
+        "line": pa.nulls(order.size, pa.int64()),  # simulated: no source file
     }
     return pa.table(cols, schema=POSITIONS)
 
@@ -280,6 +281,7 @@ class IdentityStates:
         cols = {f.name: base.column(f.name) for f in IDENTITIES if f.name in base.column_names}
         cols["ts"] = pa.array(ts_ms, TIMESTAMP)
         cols["source"] = _dict_strings(station, SOURCE_NAMES)
+        cols["line"] = pa.nulls(len(ts_ms), pa.int64())  # simulated: no source file
         return pa.table({f.name: cols[f.name] for f in IDENTITIES}, schema=IDENTITIES)
 
 

@@ -70,6 +70,7 @@ def track(
             "ais_class": pa.array(["A"] * n, pa.string()),
             "source": pa.array(["builder"] * n, pa.string()),
             "quality": pa.array([0] * n, pa.int16()),
+            "line": pa.nulls(n, pa.int64()),  # built here: no source file
         },
         schema=POSITIONS,
     )

@@ -2,9 +2,10 @@
 
 The evidence behind an event is the stored records of its vessel(s) between its start and
 end (for a gap: the last position before and the first after). Each record is traced back to
-its source: the Parquet file it is stored in is named ``<ingest_id>[-<part>].parquet``, and
-``ingest_log`` gives that ingest's source file and SHA-256, so anyone with the source files can
-check the hash and re-derive the finding (chain of custody).
+its source: the Parquet file it is stored in is named ``<ingest_id>[-<part>].parquet``,
+``ingest_log`` gives that ingest's source file and SHA-256, and the record's ``line`` column its
+line (NMEA, CSV) or row (Parquet) in that file, so anyone with the source files can check the
+hash and re-derive the finding (chain of custody).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from watchkeeper.errors import ConfigError
 from watchkeeper.publish.tracks import Track, TrackParams, read_tracks
@@ -195,7 +198,7 @@ _EVIDENCE_SQL = """
 WITH w AS (SELECT * FROM _windows),
 recs AS (
     SELECT w.event_no, w.event_id, '{layer}' AS layer, r.mmsi, r.ts, {cols}, r.source,
-        r.filename AS stored_file, r.file_row_number AS stored_row
+        {line} AS source_line, r.filename AS stored_file, r.file_row_number AS stored_row
     FROM read_parquet({files}, hive_partitioning=true, filename=true, file_row_number=true) r
     JOIN w ON r.mmsi = w.mmsi AND r.ts BETWEEN w.start AND w.stop{only}
 )"""
@@ -217,6 +220,12 @@ LEFT JOIN ingest_log l
 WHERE k = 1 OR k = n OR (k - 1) % greatest(1, n // (? - 1)) = 0
 ORDER BY event_no, mmsi, ts
 """
+
+
+def _line_col(files: list[Path]) -> str:
+    """``r.line``, or NULL when a stored file predates the ``line`` column (re-ingest it)."""
+    has_line = all("line" in pq.read_schema(f).names for f in files)
+    return "r.line" if has_line else "NULL::BIGINT"
 
 
 def _windows(events: list[dict[str, Any]]) -> pa.Table:
@@ -256,7 +265,8 @@ def evidence_rows(
 
     Rows: ``event_no`` (1-based, as in the report), ``layer``, ``mmsi``, ``ts``, position or
     identity values, ``source`` (receiver), ``stored_file``/``stored_row`` (the workspace
-    Parquet and row), ``file``/``sha256`` (the ingested source), ``k`` of ``n`` records.
+    Parquet and row), ``file``/``sha256`` (the ingested source), ``source_line`` (the line or
+    row of the record in that file; null when unknown), ``k`` of ``n`` records.
     """
     out: list[dict[str, Any]] = []
     if not events:
@@ -271,7 +281,9 @@ def evidence_rows(
             if not files:
                 continue
             names = "[" + ", ".join(f"'{f.as_posix()}'" for f in files) + "]"
-            sql = _EVIDENCE_SQL.format(layer=layer, cols=cols, files=names, only=only)
+            sql = _EVIDENCE_SQL.format(
+                layer=layer, cols=cols, line=_line_col(files), files=names, only=only
+            )
             sql += _PICK_SQL
             out += con.sql(sql, params=[per_event]).to_arrow_table().to_pylist()
     layer_order = {"positions": 0, "identities": 1}

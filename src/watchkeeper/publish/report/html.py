@@ -243,6 +243,11 @@ def _events(case: Case) -> str:
     return _table(headers, rows) if rows else '<p class="muted">No events.</p>'
 
 
+def _or_unknown(value: object) -> object:
+    """A missing value shown as '?' (records from before the column, or built, not read)."""
+    return "?" if value is None else value
+
+
 def _evidence(case: Case, root: Path | None) -> str:
     if not case.evidence:
         return '<p class="muted">No stored records behind these events.</p>'
@@ -264,6 +269,7 @@ def _evidence(case: Case, root: Path | None) -> str:
                 r.get("note") or "",
                 r.get("source") or "",
                 Path(r.get("file") or "?").name,
+                _or_unknown(r.get("source_line")),
                 f"{stored}#{r['stored_row']}",
                 r.get("sha256") or "",
             )
@@ -280,6 +286,7 @@ def _evidence(case: Case, root: Path | None) -> str:
         "identity",
         "receiver",
         "source file",
+        "source line",
         "stored row",
         "source SHA-256",
     )
@@ -351,9 +358,10 @@ def render_html(
         _events(case),
         "<h2>Evidence</h2>",
         "<p>The stored records behind each event (first, last and evenly spaced between; "
-        "<em>record</em> is k of n). <em>stored row</em> is the row in the workspace "
-        "Parquet file named after the ingest; the source file's SHA-256 lets anyone check "
-        "they hold the same bytes and re-derive the finding.</p>",
+        "<em>record</em> is k of n). <em>source line</em> is the line (NMEA, CSV) or row "
+        "(Parquet) of the record in the source file; <em>stored row</em> is the row in the "
+        "workspace Parquet file named after the ingest; the source file's SHA-256 lets anyone "
+        "check they hold the same bytes and re-derive the finding.</p>",
         _evidence(case, workspace),
         "<h2>Sources</h2>",
         _sources(case),
