@@ -194,7 +194,9 @@ class Workspace:
             )
             return f"SELECT {cols} WHERE false"
         names = ", ".join(f"'{f.as_posix()}'" for f in files)
-        return f"SELECT * EXCLUDE (day) FROM read_parquet([{names}], hive_partitioning=true)"
+        # union_by_name: files written before a column was added read with it null
+        opts = "hive_partitioning=true, union_by_name=true"
+        return f"SELECT * EXCLUDE (day) FROM read_parquet([{names}], {opts})"
 
     def days(self, layer: str = "positions") -> list[str]:
         """The days (YYYY-MM-DD) that have data in ``layer``."""
