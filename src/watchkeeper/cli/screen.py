@@ -3,6 +3,7 @@
 Examples::
 
     watchkeeper lists add sdn.csv UN_consolidated.xml -w ws
+    watchkeeper lists add data/sanctions/ -w ws
     watchkeeper screen -w ws
     watchkeeper vessels -w ws --top 20
     watchkeeper export vessels -w ws --format csv -o vessels.csv
@@ -28,7 +29,7 @@ from watchkeeper.assess.vessels import (
 )
 from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
 from watchkeeper.context.sanctions import add_list, current_entities, list_versions, read_list
-from watchkeeper.context.sanctions.read import OFAC_COMPANIONS
+from watchkeeper.context.sanctions.read import list_paths
 from watchkeeper.errors import ConfigError
 from watchkeeper.publish.exports import VESSEL_FORMATS, vessels_with_position, write_vessels_geo
 from watchkeeper.store import Workspace
@@ -44,20 +45,11 @@ app.add_typer(lists_app, name="lists")
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help=WORKSPACE_HELP)]
 
 
-def _list_files(paths: list[Path]) -> list[Path]:
-    """The list files to read: an OFAC companion (alt.csv ...) stands for its sdn.csv."""
-    out: list[Path] = []
-    for p in paths:
-        target = p.parent / "sdn.csv" if p.name.lower() in OFAC_COMPANIONS else p
-        if target.resolve() not in {q.resolve() for q in out}:
-            out.append(target)
-    return out
-
-
 @lists_app.command("add")
 def lists_add(
     files: Annotated[
-        list[Path], typer.Argument(help="UN XML, OFAC sdn.csv/sdn.xml, FtM JSON lines.")
+        list[Path],
+        typer.Argument(help="UN XML, OFAC sdn.csv/sdn.xml, FtM JSON lines, or folders of them."),
     ],
     workspace: WorkspaceOpt,
     list_date: Annotated[
@@ -68,14 +60,19 @@ def lists_add(
 ) -> None:
     """Store list entities with source and date; a newer version replaces the older (kept).
 
-    Example: watchkeeper lists add data/sanctions/ofac-sdn-2021/sdn.csv --date 2021-07-15 -w ws
+    A folder adds every list file under it; other files there are passed over.
+
+    Example: watchkeeper lists add data/sanctions/ofac-sdn-2021 --date 2021-07-15 -w ws
     """
     try:
         when = date.fromisoformat(list_date) if list_date else None
     except ValueError as exc:
         raise ConfigError(f"--date expects YYYY-MM-DD, got {list_date!r}") from exc
     ws = Workspace(workspace)
-    for path in _list_files(files):
+    found = list_paths(files)
+    for line in found.skipped:
+        console.print(line, highlight=False, soft_wrap=True)
+    for path in found.files:
         summary = add_list(ws, read_list(path, list_date=when, source=source))
         state = "added" if summary["added"] else "already present"
         console.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from watchkeeper.context.sanctions.ofac import read_sdn_csv, read_sdn_xml
 from watchkeeper.context.sanctions.un import read_un_xml
 from watchkeeper.errors import FormatError
 
-__all__ = ["OFAC_COMPANIONS", "detect_format", "read_list"]
+__all__ = ["OFAC_COMPANIONS", "ListPaths", "detect_format", "list_paths", "read_list"]
 
 # Files read together with sdn.csv from its folder, never as lists of their own.
 OFAC_COMPANIONS = frozenset({"alt.csv", "add.csv", "sdn_comments.csv"})
@@ -59,3 +60,49 @@ def read_list(
     if fmt == "ftm":
         return read_ftm(path, source=source, list_date=list_date)
     raise FormatError(f"{path}: an OFAC companion file; give the sdn.csv next to it instead")
+
+
+@dataclass(frozen=True)
+class ListPaths:
+    """The list files to read, and one line per file passed over (and why)."""
+
+    files: tuple[Path, ...]
+    skipped: tuple[str, ...]
+
+
+def list_paths(paths: list[Path]) -> ListPaths:
+    """Expand the arguments of ``lists add`` into the list files to read, in order.
+
+    A folder stands for every file under it (recursively, sorted) recognised as a list;
+    other files in it are passed over with a message, never an error. An OFAC companion
+    (alt.csv ...) stands for the sdn.csv next to it, which reads it: it is never a list of
+    its own. A file named explicitly is read as given (a non-list fails in ``read_list``).
+    """
+    files: list[Path] = []
+    skipped: list[str] = []
+    for arg in paths:
+        for path, why in _expand(arg) if arg.is_dir() else [(arg, None)]:
+            if why is not None:
+                skipped.append(f"{path}: passed over, {why}")
+                continue
+            target = path.parent / "sdn.csv" if path.name.lower() in OFAC_COMPANIONS else path
+            if target.resolve() not in {f.resolve() for f in files}:
+                files.append(target)
+    return ListPaths(tuple(files), tuple(skipped))
+
+
+def _expand(folder: Path) -> list[tuple[Path, str | None]]:
+    """Each file under ``folder`` with None if it is a list, else why it is passed over."""
+    out: list[tuple[Path, str | None]] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.name.lower() in OFAC_COMPANIONS:
+            if not (path.parent / "sdn.csv").is_file():
+                out.append((path, "an OFAC companion file without its sdn.csv"))
+            continue  # read with its sdn.csv
+        try:
+            detect_format(path)
+        except FormatError:
+            out.append((path, "not a recognised sanctions list"))
+            continue
+        out.append((path, None))
+    return out
