@@ -44,11 +44,11 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from watchkeeper.context.ports import PlaceIndex
-from watchkeeper.detect._track import Cols, cols, count_per_gap
+from watchkeeper.detect._dark_gaps import DarkGaps, at_sea_gaps, bearing_deg, dark_gaps, window
+from watchkeeper.detect._track import cols
 from watchkeeper.detect.events import event, events_table, to_datetime
-from watchkeeper.detect.gaps import find_gaps
 from watchkeeper.errors import ConfigError
-from watchkeeper.tracks.geo import M_PER_NM, haversine_m
+from watchkeeper.tracks.geo import haversine_m
 
 __all__ = ["DarkGaps", "DarkStsParams", "dark_gaps", "detect_dark_sts", "type_factor"]
 
@@ -118,86 +118,6 @@ def type_factor(ship_type: int | None, p: DarkStsParams) -> float:
     return f["cargo"] if 70 <= ship_type <= 79 else f["other"]
 
 
-@dataclass(frozen=True)
-class DarkGaps:
-    """Gaps as arrays: before (A) and after (B) positions, usual speed, open flag."""
-
-    mmsi: Ints
-    t0: Floats
-    t1: Floats
-    lat0: Floats
-    lon0: Floats
-    lat1: Floats
-    lon1: Floats
-    speed: Floats
-    open: npt.NDArray[np.bool_]
-    course0: Floats  # course (deg) into the last position before the gap, nan if unknown
-    course1: Floats  # course out of the first position after it
-    heard: Ints  # hours inside the gap in which other vessels nearby were heard
-    in_port: npt.NDArray[np.bool_]  # an end of the gap is at a port or anchorage
-
-
-def dark_gaps(
-    c: Cols, data_end_s: float, p: DarkStsParams, places: PlaceIndex | None = None
-) -> DarkGaps:
-    """Gaps >= ``min_gap_h`` of every track; an open gap ends at ``data_end_s`` at its start."""
-    g = find_gaps(c, p.min_gap_h, data_end_s)
-    a, b = g.before, g.after
-    is_open = b < 0
-    bb = np.where(is_open, a, b)
-    sog = np.vstack([c.sog[a], c.sog[bb]])
-    moving = np.nan_to_num(sog, nan=0.0) > 1.0
-    n = moving.sum(axis=0)
-    total = np.where(moving, sog, 0.0).sum(axis=0)
-    speed = np.where(n > 0, total / np.maximum(n, 1), p.default_speed_kn)
-    speed = np.clip(speed, 5.0, p.max_speed_kn)
-    t1 = np.where(is_open, data_end_s, c.t[bb])
-    course0, course1 = _courses(c, a, np.where(is_open, -1, b))
-    heard = _heard_hours(c, c.mmsi[a], c.t[a], t1, (c.lat[a], c.lon[a], c.lat[bb], c.lon[bb]), p)
-    in_port = np.zeros(len(a), dtype=bool)
-    if places is not None and len(a):
-        in_port = places.within(c.lat[a], c.lon[a], p.port_km)
-        in_port |= places.within(c.lat[bb], c.lon[bb], p.port_km) & ~is_open
-    return DarkGaps(
-        c.mmsi[a],
-        c.t[a],
-        np.where(is_open, data_end_s, c.t[bb]),
-        c.lat[a],
-        c.lon[a],
-        c.lat[bb],
-        c.lon[bb],
-        speed,
-        is_open,
-        course0,
-        course1,
-        heard,
-        in_port,
-    )
-
-
-def bearing_deg(lat0: Floats, lon0: Floats, lat1: Floats, lon1: Floats) -> Floats:
-    """Initial great-circle bearing (degrees from north) from point 0 to point 1."""
-    p0, p1 = np.radians(lat0), np.radians(lat1)
-    dl = np.radians(np.asarray(lon1) - np.asarray(lon0))
-    y = np.sin(dl) * np.cos(p1)
-    x = np.cos(p0) * np.sin(p1) - np.sin(p0) * np.cos(p1) * np.cos(dl)
-    return np.asarray(np.degrees(np.arctan2(y, x)) % 360.0)
-
-
-def _courses(c: Cols, a: Ints, b: Ints) -> tuple[Floats, Floats]:
-    """Course over the step into ``a`` and out of ``b`` (nan: other track, none, or < 200 m)."""
-    n = len(c.t)
-
-    def step(i: Ints, j: Ints) -> Floats:
-        ok = (i >= 0) & (j >= 0) & (i < n) & (j < n)
-        i, j = np.where(ok, i, 0), np.where(ok, j, 0)
-        ok &= c.track[i] == c.track[j]
-        ok &= haversine_m(c.lat[i], c.lon[i], c.lat[j], c.lon[j]) > 200.0
-        return np.where(ok, bearing_deg(c.lat[i], c.lon[i], c.lat[j], c.lon[j]), np.nan)
-
-    return step(a - 1, a), np.where(b >= 0, step(b, b + 1), np.nan)
-
-
 def heading_factor(g: DarkGaps, lat: Floats, lon: Floats, floor: float = 0.0) -> Floats:
     """How well the courses before and after each gap point to and from (lat, lon), 0-1.
 
@@ -215,43 +135,6 @@ def heading_factor(g: DarkGaps, lat: Floats, lon: Floats, floor: float = 0.0) ->
     return np.asarray(floor + (1.0 - floor) * np.sqrt(f_in * f_out))
 
 
-_HEARD = """
-WITH near AS (
-    SELECT g.gid, p.t FROM gaps g JOIN pts p
-      ON p.cy = g.cy0 AND p.cx = g.cx0 AND p.t > g.t0 AND p.t < g.t1 AND p.mmsi <> g.mmsi
-    UNION ALL
-    SELECT g.gid, p.t FROM gaps g JOIN pts p
-      ON p.cy = g.cy1 AND p.cx = g.cx1 AND p.t > g.t0 AND p.t < g.t1 AND p.mmsi <> g.mmsi
-)
-SELECT gid, count(DISTINCT floor(t / 3600)) AS n FROM near GROUP BY gid
-"""
-
-
-def _heard_hours(
-    c: Cols, mmsi: Ints, t0: Floats, t1: Floats, ends: tuple[Floats, ...], p: DarkStsParams
-) -> Ints:
-    """Distinct hours, inside each gap (half an hour in from either end), in which other
-    vessels in the cell of its last or next position were heard: reception worked then, so
-    a vessel that kept transmitting would have been heard too (satellite passes included)."""
-    if not len(mmsi):
-        return np.zeros(0, dtype=np.int64)
-    cell = p.neighbour_deg
-    lat0, lon0, lat1, lon1 = ends
-    gaps = pa.table(
-        {
-            "gid": np.arange(len(mmsi)),
-            "mmsi": mmsi,
-            "cy0": np.floor(lat0 / cell).astype(np.int64),
-            "cx0": np.floor(lon0 / cell).astype(np.int64),
-            "cy1": np.floor(lat1 / cell).astype(np.int64),
-            "cx1": np.floor(lon1 / cell).astype(np.int64),
-            "t0": t0 + 0.5 * H,
-            "t1": t1 - 0.5 * H,
-        }
-    )
-    return count_per_gap(c, gaps, cell, _HEARD)
-
-
 def stay_factor(
     spare_s: Floats, together_s: Floats, is_open: npt.NDArray[np.bool_], p: DarkStsParams
 ) -> Floats:
@@ -259,13 +142,6 @@ def stay_factor(
     ``reception_slack_h`` of it free; 1 for an open gap (its end is unknown)."""
     free = np.maximum(together_s, 0.0) + p.reception_slack_h * H
     return np.where(is_open, 1.0, np.clip(free / np.maximum(spare_s, 1.0), 0.0, 1.0))
-
-
-def _window(g: DarkGaps, lat: Floats, lon: Floats, v: Floats) -> tuple[Floats, Floats]:
-    """Earliest arrival at and latest departure from (lat, lon) at speed ``v`` (kn)."""
-    d_in = haversine_m(g.lat0, g.lon0, lat, lon) / M_PER_NM
-    d_out = np.where(g.open, 0.0, haversine_m(lat, lon, g.lat1, g.lon1) / M_PER_NM)
-    return g.t0 + d_in / v * H, g.t1 - d_out / v * H
 
 
 def _candidates(
@@ -277,9 +153,9 @@ def _candidates(
         return []
     sub = DarkGaps(*(getattr(g, f)[sel] for f in DarkGaps.__dataclass_fields__))
     lat, lon = np.full(len(sel), loiter["lat"]), np.full(len(sel), loiter["lon"])
-    ta, td = _window(sub, lat, lon, np.full(len(sel), p.max_speed_kn))
+    ta, td = window(sub, lat, lon, np.full(len(sel), p.max_speed_kn))
     feasible = np.minimum(td, le) - np.maximum(ta, ls) >= p.min_alongside_h * H
-    ua, ud = _window(sub, lat, lon, sub.speed)
+    ua, ud = window(sub, lat, lon, sub.speed)
     together = np.minimum(ud, le) - np.maximum(ua, ls)
     f_time = np.clip(together / (p.alongside_ref_h * H), 0, 1)
     f_stay = stay_factor(ud - ua, together, sub.open, p)
@@ -418,14 +294,6 @@ def _loiter_event(
     )
 
 
-def _at_sea_gaps(g: DarkGaps, p: DarkStsParams) -> Ints:
-    """Gaps that could hide a stop: at sea at both ends, others reporting, time to spare."""
-    ok = (g.heard >= p.min_heard_h) & ~g.open & ~g.in_port
-    direct = haversine_m(g.lat0, g.lon0, g.lat1, g.lon1) / M_PER_NM / g.speed * H
-    ok &= (g.t1 - g.t0) - direct >= p.min_alongside_h * H
-    return np.flatnonzero(ok)
-
-
 def _meeting_points(g: DarkGaps, i: int, j: int) -> tuple[Floats, Floats]:
     lats = np.array([g.lat0[i], g.lat1[i], g.lat0[j], g.lat1[j]])
     lons = np.array([g.lon0[i], g.lon1[i], g.lon0[j], g.lon1[j]])
@@ -441,10 +309,10 @@ def _pair(g: DarkGaps, i: int, j: int, types: dict[int, int], p: DarkStsParams) 
     for k in range(len(lat)):
         sub = DarkGaps(*(getattr(g, f)[[i, j]] for f in DarkGaps.__dataclass_fields__))
         pl, po = np.full(2, lat[k]), np.full(2, lon[k])
-        ta, td = _window(sub, pl, po, np.full(2, p.max_speed_kn))
+        ta, td = window(sub, pl, po, np.full(2, p.max_speed_kn))
         if td.min() - ta.max() < p.min_alongside_h * H:
             continue
-        ua, ud = _window(sub, pl, po, sub.speed)
+        ua, ud = window(sub, pl, po, sub.speed)
         together = ud.min() - ua.max()
         f_time = float(np.clip(together / (p.alongside_ref_h * H), 0, 1))
         f_time *= float(np.prod(stay_factor(ud - ua, np.full(2, together), sub.open, p)))
@@ -466,7 +334,7 @@ def _both_dark_hypotheses(
     g: DarkGaps, types: dict[int, int], p: DarkStsParams
 ) -> list[_Hypothesis]:
     """Pairs of at-sea gaps of different vessels that could hide a meeting."""
-    idx = _at_sea_gaps(g, p)
+    idx = at_sea_gaps(g, p)
     out = []
     for n, i in enumerate(idx.tolist()):
         for j in idx[n + 1 :].tolist():
