@@ -188,7 +188,7 @@ def test_noaa_reviews_are_name_only_and_bounded(noaa_hits: pa.Table) -> None:
     assert all(h["score"] <= 0.75 for h in reviews)
 
 
-# -- planted cases, shaped like the simulator's (simulate/cases.py) --------------------------
+# -- planted cases, shaped like the simulator's (simulate/cases/) --------------------------
 
 
 def _planted(seed: int) -> tuple[list[VesselIdentity], list[ListEntity], set[int], set[int]]:
