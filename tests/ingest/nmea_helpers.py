@@ -8,6 +8,18 @@ from pyais.encode import encode_dict
 
 from watchkeeper.ingest.nmea_framing import nmea_checksum
 
+#: Every real NMEA file in ``../shared/data/nmea`` (relative to that folder).
+NMEA_FILES = [
+    "kystverket/Ais1000Lines.nm4",
+    "libais/tagblock.nmea",
+    "libais/test.aivdm",
+    "libais/typeexamples.nmea",
+    "pyais/gatehouse.nmea",
+    "pyais/mixed.txt",
+    "pyais/nmea_data_sample.txt",
+    "pyais/timestamped.ais",
+]
+
 
 def sentence(
     payload: str,

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from nmea_helpers import payload_of
+from nmea_helpers import NMEA_FILES, payload_of
 
 from watchkeeper.ingest import nmea_fast, nmea_pyais
 from watchkeeper.ingest.nmea import iter_nmea, open_lines
@@ -23,16 +23,6 @@ from watchkeeper.ingest.nmea_framing import FRAMES, iter_frames
 from watchkeeper.schema import Decoded
 
 T0 = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-NMEA_FILES = [
-    "kystverket/Ais1000Lines.nm4",
-    "libais/tagblock.nmea",
-    "libais/test.aivdm",
-    "libais/typeexamples.nmea",
-    "pyais/gatehouse.nmea",
-    "pyais/mixed.txt",
-    "pyais/nmea_data_sample.txt",
-    "pyais/timestamped.ais",
-]
 
 
 def frames_of(payloads: list[tuple[str, int]], *, assumed: bool = False) -> pa.Table:

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from nmea_helpers import encoded, sentence, tagged
+from nmea_helpers import NMEA_FILES, encoded, sentence, tagged
 
 from watchkeeper.ingest import nmea_framing_fast as ff
 from watchkeeper.ingest.nmea import open_lines
@@ -24,16 +24,6 @@ from watchkeeper.schema import REJECTS
 
 T0 = 1_600_000_000
 POS = "15NBj>PP1gG>1PVKTDTUJOv00<0M"  # a real type 1 (gatehouse.nmea)
-NMEA_FILES = [
-    "kystverket/Ais1000Lines.nm4",
-    "libais/tagblock.nmea",
-    "libais/test.aivdm",
-    "libais/typeexamples.nmea",
-    "pyais/gatehouse.nmea",
-    "pyais/mixed.txt",
-    "pyais/nmea_data_sample.txt",
-    "pyais/timestamped.ais",
-]
 POLICIES: list[TimeOption] = [None, datetime(2021, 5, 6, tzinfo=UTC), FILE_ORDER]
 
 Framer = Callable[..., Iterator[Any]]

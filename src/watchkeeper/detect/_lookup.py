@@ -10,14 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from watchkeeper.detect._track import Cols
+from watchkeeper.detect._track import Cols, Floats, Ints
 
 __all__ = ["ByMmsi"]
-
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
