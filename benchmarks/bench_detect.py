@@ -226,7 +226,7 @@ def _best_of(n: int, fn: Any) -> tuple[float, Any]:
 
 def compare_encounters(ws_path: Path) -> dict[str, Any]:
     """Encounter rule (pairs + runs) by watchkeeper and by pandas on the same resampled tracks."""
-    from watchkeeper.detect.encounters import EncounterParams, detect_encounters
+    from watchkeeper.detect.encounter import EncounterParams, detect_encounters
 
     params = EncounterParams()
     rs = _resampled(ws_path)

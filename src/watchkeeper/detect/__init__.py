@@ -1,7 +1,7 @@
 """Detectors: one module per event type, pure functions over tracks; ``run`` orchestrates."""
 
-from watchkeeper.detect.encounters import EncounterParams, detect_encounters
-from watchkeeper.detect.gaps import GapParams, detect_gaps
+from watchkeeper.detect.ais_gap import GapParams, detect_gaps
+from watchkeeper.detect.encounter import EncounterParams, detect_encounters
 from watchkeeper.detect.loitering import LoiterParams, detect_loitering
 from watchkeeper.detect.run import DetectParams, detect_all, detect_workspace
 

@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from watchkeeper.detect._track import Cols, count_per_gap
-from watchkeeper.detect.gaps import find_gaps
+from watchkeeper.detect.ais_gap import find_gaps
 from watchkeeper.tracks.geo import M_PER_NM, haversine_m
 
 if TYPE_CHECKING:

@@ -23,21 +23,20 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from watchkeeper.context.anchorages import AnchorageParams, learn_anchorages
 from watchkeeper.context.ports import PlaceIndex, read_wpi_csv, searoute_ports
 from watchkeeper.context.zones import Zone, builtin_zones, load_geojson_zones
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import cols
+from watchkeeper.detect.ais_gap import GapParams, detect_gaps
 from watchkeeper.detect.dark_sts import DarkStsParams, detect_dark_sts
-from watchkeeper.detect.draught import DraughtParams, detect_draught_changes
-from watchkeeper.detect.encounters import EncounterParams, detect_encounters
+from watchkeeper.detect.draught_change import DraughtParams, detect_draught_changes
+from watchkeeper.detect.encounter import EncounterParams, detect_encounters
 from watchkeeper.detect.events import events_table
-from watchkeeper.detect.gaps import GapParams, detect_gaps
-from watchkeeper.detect.identity import IdentityParams, detect_identity_changes
+from watchkeeper.detect.identity_change import IdentityParams, detect_identity_changes
 from watchkeeper.detect.loitering import LoiterParams, detect_loitering
-from watchkeeper.detect.port_visits import PortVisitParams, detect_port_visits, dprk_ports
+from watchkeeper.detect.port_visit import PortVisitParams, detect_port_visits, dprk_ports
 from watchkeeper.detect.spoofing import SpoofParams, detect_spoofing
 from watchkeeper.detect.zone_entry import ZoneParams, detect_zone_entries
 from watchkeeper.errors import ConfigError
@@ -244,10 +243,7 @@ def detect_workspace(ws: Workspace, *, params: DetectParams = DetectParams()) ->
 def _windows(ws: Workspace, budget: int) -> list[tuple[str, str]]:
     """Consecutive days grouped into windows (first, last day) of at most ``budget``
     positions (a day above it is a window of its own)."""
-    per_day: dict[str, int] = {}
-    for f in ws.files("positions"):
-        day = f.parent.name.removeprefix("day=")
-        per_day[day] = per_day.get(day, 0) + pq.ParquetFile(f).metadata.num_rows
+    per_day = ws.day_counts("positions")
     out: list[tuple[str, str]] = []
     size = 0
     for day in sorted(per_day):
@@ -279,20 +275,9 @@ def _keep(
 def _positions(
     ws: Workspace, lo: datetime, hi: datetime, mmsis: list[int] | None = None
 ) -> pa.Table:
-    """Positions with ``lo <= ts < hi`` (of ``mmsis`` only, if given), filtered inside DuckDB
-    so that only the window is ever in memory, and sorted there by (mmsi, ts) (in parallel;
-    cleaning's own sort is then cheap)."""
-    span = (lo.date().isoformat(), hi.date().isoformat())
-    names = ", ".join(_COLUMNS)
-    sql = f"SELECT {names} FROM ({ws.scan_sql('positions', days=span)}) WHERE ts >= ? AND ts < ?"
-    args: list[Any] = [lo, hi]
-    if mmsis is not None:
-        sql += " AND list_contains(?, mmsi)"
-        args.append(mmsis)
-    sql += " ORDER BY mmsi, ts"
-    with ws.connect() as con:
-        table = con.sql(sql, params=args).to_arrow_table()
-    return table.cast(pa.schema([POSITIONS.field(n) for n in _COLUMNS]))
+    """Positions with ``lo <= ts < hi`` (of ``mmsis`` only, if given), sorted by (mmsi, ts)
+    in the store (cleaning's own sort is then cheap)."""
+    return ws.positions(start=lo, end=hi, mmsis=mmsis, columns=_COLUMNS, order=True)
 
 
 #: The position columns the detectors read (the others would only be copied by each sort).
@@ -348,9 +333,7 @@ def _merge_overlapping(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _identities(ws: Workspace, lo: datetime, hi: datetime) -> pa.Table:
     """Identity reports with ``lo <= ts < hi``."""
-    ids = ws.read("identities", days=(lo.date().isoformat(), hi.date().isoformat()))
-    t = pc.cast(ids.column("ts"), pa.int64())
-    return ids.filter(pc.and_(pc.greater_equal(t, _ms(lo)), pc.less(t, _ms(hi))))
+    return ws.identities(start=lo, end=hi)
 
 
 def _anchor(ev: pa.Table) -> pa.ChunkedArray:
@@ -368,9 +351,7 @@ def _anchor(ev: pa.Table) -> pa.ChunkedArray:
 
 def _data_end(ws: Workspace) -> datetime | None:
     """Time of the last position in the workspace: open gaps are measured up to it."""
-    with ws.connect() as con:
-        row = con.sql("SELECT max(ts) FROM positions").fetchall()[0]
-    return row[0] if row and row[0] is not None else None
+    return ws.last_time("positions")
 
 
 def _ms(t: datetime) -> int:
@@ -387,13 +368,7 @@ def _reopen_gaps(
     mmsis = pc.filter(ev.column("mmsi"), is_open).to_pylist()
     if not mmsis:
         return ev
-    with ws.connect() as con:
-        nxt = con.sql(
-            "SELECT mmsi, min(ts) AS ts FROM positions WHERE ts >= ? AND list_contains(?, mmsi) "
-            "GROUP BY mmsi",
-            params=[window_end, mmsis],
-        ).to_arrow_table()
-    found = dict(zip(nxt.column("mmsi").to_pylist(), nxt.column("ts").to_pylist(), strict=True))
+    found = ws.first_after(mmsis, window_end)
     rows = ev.to_pylist()
     for r in rows:
         if r["type"] == "ais_gap" and r["end"] is None and r["mmsi"] in found:

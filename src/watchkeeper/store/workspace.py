@@ -212,6 +212,93 @@ class Workspace:
         """Rows in ``layer`` (read from Parquet metadata, no scan)."""
         return sum(pq.ParquetFile(f).metadata.num_rows for f in self.files(layer))
 
+    # -- typed reads (detection and exports ask these, never SQL) ----------------------
+
+    def positions(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        mmsis: list[int] | None = None,
+        columns: tuple[str, ...] | None = None,
+        order: bool = False,
+    ) -> pa.Table:
+        """Positions with ``start <= ts < end`` (of ``mmsis`` only, if given), filtered inside
+        DuckDB so that only the range is ever in memory; ``order`` sorts by (mmsi, ts) there
+        (in parallel)."""
+        return self._select("positions", start, end, mmsis, columns, order)
+
+    def identities(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        mmsis: list[int] | None = None,
+    ) -> pa.Table:
+        """Identity reports with ``start <= ts < end`` (of ``mmsis`` only, if given)."""
+        return self._select("identities", start, end, mmsis, None, False)
+
+    def _select(
+        self,
+        layer: str,
+        start: datetime | None,
+        end: datetime | None,
+        mmsis: list[int] | None,
+        columns: tuple[str, ...] | None,
+        order: bool,
+    ) -> pa.Table:
+        schema = LAYERS[layer]
+        names = list(columns) if columns else schema.names
+        unknown = set(names) - set(schema.names)
+        if unknown:
+            raise WorkspaceError(f"{layer} has no column(s) {sorted(unknown)}")
+        span = None
+        if start is not None and end is not None:
+            span = (start.date().isoformat(), end.date().isoformat())
+        where, args = ["true"], list[Any]()
+        if start is not None:
+            where.append("ts >= ?")
+            args.append(start)
+        if end is not None:
+            where.append("ts < ?")
+            args.append(end)
+        if mmsis is not None:
+            where.append("list_contains(?, mmsi)")
+            args.append(list(mmsis))
+        sql = (
+            f"SELECT {', '.join(names)} FROM ({self.scan_sql(layer, days=span)}) "
+            f"WHERE {' AND '.join(where)}" + (" ORDER BY mmsi, ts" if order else "")
+        )
+        with self.connect(views=False) as con:
+            table = con.sql(sql, params=args).to_arrow_table()
+        return table.cast(pa.schema([schema.field(n) for n in names]))
+
+    def day_counts(self, layer: str = "positions") -> dict[str, int]:
+        """Rows per day (YYYY-MM-DD) of ``layer``, from Parquet metadata (no scan)."""
+        out: dict[str, int] = {}
+        for f in self.files(layer):
+            day = f.parent.name.removeprefix("day=")
+            out[day] = out.get(day, 0) + pq.ParquetFile(f).metadata.num_rows
+        return out
+
+    def last_time(self, layer: str = "positions") -> datetime | None:
+        """Time of the last row of ``layer`` (None when empty)."""
+        with self.connect(views=False) as con:
+            row = con.sql(f"SELECT max(ts) FROM ({self.scan_sql(layer)})").fetchall()[0]
+        return row[0] if row and row[0] is not None else None
+
+    def first_after(self, mmsis: list[int], t: datetime) -> dict[int, datetime]:
+        """Each MMSI's first position time at or after ``t`` (MMSIs with none are absent)."""
+        if not mmsis:
+            return {}
+        with self.connect(views=False) as con:
+            rows = con.sql(
+                f"SELECT mmsi, min(ts) FROM ({self.scan_sql('positions')}) "
+                "WHERE ts >= ? AND list_contains(?, mmsi) GROUP BY mmsi",
+                params=[t, list(mmsis)],
+            ).fetchall()
+        return {int(m): ts for m, ts in rows}
+
     # -- ingest bookkeeping -------------------------------------------------------------
 
     def is_ingested(self, ingest_id: str) -> bool:

@@ -104,7 +104,7 @@ def test_grid_join_finds_exactly_the_pairs_of_a_brute_force(
     import numpy as np
     import pyarrow as pa
 
-    from watchkeeper.detect.encounters import close_pairs
+    from watchkeeper.detect.encounter import close_pairs
     from watchkeeper.tracks.geo import haversine_m, wrap_lon
 
     rng = np.random.default_rng(seed)

@@ -2,7 +2,7 @@
 
 Definition. The reported draught of one MMSI changes by at least ``min_delta_m`` between two
 stable values (each reported ``min_reports`` times in a row, see
-:func:`~watchkeeper.detect.identity.stable_changes`). Cargo only moves while a ship is
+:func:`~watchkeeper.detect.identity_change.stable_changes`). Cargo only moves while a ship is
 stopped, and crews update the draught some time after, so the change is placed at the
 vessel's **last stop** before the first report of the new value, within ``lookback_h``:
 
@@ -32,7 +32,7 @@ from watchkeeper.context.land import distance_to_shore_km
 from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect.events import event, events_table, to_datetime
-from watchkeeper.detect.identity import stable_changes
+from watchkeeper.detect.identity_change import stable_changes
 from watchkeeper.errors import ConfigError
 from watchkeeper.tracks.geo import M_PER_NM, haversine_m
 

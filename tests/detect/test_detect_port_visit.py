@@ -7,7 +7,7 @@ import json
 import pyarrow as pa
 
 from watchkeeper.context.ports import PlaceIndex
-from watchkeeper.detect.port_visits import detect_port_visits, dprk_ports
+from watchkeeper.detect.port_visit import detect_port_visits, dprk_ports
 from watchkeeper.tracks import clean, segment
 from watchkeeper.tracks.build import concat, stationary, track
 

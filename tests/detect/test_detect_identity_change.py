@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from watchkeeper.detect.identity import IdentityParams, detect_identity_changes, normalise
+from watchkeeper.detect.identity_change import IdentityParams, detect_identity_changes, normalise
 from watchkeeper.schema import IDENTITIES
 from watchkeeper.tracks.build import parse_time
 

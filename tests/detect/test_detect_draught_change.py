@@ -10,7 +10,7 @@ import pyarrow as pa
 from watchkeeper.context.ports import PLACES, PlaceIndex
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import cols
-from watchkeeper.detect.draught import detect_draught_changes
+from watchkeeper.detect.draught_change import detect_draught_changes
 from watchkeeper.schema import IDENTITIES
 from watchkeeper.tracks import clean, segment
 from watchkeeper.tracks.build import concat, parse_time, stationary, track
