@@ -20,8 +20,7 @@ def test_same_file_twice_adds_nothing(shared_data: Path, workspace: Workspace) -
     again = ingest_file(workspace, shared_data / KYST)
     assert again.already_ingested and again.positions == 0
     assert workspace.count("positions") == 743
-    with workspace.connect() as con:
-        assert con.execute("SELECT count(*) FROM rejects").fetchall()[0][0] == first.n_rejects
+    assert workspace.rejects().num_rows == first.n_rejects
 
 
 def test_copy_under_another_name_is_the_same_source(
@@ -45,8 +44,8 @@ def test_rejects_are_stored_with_reason_and_line(shared_data: Path, workspace: W
     summary = ingest_file(workspace, shared_data / "nmea/pyais/nmea_data_sample.txt")
     assert summary.positions == 0
     assert summary.rejects == {"no_timestamp": 878, "broken_multipart": 20}
-    with workspace.connect() as con:
-        rows = con.execute("SELECT line, reason, detail FROM rejects ORDER BY line").fetchall()
+    table = workspace.rejects().sort_by("line").select(["line", "reason", "detail"])
+    rows = [tuple(r.values()) for r in table.to_pylist()]
     assert len(rows) == 898
     assert rows[0][0] == 1 and rows[0][1] == "no_timestamp"
     assert "--time" in rows[0][2]

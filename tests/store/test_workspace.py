@@ -59,8 +59,7 @@ def test_discard_removes_an_unfinished_ingest(workspace: Workspace) -> None:
     workspace.add_rejects("dead", rejects)
     workspace.discard("dead")
     assert workspace.count("positions") == 0
-    with workspace.connect() as con:
-        assert con.execute("SELECT count(*) FROM rejects").fetchone() == (0,)
+    assert workspace.rejects().num_rows == 0
 
 
 def test_ingest_log_marks_complete(workspace: Workspace) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from watchkeeper.store.workspace import Workspace
+from watchkeeper.store.base import Store
 
 __all__ = ["WorkspaceInfo", "summarize"]
 
@@ -33,39 +33,28 @@ class WorkspaceInfo:
         return out
 
 
-def summarize(ws: Workspace) -> WorkspaceInfo:
-    """Summarise ``ws`` with a few aggregate queries (no full materialisation)."""
-    with ws.connect() as con:
-        row = con.execute(
-            "SELECT count(*), count(DISTINCT mmsi), min(ts), max(ts), "
-            "min(lon), min(lat), max(lon), max(lat) FROM positions"
-        ).fetchall()[0]
-        n_ids = con.execute("SELECT count(*) FROM identities").fetchall()[0]
-        id_mmsi = con.execute(
-            "SELECT count(DISTINCT mmsi) FROM (SELECT mmsi FROM positions "
-            "UNION SELECT mmsi FROM identities)"
-        ).fetchall()[0]
-        rejects = con.execute(
-            "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY 2 DESC"
-        ).fetchall()
-        files = con.execute("SELECT count(*) FROM ingest_log").fetchall()[0]
-        skipped_rows = con.execute("SELECT skipped FROM ingest_log").fetchall()
-    assert row is not None and n_ids is not None and id_mmsi is not None and files is not None
-    n_pos, _, first, last, x0, y0, x1, y1 = row
+def summarize(store: Store) -> WorkspaceInfo:
+    """Summarise ``store`` with a few aggregate queries (no full materialisation); reads
+    only, so it runs while another process ingests."""
+    over = store.overview()
+    log = store.ingest_log()
+    rejects: dict[str, int] = {}
+    for reason in store.rejects()["reason"].to_pylist():
+        rejects[reason] = rejects.get(reason, 0) + 1
     skipped: dict[str, int] = {}
-    for (text,) in skipped_rows:
+    for text in log["skipped"].to_pylist():
         for key, value in _json(text).items():
             skipped[key] = skipped.get(key, 0) + int(value)
     return WorkspaceInfo(
-        path=str(ws.path),
-        files=int(files[0]),
-        positions=int(n_pos),
-        identities=int(n_ids[0]),
-        vessels=int(id_mmsi[0]),
-        first=first,
-        last=last,
-        bbox=(x0, y0, x1, y1) if n_pos else None,
-        rejects={str(r): int(n) for r, n in rejects},
+        path=store.location,
+        files=log.num_rows,
+        positions=over.positions,
+        identities=over.identities,
+        vessels=over.vessels,
+        first=over.first,
+        last=over.last,
+        bbox=over.bbox,
+        rejects=dict(sorted(rejects.items(), key=lambda kv: (-kv[1], kv[0]))),
         skipped=dict(sorted(skipped.items())),
     )
 

@@ -16,10 +16,10 @@ the SHA-256 of its bytes, which makes ingest idempotent and gives the chain of c
 from __future__ import annotations
 
 import contextlib
-import json
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,24 +28,28 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from watchkeeper.errors import WorkspaceError
-from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS
+from watchkeeper.errors import WorkspaceError, WorkspaceLockedError
+from watchkeeper.schema import REJECTS
+from watchkeeper.store._sql import (
+    INGEST_LOG,
+    INGEST_LOG_DDL,
+    LAYERS,
+    REJECTS_DDL,
+    REJECTS_STORED,
+    SqlStore,
+    _empty_scan,
+    check_layer,
+    check_table_name,
+    log_row,
+)
 
 __all__ = ["DayWriter", "Workspace"]
 
 DB_NAME = "watchkeeper.duckdb"
-LAYERS = {"positions": POSITIONS, "identities": IDENTITIES}
-
-_INGEST_LOG_DDL = """
-CREATE TABLE IF NOT EXISTS ingest_log (
-    ingest_id VARCHAR PRIMARY KEY, file VARCHAR, sha256 VARCHAR, size_bytes BIGINT,
-    format VARCHAR, started TIMESTAMPTZ, finished TIMESTAMPTZ, n_positions BIGINT,
-    n_identities BIGINT, n_rejects BIGINT, skipped JSON, rejects_by_reason JSON
-)"""
-_REJECTS_DDL = """
-CREATE TABLE IF NOT EXISTS rejects (
-    ingest_id VARCHAR, file VARCHAR, line BIGINT, reason VARCHAR, detail VARCHAR, raw VARCHAR
-)"""
+# Waits before retrying an open that found the file locked by another process (a writer
+# holds DuckDB's lock only while it writes one table or log row: ingest bookkeeping, a
+# derived table): doubling from 50 ms, 6.35 s in all, then the lock is reported.
+_LOCK_BACKOFF_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 
 
 _MS_PER_DAY = 86_400_000
@@ -132,8 +136,13 @@ class DayWriter:
             self._finish(*self._writers.popitem(last=False))
 
 
-class Workspace:
-    """A workspace folder. ``Workspace(path)`` creates it if needed.
+class Workspace(SqlStore):
+    """A workspace folder. ``Workspace(path)`` creates the folder if needed.
+
+    Reads never write: the Parquet layers are read through an in-memory DuckDB connection
+    (no lock on the workspace file) and the DuckDB tables through a read-only connection.
+    The DuckDB file and its bookkeeping tables are created on the first write.
+    ``read_only=True`` refuses every write.
 
     >>> import tempfile
     >>> ws = Workspace(tempfile.mkdtemp())
@@ -141,137 +150,112 @@ class Workspace:
     0
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, create: bool = True, read_only: bool = False
+    ) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         if not self.path.exists():
-            if not create:
+            if not create or read_only:
                 raise WorkspaceError(f"no workspace at {self.path}")
             self.path.mkdir(parents=True)
         elif not self.path.is_dir():
             raise WorkspaceError(f"{self.path} exists and is not a folder")
-        with self.connect(views=False) as con:
-            con.execute(_INGEST_LOG_DDL)
-            con.execute(_REJECTS_DDL)
+        self._ready = False  # bookkeeping tables known to exist (checked on first write)
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r})"
+
+    @property
+    def location(self) -> str:
+        """The workspace folder."""
+        return str(self.path)
 
     @property
     def db_path(self) -> Path:
         """The DuckDB file."""
         return self.path / DB_NAME
 
+    # -- connections (private: callers get typed methods) -----------------------------
+
+    def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Open the DuckDB file, retrying with back-off while another process holds it."""
+        for wait in (*_LOCK_BACKOFF_S, None):
+            try:
+                return duckdb.connect(str(self.db_path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise WorkspaceError(f"cannot open {self.db_path}: {exc}") from exc
+                if wait is None:
+                    raise WorkspaceLockedError(
+                        f"workspace {self.path} is busy: another process is writing to "
+                        f"{DB_NAME} (waited {sum(_LOCK_BACKOFF_S):.1f} s); retry when it "
+                        f"finishes. ({exc})"
+                    ) from exc
+                time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     @contextlib.contextmanager
-    def connect(
-        self, *, read_only: bool = False, views: bool = True
-    ) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A DuckDB connection, with views ``positions`` and ``identities`` over the Parquet."""
-        try:
-            con = duckdb.connect(str(self.db_path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise WorkspaceError(f"cannot open {self.db_path}: {exc}") from exc
+    def _reader(self, *, tables: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """In memory for the Parquet layers; the DuckDB file read-only for ``tables`` (an
+        in-memory stand-in with empty bookkeeping tables if it does not exist yet)."""
+        on_file = tables and self.db_path.exists()
+        con = self._open(read_only=True) if on_file else duckdb.connect()
         try:
             con.execute("SET TimeZone = 'UTC'")
-            for layer in LAYERS if views else ():
-                con.execute(f"CREATE OR REPLACE TEMP VIEW {layer} AS {self.scan_sql(layer)}")
+            if tables and not on_file:
+                con.execute(INGEST_LOG_DDL.replace("CREATE TABLE", "CREATE TEMP TABLE"))
+                con.execute(REJECTS_DDL.replace("CREATE TABLE", "CREATE TEMP TABLE"))
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def _writer_con(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The DuckDB file read-write; creates it and its bookkeeping tables the first time."""
+        if self.read_only:
+            raise WorkspaceError(f"workspace {self.path} is open read-only")
+        con = self._open(read_only=False)
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            if not self._ready:
+                con.execute(INGEST_LOG_DDL)
+                con.execute(REJECTS_DDL)
+                self._ready = True
             yield con
         finally:
             con.close()
 
     def files(self, layer: str) -> list[Path]:
         """The Parquet files of ``layer`` ('positions' or 'identities'), sorted by day."""
+        check_layer(layer)
         return sorted((self.path / layer).glob("day=*/*.parquet"))
 
-    def scan_sql(self, layer: str, *, days: tuple[str, str] | None = None) -> str:
-        """SQL that reads ``layer`` (optionally only days ``lo``..``hi`` inclusive)."""
+    def _scan(
+        self, layer: str, *, days: tuple[str, str] | None = None, provenance: bool = False
+    ) -> str:
         files = self.files(layer)
         if days is not None:
             lo, hi = days
             files = [f for f in files if lo <= f.parent.name[4:] <= hi]
         if not files:
-            cols = ", ".join(
-                f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in LAYERS[layer]
-            )
-            return f"SELECT {cols} WHERE false"
+            return _empty_scan(layer, provenance=provenance)
         names = ", ".join(f"'{f.as_posix()}'" for f in files)
         # union_by_name: files written before a column was added read with it null
         opts = "hive_partitioning=true, union_by_name=true"
+        if provenance:
+            opts += ", filename=true, file_row_number=true"
         return f"SELECT * EXCLUDE (day) FROM read_parquet([{names}], {opts})"
+
+    # -- layer metadata (from Parquet footers, no scan) -----------------------------------
 
     def days(self, layer: str = "positions") -> list[str]:
         """The days (YYYY-MM-DD) that have data in ``layer``."""
         return sorted({f.parent.name[4:] for f in self.files(layer)})
 
-    def read(self, layer: str, *, days: tuple[str, str] | None = None) -> pa.Table:
-        """``positions`` or ``identities`` as one Arrow table (canonical schema)."""
-        with self.connect(read_only=False) as con:
-            table = con.sql(self.scan_sql(layer, days=days)).to_arrow_table()
-        return table.select(LAYERS[layer].names).cast(LAYERS[layer])
-
     def count(self, layer: str) -> int:
         """Rows in ``layer`` (read from Parquet metadata, no scan)."""
         return sum(pq.ParquetFile(f).metadata.num_rows for f in self.files(layer))
-
-    # -- typed reads (detection and exports ask these, never SQL) ----------------------
-
-    def positions(
-        self,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        mmsis: list[int] | None = None,
-        columns: tuple[str, ...] | None = None,
-        order: bool = False,
-    ) -> pa.Table:
-        """Positions with ``start <= ts < end`` (of ``mmsis`` only, if given), filtered inside
-        DuckDB so that only the range is ever in memory; ``order`` sorts by (mmsi, ts) there
-        (in parallel)."""
-        return self._select("positions", start, end, mmsis, columns, order)
-
-    def identities(
-        self,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        mmsis: list[int] | None = None,
-    ) -> pa.Table:
-        """Identity reports with ``start <= ts < end`` (of ``mmsis`` only, if given)."""
-        return self._select("identities", start, end, mmsis, None, False)
-
-    def _select(
-        self,
-        layer: str,
-        start: datetime | None,
-        end: datetime | None,
-        mmsis: list[int] | None,
-        columns: tuple[str, ...] | None,
-        order: bool,
-    ) -> pa.Table:
-        schema = LAYERS[layer]
-        names = list(columns) if columns else schema.names
-        unknown = set(names) - set(schema.names)
-        if unknown:
-            raise WorkspaceError(f"{layer} has no column(s) {sorted(unknown)}")
-        span = None
-        if start is not None and end is not None:
-            span = (start.date().isoformat(), end.date().isoformat())
-        where, args = ["true"], list[Any]()
-        if start is not None:
-            where.append("ts >= ?")
-            args.append(start)
-        if end is not None:
-            where.append("ts < ?")
-            args.append(end)
-        if mmsis is not None:
-            where.append("list_contains(?, mmsi)")
-            args.append(list(mmsis))
-        sql = (
-            f"SELECT {', '.join(names)} FROM ({self.scan_sql(layer, days=span)}) "
-            f"WHERE {' AND '.join(where)}" + (" ORDER BY mmsi, ts" if order else "")
-        )
-        with self.connect(views=False) as con:
-            table = con.sql(sql, params=args).to_arrow_table()
-        return table.cast(pa.schema([schema.field(n) for n in names]))
 
     def day_counts(self, layer: str = "positions") -> dict[str, int]:
         """Rows per day (YYYY-MM-DD) of ``layer``, from Parquet metadata (no scan)."""
@@ -281,51 +265,53 @@ class Workspace:
             out[day] = out.get(day, 0) + pq.ParquetFile(f).metadata.num_rows
         return out
 
-    def last_time(self, layer: str = "positions") -> datetime | None:
-        """Time of the last row of ``layer`` (None when empty)."""
-        with self.connect(views=False) as con:
-            row = con.sql(f"SELECT max(ts) FROM ({self.scan_sql(layer)})").fetchall()[0]
-        return row[0] if row and row[0] is not None else None
-
-    def first_after(self, mmsis: list[int], t: datetime) -> dict[int, datetime]:
-        """Each MMSI's first position time at or after ``t`` (MMSIs with none are absent)."""
-        if not mmsis:
-            return {}
-        with self.connect(views=False) as con:
-            rows = con.sql(
-                f"SELECT mmsi, min(ts) FROM ({self.scan_sql('positions')}) "
-                "WHERE ts >= ? AND list_contains(?, mmsi) GROUP BY mmsi",
-                params=[t, list(mmsis)],
-            ).fetchall()
-        return {int(m): ts for m, ts in rows}
-
     # -- ingest bookkeeping -------------------------------------------------------------
 
     def is_ingested(self, ingest_id: str) -> bool:
         """Whether a source with this id (SHA-256 prefix) was ingested completely."""
-        with self.connect(views=False) as con:
+        if not self.db_path.exists():
+            return False
+        with self._reader(tables=True) as con:
             row = con.execute(
                 "SELECT count(*) FROM ingest_log WHERE ingest_id = ?", [ingest_id]
             ).fetchall()[0]
         return bool(row and row[0])
 
+    def ingest_log(self) -> pa.Table:
+        """Every completed ingest, oldest first."""
+        cols = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" if t == pa.string() else n
+                         for n, t in zip(INGEST_LOG.names, INGEST_LOG.types, strict=True))
+        sql = f"SELECT {cols} FROM ingest_log ORDER BY finished, ingest_id"
+        return self._fetch(sql, tables=True).cast(INGEST_LOG)
+
+    def rejects(self, *, ingest_id: str | None = None) -> pa.Table:
+        """Quarantined records (all, or of one ingest), by ingest and line."""
+        sql = "SELECT * FROM rejects WHERE ? IS NULL OR ingest_id = ? ORDER BY ingest_id, line"
+        return self._fetch(sql, [ingest_id, ingest_id], tables=True).cast(REJECTS_STORED)
+
     def writer(self, layer: str, ingest_id: str) -> DayWriter:
         """A streaming writer for one source; call :meth:`discard` if the ingest fails."""
+        check_layer(layer)
+        if self.read_only:
+            raise WorkspaceError(f"workspace {self.path} is open read-only")
         return DayWriter(self.path, layer, ingest_id)
 
     def discard(self, ingest_id: str) -> None:
         """Remove the files and rejects of an ingest that did not finish."""
+        if self.read_only:
+            raise WorkspaceError(f"workspace {self.path} is open read-only")
         for layer in LAYERS:
             for f in (self.path / layer).glob(f"day=*/{ingest_id}*.parquet*"):
                 f.unlink()
-        with self.connect(views=False) as con:
-            con.execute("DELETE FROM rejects WHERE ingest_id = ?", [ingest_id])
+        if self.db_path.exists():
+            with self._writer_con() as con:
+                con.execute("DELETE FROM rejects WHERE ingest_id = ?", [ingest_id])
 
     def add_rejects(self, ingest_id: str, rejects: pa.Table) -> None:
         """Quarantine rejected records of one ingest."""
         if rejects.num_rows == 0:
             return
-        with self.connect(views=False) as con:
+        with self._writer_con() as con:
             con.register("_rej", rejects.cast(REJECTS))
             con.execute(
                 "INSERT INTO rejects SELECT ?, file, line, reason, detail, raw FROM _rej",
@@ -334,12 +320,9 @@ class Workspace:
 
     def log_ingest(self, record: dict[str, Any]) -> None:
         """Mark an ingest complete (this is what makes a rerun a no-op)."""
-        rec = dict(record)
-        rec.setdefault("finished", datetime.now(UTC))
-        for key in ("skipped", "rejects_by_reason"):
-            rec[key] = json.dumps(rec.get(key, {}), sort_keys=True)
+        rec = log_row(record)
         cols = list(rec)
-        with self.connect(views=False) as con:
+        with self._writer_con() as con:
             con.execute(
                 f"INSERT OR REPLACE INTO ingest_log ({', '.join(cols)}) "
                 f"VALUES ({', '.join('?' for _ in cols)})",
@@ -350,34 +333,21 @@ class Workspace:
 
     def write_table(self, name: str, table: pa.Table) -> None:
         """Replace DuckDB table ``name`` with ``table`` (events, vessels, matches, ...)."""
-        if not name.isidentifier():
-            raise WorkspaceError(f"invalid table name {name!r}")
-        with self.connect(views=False) as con:
+        check_table_name(name)
+        with self._writer_con() as con:
             con.register("_incoming", table)
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
             con.unregister("_incoming")
 
     def read_table(self, name: str) -> pa.Table | None:
         """DuckDB table ``name`` as Arrow, or None if it does not exist yet."""
-        with self.connect(views=False) as con:
+        check_table_name(name)
+        if not self.db_path.exists():
+            return None
+        with self._reader(tables=True) as con:
             exists = con.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
             ).fetchall()[0]
             if not exists or not exists[0]:
                 return None
             return con.sql(f"SELECT * FROM {name}").to_arrow_table()
-
-
-def _duck_type(t: pa.DataType) -> str:
-    mapping = {
-        pa.int64(): "BIGINT",
-        pa.int32(): "INTEGER",
-        pa.int16(): "SMALLINT",
-        pa.int8(): "TINYINT",
-        pa.float64(): "DOUBLE",
-        pa.float32(): "FLOAT",
-        pa.string(): "VARCHAR",
-    }
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMPTZ"
-    return mapping.get(t, "VARCHAR")
