@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from watchkeeper import Workspace
@@ -18,24 +19,23 @@ NOAA = "csv/noaa/AIS_2022_01_03_first99999.csv.gz"
 SDN = "sanctions/ofac-sdn-2021/sdn.csv"
 MAGUS = 374208000
 
-_NEIGHBOUR_SQL = """
-SELECT p.mmsi, p.ts, p.lat, p.lon FROM positions p, (
-    SELECT lat, lon FROM positions WHERE mmsi = ? ORDER BY ts LIMIT 1) m
-WHERE p.mmsi <> ? ORDER BY (p.lat - m.lat) ^ 2 + (p.lon - m.lon) ^ 2 LIMIT 1
-"""
-
-
 def _magus(ws: Workspace) -> list[dict[str, Any]]:
-    with ws.connect() as con:
-        rel = con.sql("SELECT * FROM positions WHERE mmsi = ? ORDER BY ts", params=[MAGUS])
-        return rel.to_arrow_table().to_pylist()
+    return list(ws.positions(mmsis=[MAGUS], order=True).to_pylist())
+
+
+def _nearest_other(ws: Workspace, lat: float, lon: float) -> int:
+    """The MMSI of the position of another vessel nearest to (lat, lon)."""
+    table = ws.positions(columns=("mmsi", "lat", "lon"))
+    mmsi = table["mmsi"].to_numpy()
+    d2 = (table["lat"].to_numpy() - lat) ** 2 + (table["lon"].to_numpy() - lon) ** 2
+    d2[mmsi == MAGUS] = np.inf
+    return int(mmsi[int(np.argmin(d2))])
 
 
 def planted_events(ws: Workspace) -> pa.Table:
     pos = _magus(ws)
-    with ws.connect() as con:
-        other = con.sql(_NEIGHBOUR_SQL, params=[MAGUS, MAGUS]).fetchall()[0]
     first, last = pos[0], pos[-1]
+    other = (_nearest_other(ws, first["lat"], first["lon"]),)
     rows = [
         {
             "event_id": "e-encounter",

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from watchkeeper import Workspace
 from watchkeeper.cli import app
-from watchkeeper.errors import ConfigError
+from watchkeeper.errors import ConfigError, NotFoundError
 from watchkeeper.publish.report import ReportParams, load_case, write_report
 from watchkeeper.publish.report.land import land_mask, png_bytes
 
@@ -104,7 +104,7 @@ def test_sections_and_plots(report: str) -> None:
 def test_exactly_one_selector(case_ws: Workspace) -> None:
     with pytest.raises(ConfigError):
         load_case(case_ws, vessel=MAGUS, top=1)
-    with pytest.raises(ConfigError):
+    with pytest.raises(NotFoundError):
         load_case(case_ws, event="no-such-event")
 
 

@@ -28,40 +28,12 @@ from watchkeeper.context.flags import flag_of
 from watchkeeper.context.sanctions.store import current_entities
 from watchkeeper.errors import ConfigError
 from watchkeeper.schema import VESSELS
-from watchkeeper.store import Workspace
+from watchkeeper.store.base import Store
 
 __all__ = ["EXPORT_FORMATS", "build_vessels", "screen_workspace", "write_vessels"]
 
 EXPORT_FORMATS = ("csv", "json")
 
-_IDENTITY_SQL = """
-SELECT mmsi, imo, name, callsign, ship_type, max(length_m) AS length_m,
-    min(ts) AS first_ts, max(ts) AS last_ts
-FROM identities GROUP BY mmsi, imo, name, callsign, ship_type
-"""
-_NONEMPTY = "FILTER (WHERE {c} IS NOT NULL AND trim(CAST({c} AS VARCHAR)) <> '')"
-_FACTS_SQL = f"""
-WITH p AS (
-    SELECT mmsi, min(ts) AS first_seen, max(ts) AS last_seen, count(*) AS n_positions
-    FROM positions GROUP BY mmsi
-), i AS (
-    SELECT mmsi, min(ts) AS i_first, max(ts) AS i_last,
-        arg_max(imo, ts) {_NONEMPTY.format(c="imo")} AS imo,
-        arg_max(name, ts) {_NONEMPTY.format(c="name")} AS name,
-        arg_max(callsign, ts) {_NONEMPTY.format(c="callsign")} AS callsign,
-        arg_max(ship_type, ts) {_NONEMPTY.format(c="ship_type")} AS ship_type,
-        list_sort(list(DISTINCT trim(name)) {_NONEMPTY.format(c="name")}) AS names,
-        list_sort(list(DISTINCT imo) {_NONEMPTY.format(c="imo")}) AS imos,
-        list_sort(list(DISTINCT trim(callsign)) {_NONEMPTY.format(c="callsign")}) AS callsigns
-    FROM identities GROUP BY mmsi
-)
-SELECT coalesce(p.mmsi, i.mmsi) AS mmsi, i.imo, trim(i.name) AS name,
-    trim(i.callsign) AS callsign, i.ship_type,
-    least(p.first_seen, i.i_first) AS first_seen, greatest(p.last_seen, i.i_last) AS last_seen,
-    coalesce(p.n_positions, 0) AS n_positions, i.names, i.imos, i.callsigns
-FROM p FULL OUTER JOIN i ON p.mmsi = i.mmsi
-ORDER BY mmsi
-"""
 _EVENT_COLUMNS = (
     "event_id",
     "type",
@@ -76,20 +48,17 @@ _EVENT_COLUMNS = (
 )
 
 
-def screen_workspace(ws: Workspace, params: ScreenParams | None = None) -> pa.Table:
+def screen_workspace(ws: Store, params: ScreenParams | None = None) -> pa.Table:
     """Screen every identity every MMSI in ``ws`` has shown; store and return ``screening``."""
-    with ws.connect() as con:
-        identities = con.sql(_IDENTITY_SQL).to_arrow_table()
-        mmsis = [r[0] for r in con.sql("SELECT DISTINCT mmsi FROM positions").fetchall()]
-    vessels = vessel_identities(identities, mmsis)
+    vessels = vessel_identities(ws.identity_variants(), ws.mmsis())
     result = screen(vessels, current_entities(ws, vessels_only=True), params)
     ws.write_table("screening", result)
     return result
 
 
-def _events(ws: Workspace) -> dict[int, list[dict[str, Any]]]:
+def _events(ws: Store) -> dict[int, list[dict[str, Any]]]:
     """Events by the MMSIs they involve (both sides of pair events); {} without a table."""
-    table = ws.read_table("events")
+    table = ws.events()
     by: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if table is None:
         return by
@@ -102,7 +71,7 @@ def _events(ws: Workspace) -> dict[int, list[dict[str, Any]]]:
     return by
 
 
-def _best_hits(ws: Workspace) -> dict[int, dict[str, Any]]:
+def _best_hits(ws: Store) -> dict[int, dict[str, Any]]:
     table = ws.read_table("screening")
     if table is None:
         return {}
@@ -128,10 +97,11 @@ def _facts(row: dict[str, Any], hit: dict[str, Any] | None) -> VesselFacts:
     )
 
 
-def build_vessels(ws: Workspace, weights: RiskWeights | None = None) -> pa.Table:
-    """Build, store and return the ``vessels`` table, highest risk first."""
-    with ws.connect() as con:
-        rows = con.sql(_FACTS_SQL).to_arrow_table().to_pylist()
+def build_vessels(
+    ws: Store, weights: RiskWeights | None = None, *, save: bool = True
+) -> pa.Table:
+    """Build and return the ``vessels`` table, highest risk first; ``save`` stores it."""
+    rows = ws.vessel_facts().to_pylist()
     hits, events = _best_hits(ws), _events(ws)
     facts = {r["mmsi"]: _facts(r, hits.get(r["mmsi"])) for r in rows}
     flagged = {m for m, f in facts.items() if f.sanctions_level == "match" or f.flag == "KP"}
@@ -153,7 +123,8 @@ def build_vessels(ws: Workspace, weights: RiskWeights | None = None) -> pa.Table
     table = table.sort_by(
         [("risk", "descending"), ("sanctions_score", "descending"), ("mmsi", "ascending")]
     )
-    ws.write_table("vessels", table)
+    if save:
+        ws.write_vessels(table)
     return table
 
 

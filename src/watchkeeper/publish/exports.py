@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -38,7 +38,7 @@ from watchkeeper.publish.tracks import (
     write_tracks_geojson,
 )
 from watchkeeper.schema import TIMESTAMP
-from watchkeeper.store.workspace import Workspace
+from watchkeeper.store.base import Store
 
 __all__ = [
     "EVENT_FORMATS",
@@ -83,7 +83,7 @@ def write_events(events: pa.Table, fmt: str, out: Sink, *, vessels: pa.Table | N
     return write_ftm(events_ftm(events, vessels), out)
 
 
-def vessels_with_position(ws: Workspace, vessels: pa.Table) -> pa.Table:
+def vessels_with_position(ws: Store, vessels: pa.Table) -> pa.Table:
     """``vessels`` plus the last position's ``ts, lat, lon, sog_kn, cog_deg``, order kept."""
     mmsis = vessels.column("mmsi").to_pylist()
     last = last_positions(ws, mmsis)
@@ -191,18 +191,13 @@ def write_tracks(
     return write_geoparquet(table, geoms, out)
 
 
-def vessel_names(ws: Workspace) -> dict[int, str]:
+def vessel_names(ws: Store) -> dict[int, str]:
     """The latest broadcast name of every MMSI that has one."""
-    sql = (
-        "SELECT mmsi, arg_max(trim(name), ts) FROM identities "
-        "WHERE name IS NOT NULL AND trim(name) <> '' GROUP BY mmsi"
-    )
-    with ws.connect() as con:
-        return {int(m): str(n) for m, n in con.sql(sql).fetchall()}
+    return ws.latest_names()
 
 
 def export_tracks(
-    ws: Workspace,
+    ws: Store,
     fmt: str,
     out: Sink,
     *,
@@ -216,11 +211,8 @@ def export_tracks(
     if fmt == "csv":
         from watchkeeper.publish.marinecadastre import write_marinecadastre_csv
 
-        with ws.connect() as con:
-            sql = "SELECT * FROM positions WHERE (? IS NULL OR list_contains(?, mmsi)) "
-            sql += "AND (? IS NULL OR ts >= ?) AND (? IS NULL OR ts <= ?) ORDER BY mmsi, ts"
-            ids = [int(m) for m in mmsis] if mmsis is not None else None
-            table = con.sql(sql, params=[ids, ids, start, start, end, end]).to_arrow_table()
+        stop = end + timedelta(microseconds=1) if end is not None else None  # end included
+        table = ws.positions(start=start, end=stop, mmsis=mmsis, order=True)
         return write_marinecadastre_csv(table, ws.read("identities"), out)
     tracks = read_tracks(ws, mmsis=mmsis, start=start, end=end, params=params)
     return write_tracks(tracks, fmt, out, names=vessel_names(ws))

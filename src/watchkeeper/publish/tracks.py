@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from watchkeeper.errors import ConfigError
 from watchkeeper.publish._sink import Sink, open_sink
-from watchkeeper.store.workspace import Workspace
+from watchkeeper.store.base import Store
 
 __all__ = [
     "Segment",
@@ -36,6 +36,9 @@ __all__ = [
     "track_features",
     "write_tracks_geojson",
 ]
+
+# Store time ranges are half-open; ``read_tracks`` includes its end (times are stored in ms).
+_INCLUSIVE = timedelta(microseconds=1)
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -131,49 +134,25 @@ def build_tracks(positions: pa.Table, params: TrackParams | None = None) -> list
     return tracks
 
 
-def _where(
-    mmsis: Sequence[int] | None, start: datetime | None, end: datetime | None
-) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
-    params: list[Any] = []
-    if mmsis is not None:
-        clauses.append(f"mmsi IN ({', '.join('?' for _ in mmsis) or 'NULL'})")
-        params.extend(int(m) for m in mmsis)
-    if start is not None:
-        clauses.append("ts >= ?")
-        params.append(start)
-    if end is not None:
-        clauses.append("ts <= ?")
-        params.append(end)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
-
-
 def read_tracks(
-    ws: Workspace,
+    ws: Store,
     *,
     mmsis: Sequence[int] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     params: TrackParams | None = None,
 ) -> list[Track]:
-    """Tracks from a workspace, optionally only some MMSIs and a time window (inclusive)."""
-    where, args = _where(mmsis, start, end)
-    sql = f"SELECT mmsi, ts, lat, lon, sog_kn FROM positions{where}"
-    with ws.connect() as con:
-        table = con.sql(sql, params=args).to_arrow_table()
+    """Tracks from a store, optionally only some MMSIs and a time window (inclusive)."""
+    stop = end + _INCLUSIVE if end is not None else None
+    table = ws.positions(
+        start=start, end=stop, mmsis=mmsis, columns=("mmsi", "ts", "lat", "lon", "sog_kn")
+    )
     return build_tracks(table, params)
 
 
-def last_positions(ws: Workspace, mmsis: Sequence[int] | None = None) -> pa.Table:
+def last_positions(ws: Store, mmsis: Sequence[int] | None = None) -> pa.Table:
     """Per MMSI the latest position: ``mmsi, ts, lat, lon, sog_kn, cog_deg``."""
-    where, args = _where(mmsis, None, None)
-    sql = (
-        "SELECT mmsi, max(ts) AS ts, arg_max(lat, ts) AS lat, arg_max(lon, ts) AS lon, "
-        "arg_max(sog_kn, ts) AS sog_kn, arg_max(cog_deg, ts) AS cog_deg "
-        f"FROM positions{where} GROUP BY mmsi ORDER BY mmsi"
-    )
-    with ws.connect() as con:
-        return con.sql(sql, params=args).to_arrow_table()
+    return ws.last_positions(mmsis)
 
 
 def _coords(seg: Segment) -> list[list[float]]:

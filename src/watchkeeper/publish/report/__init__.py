@@ -12,13 +12,13 @@ from pathlib import Path
 
 from watchkeeper.publish.report.case import Case, ReportParams, evidence_rows, load_case
 from watchkeeper.publish.report.html import render_html
-from watchkeeper.store.workspace import Workspace
+from watchkeeper.store.base import Store
 
 __all__ = ["Case", "ReportParams", "evidence_rows", "load_case", "render_html", "write_report"]
 
 
 def write_report(
-    ws: Workspace,
+    ws: Store,
     out: str | Path,
     *,
     vessel: int | None = None,
@@ -31,5 +31,5 @@ def write_report(
     case = load_case(ws, vessel=vessel, event=event, top=top, params=params)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(case, workspace=ws.path, generated=generated), "utf-8")
+    path.write_text(render_html(case, workspace=Path(ws.location), generated=generated), "utf-8")
     return case

@@ -13,15 +13,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from watchkeeper.errors import ConfigError
+from watchkeeper.errors import ConfigError, NotFoundError
 from watchkeeper.publish.tracks import Track, TrackParams, read_tracks
-from watchkeeper.store.workspace import Workspace
+from watchkeeper.store.base import Store
 
 __all__ = ["Case", "ReportParams", "load_case"]
 
@@ -64,17 +62,17 @@ class Case:
     focus_event: str | None = None
 
 
-def _vessels(ws: Workspace) -> pa.Table:
+def _vessels(ws: Store) -> pa.Table:
     table = ws.read_table("vessels")
     if table is None:
         from watchkeeper.assess.vessels import build_vessels
 
-        table = build_vessels(ws)
+        table = build_vessels(ws, save=False)  # a report only reads
     return table
 
 
-def _events(ws: Workspace) -> list[dict[str, Any]]:
-    table = ws.read_table("events")
+def _events(ws: Store) -> list[dict[str, Any]]:
+    table = ws.events()
     return [] if table is None else table.sort_by("start").to_pylist()
 
 
@@ -83,7 +81,7 @@ def _involves(ev: dict[str, Any], mmsis: set[int]) -> bool:
 
 
 def _select(
-    ws: Workspace, vessel: int | None, event: str | None, top: int | None
+    ws: Store, vessel: int | None, event: str | None, top: int | None
 ) -> tuple[list[int], str | None, str]:
     """The case's MMSIs, the focus event and a title, from exactly one of the three options."""
     if sum(x is not None for x in (vessel, event, top)) != 1:
@@ -93,7 +91,7 @@ def _select(
     if event is not None:
         ev = next((e for e in _events(ws) if e["event_id"] == event), None)
         if ev is None:
-            raise ConfigError(f"no event {event!r} in {ws.path}")
+            raise NotFoundError(f"no event {event!r} in {ws.location}")
         mmsis = [ev["mmsi"]] + ([ev["other_mmsi"]] if ev.get("other_mmsi") is not None else [])
         return mmsis, event, f"Event {event} ({ev['type']})"
     assert top is not None
@@ -114,7 +112,7 @@ def _partners(events: list[dict[str, Any]], mmsis: list[int]) -> list[int]:
 
 
 def load_case(
-    ws: Workspace,
+    ws: Store,
     *,
     vessel: int | None = None,
     event: str | None = None,
@@ -150,26 +148,25 @@ def load_case(
     case.evidence = evidence_rows(ws, events, per_event=p.evidence_per_event)
     case.sources = _sources(ws)
     if not case.vessels and not case.tracks:
-        raise ConfigError(f"nothing to report: no data for MMSI(s) {shown} in {ws.path}")
+        raise NotFoundError(f"nothing to report: no data for MMSI(s) {shown} in {ws.location}")
     return case
 
 
-def _identities(ws: Workspace, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
+def _identities(ws: Store, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Per MMSI its identity reports in time order (name, IMO, call sign, type, draught)."""
-    sql = (
-        "SELECT mmsi, ts, imo, trim(name) AS name, trim(callsign) AS callsign, ship_type, "
-        "draught_m, trim(destination) AS destination, source FROM identities "
-        "WHERE list_contains(?, mmsi) ORDER BY mmsi, ts"
-    )
-    with ws.connect() as con:
-        rows = con.sql(sql, params=[mmsis]).to_arrow_table().to_pylist()
+    cols = ["mmsi", "ts", "imo", "name", "callsign", "ship_type", "draught_m", "destination"]
+    table = ws.identities(mmsis=mmsis).sort_by([("mmsi", "ascending"), ("ts", "ascending")])
+    rows = table.select([*cols, "source"]).to_pylist()
+    for r in rows:
+        for key in ("name", "callsign", "destination"):
+            r[key] = r[key].strip(" ") if r[key] is not None else None  # as SQL trim()
     out: dict[int, list[dict[str, Any]]] = {m: [] for m in mmsis}
     for r in rows:
         out[r["mmsi"]].append(r)
     return out
 
 
-def _screening(ws: Workspace, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
+def _screening(ws: Store, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
     table = ws.read_table("screening")
     out: dict[int, list[dict[str, Any]]] = {m: [] for m in mmsis}
     if table is None:
@@ -183,49 +180,11 @@ def _screening(ws: Workspace, mmsis: list[int]) -> dict[int, list[dict[str, Any]
     return out
 
 
-def _sources(ws: Workspace) -> list[dict[str, Any]]:
-    with ws.connect(views=False) as con:
-        rel = con.sql(
-            "SELECT ingest_id, file, sha256, size_bytes, format, finished, n_positions, "
-            "n_identities, n_rejects FROM ingest_log ORDER BY finished"
-        )
-        assert rel is not None
-        rows: list[dict[str, Any]] = rel.to_arrow_table().to_pylist()
+def _sources(ws: Store) -> list[dict[str, Any]]:
+    cols = ["ingest_id", "file", "sha256", "size_bytes", "format", "finished"]
+    cols += ["n_positions", "n_identities", "n_rejects"]
+    rows: list[dict[str, Any]] = ws.ingest_log().select(cols).to_pylist()
     return rows
-
-
-_EVIDENCE_SQL = """
-WITH w AS (SELECT * FROM _windows),
-recs AS (
-    SELECT w.event_no, w.event_id, '{layer}' AS layer, r.mmsi, r.ts, {cols}, r.source,
-        {line} AS source_line, r.filename AS stored_file, r.file_row_number AS stored_row
-    FROM read_parquet({files}, hive_partitioning=true, filename=true, file_row_number=true) r
-    JOIN w ON r.mmsi = w.mmsi AND r.ts BETWEEN w.start AND w.stop{only}
-)"""
-_POS_COLS = "r.lat, r.lon, r.sog_kn, NULL::VARCHAR AS note"
-_ID_COLS = (
-    "NULL::DOUBLE AS lat, NULL::DOUBLE AS lon, NULL::FLOAT AS sog_kn, "
-    "concat_ws(' ', 'name=' || trim(r.name), 'imo=' || r.imo, 'callsign=' || trim(r.callsign), "
-    "'draught=' || r.draught_m) AS note"
-)
-_PICK_SQL = """
-, ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY event_no, mmsi ORDER BY ts, stored_row) AS k,
-        count(*) OVER (PARTITION BY event_no, mmsi) AS n
-    FROM recs
-)
-SELECT ranked.*, l.file, l.sha256 FROM ranked
-LEFT JOIN ingest_log l
-  ON l.ingest_id = regexp_extract(ranked.stored_file, '([0-9a-f]+)(-[0-9]+)?\\.parquet$', 1)
-WHERE k = 1 OR k = n OR (k - 1) % greatest(1, n // (? - 1)) = 0
-ORDER BY event_no, mmsi, ts
-"""
-
-
-def _line_col(files: list[Path]) -> str:
-    """``r.line``, or NULL when a stored file predates the ``line`` column (re-ingest it)."""
-    has_line = all("line" in pq.read_schema(f).names for f in files)
-    return "r.line" if has_line else "NULL::BIGINT"
 
 
 def _windows(events: list[dict[str, Any]]) -> pa.Table:
@@ -259,7 +218,7 @@ def _windows(events: list[dict[str, Any]]) -> pa.Table:
 
 
 def evidence_rows(
-    ws: Workspace, events: list[dict[str, Any]], *, per_event: int = 12
+    ws: Store, events: list[dict[str, Any]], *, per_event: int = 12
 ) -> list[dict[str, Any]]:
     """Stored records behind each event, traced to their source file and its SHA-256.
 
@@ -268,24 +227,6 @@ def evidence_rows(
     Parquet and row), ``file``/``sha256`` (the ingested source), ``source_line`` (the line or
     row of the record in that file; null when unknown), ``k`` of ``n`` records.
     """
-    out: list[dict[str, Any]] = []
     if not events:
-        return out
-    with ws.connect(views=False) as con:
-        con.register("_windows", _windows(events))
-        for layer, cols, only in (
-            ("positions", _POS_COLS, ""),
-            ("identities", _ID_COLS, " AND w.identity_evidence"),
-        ):
-            files = ws.files(layer)
-            if not files:
-                continue
-            names = "[" + ", ".join(f"'{f.as_posix()}'" for f in files) + "]"
-            sql = _EVIDENCE_SQL.format(
-                layer=layer, cols=cols, line=_line_col(files), files=names, only=only
-            )
-            sql += _PICK_SQL
-            out += con.sql(sql, params=[per_event]).to_arrow_table().to_pylist()
-    layer_order = {"positions": 0, "identities": 1}
-    out.sort(key=lambda r: (r["event_no"], layer_order[r["layer"]], r["mmsi"], r["ts"]))
-    return out
+        return []
+    return ws.evidence(_windows(events), per_event=per_event)
