@@ -156,7 +156,7 @@ def export_positions(
     """Export positions: CSV with MarineCadastre's 17-column header, Parquet or GeoJSON."""
     from watchkeeper.publish.positions import export_positions as run
 
-    ws = Workspace(workspace, create=False)
+    ws = Workspace(workspace, read_only=True)
     if output == "-":
         n = run(ws, sys.stdout.buffer, fmt=fmt)
     else:

@@ -40,7 +40,7 @@ def report(
 
     Example: ``watchkeeper report -w ws --top 1 -o case.html``
     """
-    ws = Workspace(workspace, create=False)
+    ws = Workspace(workspace, read_only=True)
     case = write_report(ws, output, vessel=vessel, event=event, top=top)
     Console(stderr=True).print(
         f"wrote {output}: {len(case.vessels)} vessel(s), {len(case.events)} event(s), "
@@ -78,7 +78,7 @@ def export_tracks_cmd(
 
     Example: ``watchkeeper export tracks -w ws --format kmz --mmsi 477231375 -o t.kmz``
     """
-    ws = Workspace(workspace, create=False)
+    ws = Workspace(workspace, read_only=True)
     n = export_tracks(
         ws,
         fmt,

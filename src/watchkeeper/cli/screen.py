@@ -88,7 +88,7 @@ def lists_add(
 def lists_show(workspace: WorkspaceOpt) -> None:
     """Show every list version in the workspace and which one is current per source."""
     table = Table("source", "date", "version", "entities", "vessels", "with IMO", "current")
-    for v in list_versions(Workspace(workspace)).to_pylist():
+    for v in list_versions(Workspace(workspace, read_only=True)).to_pylist():
         table.add_row(
             v["source"],
             str(v["list_date"] or "undated"),
@@ -177,8 +177,8 @@ def export_vessels(
     formats = (*EXPORT_FORMATS, *VESSEL_FORMATS)
     if fmt not in formats:
         raise ConfigError(f"--format must be one of {', '.join(formats)}, got {fmt!r}")
-    ws = Workspace(workspace)
-    table = build_vessels(ws)  # rebuilt: events or screening may be newer
+    ws = Workspace(workspace, read_only=True)
+    table = build_vessels(ws, save=False)  # rebuilt (events or screening may be newer), not stored
     if fmt in VESSEL_FORMATS:
         n = write_vessels_geo(vessels_with_position(ws, table), fmt, output)
         Console(stderr=True).print(f"wrote {n} items to {output}", highlight=False)
