@@ -7,16 +7,19 @@ from watchkeeper.errors import (
     ConfigError,
     FormatError,
     InputError,
+    LandMaskError,
+    NotFoundError,
     StrictInputError,
     WatchkeeperError,
     WorkspaceError,
+    WorkspaceLockedError,
 )
 from watchkeeper.ingest.csv import read_csv
 from watchkeeper.ingest.nmea import read_nmea
 from watchkeeper.ingest.parquet import read_parquet
 from watchkeeper.ingest.pipeline import FileSummary, ingest_files
 from watchkeeper.schema import Decoded
-from watchkeeper.store import Workspace
+from watchkeeper.store import MemoryStore, Store, Workspace
 
 __version__ = "0.1.0"
 
@@ -26,10 +29,15 @@ __all__ = [
     "FileSummary",
     "FormatError",
     "InputError",
+    "LandMaskError",
+    "MemoryStore",
+    "NotFoundError",
+    "Store",
     "StrictInputError",
     "WatchkeeperError",
     "Workspace",
     "WorkspaceError",
+    "WorkspaceLockedError",
     "__version__",
     "ingest_files",
     "read_csv",

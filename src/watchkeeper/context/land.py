@@ -22,7 +22,7 @@ from typing import IO
 import numpy as np
 import numpy.typing as npt
 
-from watchkeeper.errors import WatchkeeperError
+from watchkeeper.errors import LandMaskError
 from watchkeeper.tracks.geo import offset_deg
 
 __all__ = ["RINGS_KM", "LandMaskError", "distance_to_shore_km", "is_land"]
@@ -35,10 +35,6 @@ _BEARINGS = np.radians(np.arange(0, 360, 22.5))
 
 _MASK_FILE = "globe_combined_mask_compressed.npz"
 _ROWS_PER_BAND = 512  # 512 x 43,200 bytes = 22 MB decompressed at a time
-
-
-class LandMaskError(WatchkeeperError):
-    """The ``global-land-mask`` data file is missing or not in the expected layout."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
+from watchkeeper.errors import ConfigError
 from watchkeeper.publish._sink import Sink, open_sink
 
 __all__ = ["GEOPARQUET_VERSION", "geo_metadata", "with_geometry", "write_geoparquet"]
@@ -57,7 +58,7 @@ def with_geometry(table: pa.Table, geoms: Sequence[Any] | np.ndarray[Any, Any]) 
     """``table`` plus ``geometry`` (WKB) and ``bbox`` columns and the ``geo`` metadata."""
     arr = np.asarray(geoms, dtype=object)
     if len(arr) != table.num_rows:
-        raise ValueError(f"{len(arr)} geometries for {table.num_rows} rows")
+        raise ConfigError(f"{len(arr)} geometries for {table.num_rows} rows")
     wkb = shapely.to_wkb(arr, flavor="iso") if len(arr) else np.zeros(0, dtype=object)
     out = table.append_column("geometry", pa.array(list(wkb), pa.binary()))
     out = out.append_column("bbox", _bbox_column(arr))
