@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
 from watchkeeper.detect.run import DetectParams, detect_workspace
-from watchkeeper.errors import ConfigError
-from watchkeeper.publish.exports import EVENT_FORMATS, write_events
+from watchkeeper.errors import NotFoundError
+from watchkeeper.publish.exports import export_events as export_events_to
 from watchkeeper.store import Workspace
 
 __all__ = ["detect", "events", "export_events"]
@@ -58,7 +54,7 @@ def detect(
 def _events(ws: Workspace) -> pa.Table:
     table = ws.read_table("events")
     if table is None:
-        raise ConfigError(f"no events in {ws.path}: run `watchkeeper detect -w {ws.path}` first")
+        raise NotFoundError(f"no events in {ws.path}: run `watchkeeper detect -w {ws.path}` first")
     return table
 
 
@@ -69,7 +65,7 @@ def events(
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
 ) -> None:
     """List stored events on the terminal. Example: ``watchkeeper events -w ws --type encounter``"""
-    table = _events(Workspace(workspace, create=False))
+    table = _events(Workspace(workspace, read_only=True))
     rows = [r for r in table.to_pylist() if kind is None or r["type"] == kind]
     out = Table("type", "mmsi", "other", "start", "end", "lat", "lon", "confidence")
     for r in rows[:limit]:
@@ -96,37 +92,6 @@ def _iso(t: object) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _geojson(table: pa.Table) -> str:
-    feats = []
-    for r in table.to_pylist():
-        props = {k: v for k, v in r.items() if k not in ("lat", "lon")}
-        props["start"], props["end"] = _iso(r["start"]), _iso(r["end"]) or None
-        props["details"] = json.loads(r["details"] or "{}")
-        props["evidence"] = json.loads(r["evidence"] or "{}")
-        geom = None if r["lat"] is None else {"type": "Point", "coordinates": [r["lon"], r["lat"]]}
-        feats.append({"type": "Feature", "geometry": geom, "properties": props})
-    return json.dumps({"type": "FeatureCollection", "features": feats})
-
-
-def _csv_ready(table: pa.Table) -> pa.Table:
-    rows = table.to_pylist()
-    for r in rows:
-        r["start"], r["end"] = _iso(r["start"]), _iso(r["end"])
-    return (
-        pa.Table.from_pylist(
-            rows,
-            schema=pa.schema(
-                [
-                    pa.field(f.name, pa.string() if f.name in ("start", "end") else f.type)
-                    for f in table.schema
-                ]
-            ),
-        )
-        if rows
-        else table
-    )
-
-
 @export_app.command("events")
 def export_events(
     workspace: WorkspaceOpt,
@@ -140,29 +105,4 @@ def export_events(
 
     Example: ``watchkeeper export events -w ws --format geojson -o events.geojson``
     """
-    table = _events(Workspace(workspace, create=False))
-    if fmt == "parquet":
-        if output == "-":
-            raise ConfigError("parquet needs a file: -o FILE")
-        pq.write_table(table, output)
-    elif fmt == "geojson":
-        text = _geojson(table)
-        if output == "-":
-            sys.stdout.write(text + "\n")
-        else:
-            Path(output).write_text(text, "utf-8")
-    elif fmt == "csv":
-        ready = _csv_ready(table)
-        if output == "-":
-            buf = pa.BufferOutputStream()
-            pacsv.write_csv(ready, buf)
-            sys.stdout.write(buf.getvalue().to_pybytes().decode())
-        else:
-            pacsv.write_csv(ready, output)
-    elif fmt in EVENT_FORMATS:
-        ws = Workspace(workspace, create=False)
-        write_events(table, fmt, output, vessels=ws.read_table("vessels"))
-    else:
-        raise ConfigError(
-            f"--format {fmt!r}: expected csv, geojson, parquet or {', '.join(EVENT_FORMATS)}"
-        )
+    export_events_to(Workspace(workspace, read_only=True), fmt, output)

@@ -3,12 +3,13 @@
 =============  ======  =======  ======
 format         events  vessels  tracks
 =============  ======  =======  ======
-geojson        (CLI)   Point    LineString + ``coordTimes``
+geojson        Point   Point    LineString + ``coordTimes``
 kml / kmz      yes     yes      ``gx:Track``
 geoparquet     yes     yes      yes (``coord_times`` column)
 cot            marker  yes      -
 ftm            links   yes      -
-csv            (CLI)   (CLI)    MarineCadastre positions
+csv            yes     (assess) MarineCadastre positions
+parquet        yes     -        -
 =============  ======  =======  ======
 
 Vessels are placed at their last position (joined from ``positions``).
@@ -22,9 +23,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import shapely
 
-from watchkeeper.errors import ConfigError
+from watchkeeper.errors import ConfigError, NotFoundError
 from watchkeeper.publish._sink import Sink, open_sink
 from watchkeeper.publish.cot import CotParams, events_cot, vessels_cot, write_cot
 from watchkeeper.publish.ftm import events_ftm, vessels_ftm, write_ftm
@@ -41,9 +44,11 @@ from watchkeeper.schema import TIMESTAMP
 from watchkeeper.store.base import Store
 
 __all__ = [
+    "ALL_EVENT_FORMATS",
     "EVENT_FORMATS",
     "TRACK_FORMATS",
     "VESSEL_FORMATS",
+    "export_events",
     "export_tracks",
     "vessel_names",
     "vessels_with_position",
@@ -53,6 +58,8 @@ __all__ = [
 ]
 
 EVENT_FORMATS = ("kml", "kmz", "geoparquet", "cot", "ftm")
+# What export_events writes: the tabular forms of the events table, then the map/feed forms.
+ALL_EVENT_FORMATS = ("csv", "geojson", "parquet", *EVENT_FORMATS)
 VESSEL_FORMATS = ("geojson", "kml", "kmz", "geoparquet", "cot", "ftm")
 TRACK_FORMATS = ("geojson", "kml", "kmz", "geoparquet", "csv")
 
@@ -81,6 +88,70 @@ def write_events(events: pa.Table, fmt: str, out: Sink, *, vessels: pa.Table | N
     if fmt == "cot":
         return write_cot(events_cot(events), out)
     return write_ftm(events_ftm(events, vessels), out)
+
+
+def _iso(t: datetime | None) -> str:
+    return "" if t is None else t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _events_geojson(events: pa.Table, out: Sink) -> int:
+    feats = []
+    for r in events.to_pylist():
+        props = {k: v for k, v in r.items() if k not in ("lat", "lon")}
+        props["start"], props["end"] = _iso(r["start"]), _iso(r["end"]) or None
+        props["details"] = json.loads(r["details"] or "{}")
+        props["evidence"] = json.loads(r["evidence"] or "{}")
+        geom = None if r["lat"] is None else {"type": "Point", "coordinates": [r["lon"], r["lat"]]}
+        feats.append({"type": "Feature", "geometry": geom, "properties": props})
+    with open_sink(out) as stream:
+        text = json.dumps({"type": "FeatureCollection", "features": feats})
+        stream.write(text.encode("utf-8") + b"\n")
+    return len(feats)
+
+
+def _events_csv(events: pa.Table, out: Sink) -> int:
+    """CSV of the events table with ISO 8601 UTC times (empty for an open end)."""
+    rows = events.to_pylist()
+    ready = events
+    if rows:
+        for r in rows:
+            r["start"], r["end"] = _iso(r["start"]), _iso(r["end"])
+        schema = pa.schema(
+            [
+                pa.field(f.name, pa.string() if f.name in ("start", "end") else f.type)
+                for f in events.schema
+            ]
+        )
+        ready = pa.Table.from_pylist(rows, schema=schema)
+    with open_sink(out) as stream:
+        pacsv.write_csv(ready, stream)
+    return len(rows)
+
+
+def export_events(
+    store: Store, fmt: str, out: Sink, *, types: Sequence[str] | None = None
+) -> int:
+    """Export the stored events (of ``types`` only, if given) as csv, geojson, parquet, kml,
+    kmz, geoparquet, cot or ftm (ftm links the vessels table when it exists); items written.
+
+    Raises NotFoundError before detection has stored any events.
+    """
+    _check(fmt, ALL_EVENT_FORMATS, "events")
+    events = store.events(types=types)
+    if events is None:
+        where = store.location
+        raise NotFoundError(f"no events in {where}: run `watchkeeper detect -w {where}` first")
+    if fmt == "csv":
+        return _events_csv(events, out)
+    if fmt == "geojson":
+        return _events_geojson(events, out)
+    if fmt == "parquet":
+        if out == "-":
+            raise ConfigError("parquet needs a file: -o FILE")
+        with open_sink(out) as stream:
+            pq.write_table(events, stream)
+        return int(events.num_rows)
+    return write_events(events, fmt, out, vessels=store.vessels())
 
 
 def vessels_with_position(ws: Store, vessels: pa.Table) -> pa.Table:
