@@ -21,12 +21,12 @@ def bench() -> object:
 
 
 def test_generated_file_frames_cleanly(bench: object, tmp_path: Path) -> None:
-    from watchkeeper.ingest.nmea_fast import iter_nmea_fast
+    from watchkeeper.ingest.nmea import iter_nmea
     from watchkeeper.schema import Decoded
 
     path = bench.generate(tmp_path / "small.nmea", n=400, seed=1)  # type: ignore[attr-defined]
     with path.open() as lines:
-        decoded = Decoded.concat(list(iter_nmea_fast(lines, file=str(path))))
+        decoded = Decoded.concat(list(iter_nmea(lines, file=str(path), engine="fast")))
     assert decoded.rejects.num_rows == 0
     assert decoded.positions.num_rows > 200
     assert decoded.identities.num_rows > 5

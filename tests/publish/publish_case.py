@@ -19,6 +19,7 @@ NOAA = "csv/noaa/AIS_2022_01_03_first99999.csv.gz"
 SDN = "sanctions/ofac-sdn-2021/sdn.csv"
 MAGUS = 374208000
 
+
 def _magus(ws: Workspace) -> list[dict[str, Any]]:
     return list(ws.positions(mmsis=[MAGUS], order=True).to_pylist())
 

@@ -21,12 +21,32 @@ T0 = datetime(2024, 3, 1, 6, 0, tzinfo=UTC)
 
 def _store() -> MemoryStore:
     rows = [
-        {"event_id": "e1", "type": "encounter", "mmsi": 1, "other_mmsi": 2, "start": T0,
-         "end": None, "lat": 1.5, "lon": 2.5, "confidence": 0.8, "details": '{"d": 1}',
-         "evidence": "{}"},
-        {"event_id": "e2", "type": "ais_gap", "mmsi": 3, "other_mmsi": None, "start": T0,
-         "end": T0, "lat": None, "lon": None, "confidence": 0.5, "details": None,
-         "evidence": None},
+        {
+            "event_id": "e1",
+            "type": "encounter",
+            "mmsi": 1,
+            "other_mmsi": 2,
+            "start": T0,
+            "end": None,
+            "lat": 1.5,
+            "lon": 2.5,
+            "confidence": 0.8,
+            "details": '{"d": 1}',
+            "evidence": "{}",
+        },
+        {
+            "event_id": "e2",
+            "type": "ais_gap",
+            "mmsi": 3,
+            "other_mmsi": None,
+            "start": T0,
+            "end": T0,
+            "lat": None,
+            "lon": None,
+            "confidence": 0.5,
+            "details": None,
+            "evidence": None,
+        },
     ]
     store = MemoryStore()
     store.write_events(

@@ -219,8 +219,13 @@ def test_ingest_log_rejects_and_discard(store: Store) -> None:
     w.close()
     assert w.rows == 1
     rej = pa.table(
-        {"file": ["f", "f"], "line": [7, 3], "reason": ["bad_checksum"] * 2, "detail": [None] * 2,
-         "raw": ["x", "y"]},
+        {
+            "file": ["f", "f"],
+            "line": [7, 3],
+            "reason": ["bad_checksum"] * 2,
+            "detail": [None] * 2,
+            "raw": ["x", "y"],
+        },
         schema=REJECTS,
     )
     store.add_rejects("bbbb", rej)

@@ -85,7 +85,7 @@ def test_no_workspace_sql_outside_store() -> None:
 
 
 def test_the_check_finds_workspace_sql() -> None:
-    bad = '''
+    bad = """
 import duckdb
 def f(ws):
     with ws.connect() as con:
@@ -95,7 +95,7 @@ def g(path):
     return con.sql(f"SELECT * FROM read_parquet('{path}')")
 def h(ws):
     return ws.scan_sql("positions")
-'''
+"""
     found = violations(bad)
     assert len(found) == 5, found
     compute = '''

@@ -97,9 +97,7 @@ def _facts(row: dict[str, Any], hit: dict[str, Any] | None) -> VesselFacts:
     )
 
 
-def build_vessels(
-    ws: Store, weights: RiskWeights | None = None, *, save: bool = True
-) -> pa.Table:
+def build_vessels(ws: Store, weights: RiskWeights | None = None, *, save: bool = True) -> pa.Table:
     """Build and return the ``vessels`` table, highest risk first; ``save`` stores it."""
     rows = ws.vessel_facts().to_pylist()
     hits, events = _best_hits(ws), _events(ws)

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from watchkeeper.detect._track import Cols, count_per_gap
 from watchkeeper.detect.ais_gap import find_gaps
-from watchkeeper.tracks.geo import M_PER_NM, haversine_m
+from watchkeeper.tracks.geo import M_PER_NM, bearing_deg, haversine_m
 
 if TYPE_CHECKING:
     from watchkeeper.context.ports import PlaceIndex
@@ -82,15 +82,6 @@ def dark_gaps(
         heard,
         in_port,
     )
-
-
-def bearing_deg(lat0: Floats, lon0: Floats, lat1: Floats, lon1: Floats) -> Floats:
-    """Initial great-circle bearing (degrees from north) from point 0 to point 1."""
-    p0, p1 = np.radians(lat0), np.radians(lat1)
-    dl = np.radians(np.asarray(lon1) - np.asarray(lon0))
-    y = np.sin(dl) * np.cos(p1)
-    x = np.cos(p0) * np.sin(p1) - np.sin(p0) * np.cos(p1) * np.cos(dl)
-    return np.asarray(np.degrees(np.arctan2(y, x)) % 360.0)
 
 
 def _courses(c: Cols, a: Ints, b: Ints) -> tuple[Floats, Floats]:

@@ -12,7 +12,6 @@ handed to the reference itself, so that their reject details are its own.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -21,11 +20,10 @@ import pyarrow.compute as pc
 from watchkeeper.ingest import nmea_bits as nb
 from watchkeeper.ingest import nmea_pyais
 from watchkeeper.ingest.nmea_framing_fast import iter_frames_fast
-from watchkeeper.ingest.options import TimeOption
 from watchkeeper.ingest.validate import candidate_names, validate_identities, validate_positions
 from watchkeeper.schema import IDENTITIES, POSITIONS, Decoded, Quality
 
-__all__ = ["decode_frames", "iter_frames_fast", "iter_nmea_fast"]
+__all__ = ["decode_frames", "iter_frames_fast"]
 
 _POSITION_TYPES = (1, 2, 3, 18, 19, 27)
 _FAST_TYPES = (1, 2, 3, 5, 18, 19, 24, 27)
@@ -332,12 +330,3 @@ def _finish(
     found = [_locate(r, frames) for r in (pos_rejects, id_rejects) if r.num_rows]
     rejects = pa.concat_tables([rest.rejects, *found])
     return Decoded(positions, identities, rejects, skipped + rest.skipped)
-
-
-def iter_nmea_fast(
-    lines: Iterable[str], *, file: str, time: TimeOption = None, chunk_size: int = 100_000
-) -> Iterator[Decoded]:
-    """:func:`watchkeeper.ingest.nmea.iter_nmea` with ``engine="fast"`` (its default)."""
-    from watchkeeper.ingest.nmea import iter_nmea
-
-    return iter_nmea(lines, file=file, time=time, chunk_size=chunk_size, engine="fast")

@@ -128,9 +128,7 @@ def _events_csv(events: pa.Table, out: Sink) -> int:
     return len(rows)
 
 
-def export_events(
-    store: Store, fmt: str, out: Sink, *, types: Sequence[str] | None = None
-) -> int:
+def export_events(store: Store, fmt: str, out: Sink, *, types: Sequence[str] | None = None) -> int:
     """Export the stored events (of ``types`` only, if given) as csv, geojson, parquet, kml,
     kmz, geoparquet, cot or ftm (ftm links the vessels table when it exists); items written.
 

@@ -21,11 +21,15 @@ def export_positions(ws: Store, out: BinaryIO, *, fmt: str = "csv") -> int:
     if fmt == "csv":
         from watchkeeper.publish.marinecadastre import write_marinecadastre_csv
 
-        return write_marinecadastre_csv(ws.position_batches(batch_rows=_BATCH), ws.read("identities"), out)
+        return write_marinecadastre_csv(
+            ws.position_batches(batch_rows=_BATCH), ws.read("identities"), out
+        )
     if fmt == "geojson":
         from watchkeeper.publish.geojson import write_geojson
 
-        return write_geojson(pa.Table.from_batches(list(ws.position_batches(batch_rows=_BATCH)), POSITIONS), out)
+        return write_geojson(
+            pa.Table.from_batches(list(ws.position_batches(batch_rows=_BATCH)), POSITIONS), out
+        )
     if fmt == "parquet":
         n = 0
         with pq.ParquetWriter(out, POSITIONS, compression="zstd") as writer:

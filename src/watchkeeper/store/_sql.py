@@ -329,7 +329,7 @@ class SqlStore:
     def latest_names(self) -> dict[int, str]:
         """The latest non-blank broadcast name of every MMSI that has one."""
         rows = self._fetch(_LATEST_NAMES.format(scan=self._scan("identities")))
-        return {int(m): str(n) for m, n in zip(*(c.to_pylist() for c in rows.columns))}
+        return {int(m): str(n) for m, n in zip(*(c.to_pylist() for c in rows.columns), strict=True)}
 
     def identity_variants(self) -> pa.Table:
         """Distinct (mmsi, imo, name, callsign, ship_type) with length and first/last time."""

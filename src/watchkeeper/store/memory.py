@@ -82,8 +82,9 @@ class MemoryStore(SqlStore):
         for ingest_id, t in chunks:
             n = t.num_rows
             parts.append(
-                t.append_column("filename", pa.array([f"{ingest_id}.parquet"] * n, pa.string()))
-                .append_column("file_row_number", pa.array(range(n), pa.int64()))
+                t.append_column(
+                    "filename", pa.array([f"{ingest_id}.parquet"] * n, pa.string())
+                ).append_column("file_row_number", pa.array(range(n), pa.int64()))
             )
         if not parts:
             empty = LAYERS[layer].empty_table()
@@ -131,7 +132,9 @@ class MemoryStore(SqlStore):
         out: dict[str, int] = {}
         for _, t in self._chunks[layer]:
             ms = pc.cast(t["ts"], pa.int64()).to_numpy()
-            for day, n in zip(*np.unique(ms // 86_400_000 * 86_400_000, return_counts=True), strict=True):
+            for day, n in zip(
+                *np.unique(ms // 86_400_000 * 86_400_000, return_counts=True), strict=True
+            ):
                 key = day_of(int(day))
                 out[key] = out.get(key, 0) + int(n)
         return dict(sorted(out.items()))

@@ -150,9 +150,7 @@ class Workspace(SqlStore):
     0
     """
 
-    def __init__(
-        self, path: str | Path, *, create: bool = True, read_only: bool = False
-    ) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
         if not self.path.exists():
@@ -279,8 +277,10 @@ class Workspace(SqlStore):
 
     def ingest_log(self) -> pa.Table:
         """Every completed ingest, oldest first."""
-        cols = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" if t == pa.string() else n
-                         for n, t in zip(INGEST_LOG.names, INGEST_LOG.types, strict=True))
+        cols = ", ".join(
+            f"CAST({n} AS VARCHAR) AS {n}" if t == pa.string() else n
+            for n, t in zip(INGEST_LOG.names, INGEST_LOG.types, strict=True)
+        )
         sql = f"SELECT {cols} FROM ingest_log ORDER BY finished, ingest_id"
         return self._fetch(sql, tables=True).cast(INGEST_LOG)
 

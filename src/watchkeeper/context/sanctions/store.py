@@ -24,7 +24,7 @@ from watchkeeper.context.sanctions.model import (
     ListFile,
     entities_table,
 )
-from watchkeeper.store import Workspace
+from watchkeeper.store.base import Store
 
 __all__ = ["add_list", "current_entities", "list_versions", "version_id"]
 
@@ -42,7 +42,7 @@ def version_id(files: tuple[str, ...]) -> str:
     return digest.hexdigest()[:_HASH_CHARS]
 
 
-def list_versions(ws: Workspace) -> pa.Table:
+def list_versions(ws: Store) -> pa.Table:
     """Every version added, oldest first, with ``current`` marking the one in use per source."""
     table = ws.read_table("list_versions")
     if table is None:
@@ -64,7 +64,7 @@ def _current_ids(versions: pa.Table) -> list[str]:
     return [v[2] for v in best.values()]
 
 
-def add_list(ws: Workspace, listed: ListFile) -> dict[str, Any]:
+def add_list(ws: Store, listed: ListFile) -> dict[str, Any]:
     """Store one list version; returns a summary with ``added`` False if it was already there."""
     vid = version_id(listed.files)
     versions = ws.read_table("list_versions")
@@ -103,7 +103,7 @@ def _summary(listed: ListFile, vid: str) -> dict[str, Any]:
     }
 
 
-def current_entities(ws: Workspace, *, vessels_only: bool = False) -> pa.Table:
+def current_entities(ws: Store, *, vessels_only: bool = False) -> pa.Table:
     """The entities of the current version of every list (empty if none was added)."""
     table = ws.read_table("list_entities")
     if table is None:
