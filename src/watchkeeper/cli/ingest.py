@@ -127,7 +127,7 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Summarise a workspace: counts, time span, vessels, extent, rejects by reason."""
-    summary = summarize(Workspace(workspace, create=False))
+    summary = summarize(Workspace(workspace, read_only=True))
     if as_json:
         console.print_json(json.dumps(summary.as_dict(), default=str))
         return
