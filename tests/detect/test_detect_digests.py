@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,12 +31,30 @@ SMALL = TrafficConfig(n_cargo=14, n_tanker=8, n_fishing=10, n_pair_trawl=2, n_re
 
 
 def table_digest(table: pa.Table) -> str:
-    """SHA-256 of a table's rows in a canonical form (sorted, JSON, times as ISO strings)."""
-    rows = table.to_pylist()
+    """SHA-256 of a table's rows in a canonical form: sorted by ``event_id``, JSON columns
+    parsed, floats to 7 decimals (DuckDB's parallel sums differ in the last bits from run to
+    run; 1e-7 degree is 1 cm), times as ISO strings."""
+    rows = [{k: _canonical(k, v) for k, v in r.items()} for r in table.to_pylist()]
     if "event_id" in table.column_names:
         rows.sort(key=lambda r: str(r["event_id"]))
     text = json.dumps(rows, sort_keys=True, default=lambda v: v.isoformat())
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(name: str, value: Any) -> Any:
+    if name in ("details", "evidence") and isinstance(value, str):
+        value = json.loads(value)
+    return _rounded(value)
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 7)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 @pytest.fixture(scope="module")
