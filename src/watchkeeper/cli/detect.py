@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
-from watchkeeper.detect.run import DetectParams, detect_workspace
+from watchkeeper.detect.params import DetectParams
+from watchkeeper.detect.run import detect_workspace
 from watchkeeper.errors import ConfigError
 from watchkeeper.publish.exports import EVENT_FORMATS, write_events
 from watchkeeper.store import Workspace
