@@ -104,6 +104,7 @@ REJECTS = pa.schema(
     ]
 )
 
+
 class EventType(StrEnum):
     """The ``type`` of an event row: one per detector (``watchkeeper.detect.registry``)."""
 

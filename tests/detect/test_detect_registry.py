@@ -116,3 +116,9 @@ def test_table_parser_reads_rows_of_several_names() -> None:
     md += "| `c` | 92.6 (50 nm) | y |\n| `e` | `SegmentParams()` | w |\n\nafter\n| `d` | 1 | z |\n"
     assert parameter_table(md) == {"a": "1", "b": "2 h", "c": "92.6", "e": "`SegmentParams()`"}
     assert _same("2 h", 2.0) and not _same("3", 2.0) and _same("true", True)
+
+
+def test_the_detectors_page_lists_the_registry() -> None:
+    from watchkeeper.detect.registry import markdown_table
+
+    assert markdown_table() in (ROOT / "docs" / "detectors" / "README.md").read_text("utf-8")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
+import re
 import textwrap
 import tomllib
 from collections.abc import Mapping
@@ -25,7 +27,7 @@ from watchkeeper.detect.registry import AIS_GAP, ENCOUNTER, REGISTRY, DetectorSp
 from watchkeeper.errors import ConfigError
 from watchkeeper.tracks import ResampleParams, SegmentParams
 
-__all__ = ["DetectParams", "Parameter", "describe", "load_params"]
+__all__ = ["DetectParams", "Parameter", "apply", "describe", "load_params", "to_toml"]
 
 P = TypeVar("P")
 
@@ -111,9 +113,13 @@ class Parameter:
 def describe(params: DetectParams | None = None) -> list[Parameter]:
     """Every parameter of ``params`` (defaults if None) with the comment that sources it."""
     params = params or DetectParams()
-    out = _fields(params, "", skip=frozenset({"detectors"}))
+    run = _fields(params, "", skip=frozenset({"detectors"}))
+    out = [p for p in run if "." not in p.name] + [p for p in run if "." in p.name]
     for kind, value in params.detectors.items():
-        out += _fields(value, f"{kind}.")
+        documented = _docs_sources(kind)
+        for p in _fields(value, f"{kind}."):
+            short = p.name.removeprefix(f"{kind}.")
+            out.append(p if p.source else replace(p, source=documented.get(short, "")))
     return out
 
 
@@ -135,7 +141,8 @@ def _fields(
 
 @cache
 def _comments(cls: type[Any]) -> dict[str, str]:
-    """The comment of each field of dataclass ``cls``: on its line, else the block above it."""
+    """The source comment of each field of dataclass ``cls``: the comment on its line, else
+    the comment block above it, else (fields declared together) the previous field's."""
     try:
         source = textwrap.dedent(inspect.getsource(cls))
     except (OSError, TypeError):
@@ -144,25 +151,68 @@ def _comments(cls: type[Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     body = ast.parse(source).body[0]
     assert isinstance(body, ast.ClassDef)
+    previous: tuple[int, str, str] | None = None  # last line, name, block of the previous field
     for node in body.body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            out[node.target.id] = _comment_of(
-                lines, node.lineno - 1, node.end_lineno or node.lineno
-            )
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+            previous = None
+            continue
+        name, first, end = node.target.id, node.lineno - 1, node.end_lineno or node.lineno
+        trailing, block = _trailing(lines[first:end]), _block_above(lines, first)
+        if not (trailing or block) and previous and previous[0] == first - 1:
+            block = previous[2] if _related(name, previous[1], previous[2]) else ""
+        out[name] = trailing or block
+        previous = (end - 1, name, "" if trailing else block)
     return out
 
 
-def _comment_of(lines: list[str], first: int, end: int) -> str:
-    """Trailing comment of lines ``first..end``, else the comment lines just above ``first``."""
-    for line in lines[first:end]:
+def _related(name: str, previous: str, block: str) -> bool:
+    """Whether a field declared right after ``previous`` shares its comment ``block``: the
+    block names it, or the two names share their first or last words (pre/post_halo_h)."""
+    return bool(block) and (
+        f"{name}" in block
+        or name.split("_", maxsplit=1)[0] == previous.split("_", maxsplit=1)[0]
+        or name.split("_", 1)[-1] == previous.split("_", 1)[-1]
+    )
+
+
+def _trailing(lines: list[str]) -> str:
+    for line in lines:
         if "#" in line:
             return line.split("#", 1)[1].strip()
+    return ""
+
+
+def _block_above(lines: list[str], first: int) -> str:
     above: list[str] = []
     i = first - 1
     while i >= 0 and lines[i].strip().startswith("#"):
         above.insert(0, lines[i].strip().lstrip("#").strip())
         i -= 1
     return " ".join(above)
+
+
+#: The detector pages, where a parameter without a comment in the code has its source.
+_DOCS = Path(__file__).resolve().parents[3] / "docs" / "detectors"
+
+
+@cache
+def _docs_sources(kind: str) -> dict[str, str]:
+    """Parameter -> source column of the table in ``docs/detectors/<kind>.md`` (if present)."""
+    page = _DOCS / f"{kind}.md"
+    if not page.is_file():
+        return {}
+    out: dict[str, str] = {}
+    inside = False
+    for line in page.read_text("utf-8").splitlines():
+        if line.startswith("| parameter | default"):
+            inside = True
+        elif inside and not line.startswith("|"):
+            break
+        elif inside and not set(line) <= set("|-: "):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            for name in re.findall(r"`([\w.]+)`", cells[0]):
+                out[name] = f"{cells[-1]} (docs/detectors/{kind}.md)"
+    return out
 
 
 def load_params(path: str | Path, base: DetectParams | None = None) -> DetectParams:
@@ -227,3 +277,35 @@ def _coerce(current: Any, value: Any, where: str) -> Any:
     if isinstance(current, (int, float, str)) and type(value) is not type(current):
         raise ConfigError(f"{where}: expected {type(current).__name__}, got {value!r}")
     return value
+
+
+def to_toml(params: DetectParams | None = None) -> str:
+    """Every parameter as a params file (TOML), each preceded by its source as a comment:
+    what ``watchkeeper params`` prints, and a starting point for ``detect --params``."""
+    out: list[str] = []
+    section = ""
+    for p in describe(params):
+        head, _, key = p.name.rpartition(".")
+        if head != section:
+            out += ["", f"[{head}]"]
+            section = head
+        out += [f"# {line}" for line in textwrap.wrap(p.source or "(no source)", 96)]
+        value = _toml_value(p.default)
+        out.append(f"{key} = {value}" if value is not None else f"# {key} = (none: unset)")
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
+def _toml_value(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, (tuple, list)):
+        return "[" + ", ".join(str(_toml_value(x)) for x in v) + "]"
+    if isinstance(v, Mapping):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    raise ConfigError(f"parameter value {v!r} has no TOML form")

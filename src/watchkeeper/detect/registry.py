@@ -47,6 +47,7 @@ __all__ = [
     "WindowData",
     "colour",
     "kml_colour",
+    "markdown_table",
     "spec",
     "stitched_types",
     "subject_keys",
@@ -300,3 +301,21 @@ def kml_colour(kind: str, default: str = "ff000000") -> str:
         return default
     rgb = found.colour.lstrip("#")
     return f"ff{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}"
+
+
+def markdown_table() -> str:
+    """The registry as the Markdown table of ``docs/detectors/README.md`` (a test keeps the
+    page equal to it)."""
+    lines = [
+        "| event type | scope | stitched run | inputs | colour | risk reasons |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in REGISTRY:
+        run = "yes" + (f" (per `{s.subject}`)" if s.subject else "") if s.stitched else "no"
+        needs = ", ".join(sorted(str(n) for n in s.needs))
+        lines.append(
+            f"| [{s.type}]({s.type}.md) | {s.scope} | {run} | {needs} | `{s.colour}` | "
+            + ", ".join(f"`{k}`" for k in s.risk_keys)
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
