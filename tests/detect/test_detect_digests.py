@@ -88,7 +88,7 @@ def _truth(root: Path, layer: str) -> pa.Table:
 
 
 def test_events_match_the_stored_digests(scenarios: dict[int, Path]) -> None:
-    found = {}
+    found: dict[str, dict[str, Any]] = {}
     for seed, root in scenarios.items():
         ws = Workspace(root / "ws", create=False)
         events = detect_workspace(ws, params=_params(root))
@@ -100,10 +100,10 @@ def test_events_match_the_stored_digests(scenarios: dict[int, Path]) -> None:
     if os.environ.get("WATCHKEEPER_UPDATE_DIGESTS"):
         DIGESTS.write_text(json.dumps(found, indent=2, sort_keys=True) + "\n", "utf-8")
     stored = json.loads(DIGESTS.read_text("utf-8"))
-    for seed, got in found.items():
-        want = stored[seed]
-        assert got["input"] == want["input"], f"seed {seed}: the simulator's output changed"
-        assert got == want, f"seed {seed}: events changed ({got['rows']} rows, {want['rows']})"
+    for key, got in found.items():
+        want = stored[key]
+        assert got["input"] == want["input"], f"seed {key}: the simulator's output changed"
+        assert got == want, f"seed {key}: events changed ({got['rows']} rows, {want['rows']})"
 
 
 @pytest.mark.xfail(strict=True, reason="anchorages are learned per window")

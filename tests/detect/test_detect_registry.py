@@ -103,11 +103,11 @@ def _same(text: str, value: Any) -> bool:
     if isinstance(value, dict):  # "tanker 1, cargo 0.8"
         pairs = [p.split() for p in text.split(",")]
         return {k: float(v) for k, v in pairs} == {k: float(v) for k, v in value.items()}
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return text == f"{type(value).__name__}()" and value == type(value)()
     if isinstance(value, (int, float)):
         number = re.match(r"-?[\d_]+(\.\d+)?(e-?\d+)?", text)
-        return bool(number) and float(number.group(0).replace("_", "")) == float(value)
+        return number is not None and float(number.group(0).replace("_", "")) == float(value)
     return text.strip("'\"") == str(value)
 
 

@@ -50,12 +50,13 @@ def detect(
     Example: ``watchkeeper detect -w ws --ports wpi.csv --zones my_areas.geojson``
     """
     run_params = _run_params(params_file)
-    files = {
-        "port_files": run_params.port_files + tuple(str(p) for p in ports or ()),
-        "zone_files": run_params.zone_files + tuple(str(z) for z in zones or ()),
-    }
+    run_params = replace(
+        run_params,
+        port_files=run_params.port_files + tuple(str(p) for p in ports or ()),
+        zone_files=run_params.zone_files + tuple(str(z) for z in zones or ()),
+    )
     ws = Workspace(workspace, create=False)
-    ev = detect_workspace(ws, params=replace(run_params, **files))
+    ev = detect_workspace(ws, params=run_params)
     counts: dict[str, int] = {}
     for kind in ev.column("type").to_pylist():
         counts[kind] = counts.get(kind, 0) + 1
