@@ -106,7 +106,12 @@ def test_events_match_the_stored_digests(scenarios: dict[int, Path]) -> None:
         assert got == want, f"seed {key}: events changed ({got['rows']} rows, {want['rows']})"
 
 
-@pytest.mark.xfail(strict=True, reason="anchorages are learned per window")
+@pytest.mark.xfail(
+    strict=True,
+    reason="anchorages no longer differ (learned once per run), but a stitched run keeps the "
+    "details of its first part (durations, open, place), track ids are numbered per window, "
+    "and a zone entry or gap seen from inside a later window is not seen as such",
+)
 def test_one_window_per_day_gives_the_same_events(scenarios: dict[int, Path]) -> None:
     root = scenarios[SEEDS[0]]
     ws = Workspace(root / "ws", create=False)
