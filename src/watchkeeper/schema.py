@@ -21,6 +21,7 @@ __all__ = [
     "TIMESTAMP",
     "VESSELS",
     "Decoded",
+    "EventType",
     "Quality",
     "RejectReason",
     "empty",
@@ -103,17 +104,23 @@ REJECTS = pa.schema(
     ]
 )
 
-EVENT_TYPES = (
-    "encounter",
-    "dark_sts",
-    "loitering",
-    "ais_gap",
-    "spoofing",
-    "identity_change",
-    "draught_change",
-    "port_visit",
-    "zone_entry",
-)
+
+class EventType(StrEnum):
+    """The ``type`` of an event row: one per detector (``watchkeeper.detect.registry``)."""
+
+    ENCOUNTER = "encounter"
+    DARK_STS = "dark_sts"
+    LOITERING = "loitering"
+    AIS_GAP = "ais_gap"
+    SPOOFING = "spoofing"
+    IDENTITY_CHANGE = "identity_change"
+    DRAUGHT_CHANGE = "draught_change"
+    PORT_VISIT = "port_visit"
+    ZONE_ENTRY = "zone_entry"
+
+
+#: Every event type, as plain strings, in the registry's order.
+EVENT_TYPES: tuple[str, ...] = tuple(str(t) for t in EventType)
 
 EVENTS = pa.schema(
     [

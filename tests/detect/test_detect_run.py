@@ -15,7 +15,7 @@ from watchkeeper.cli import app
 from watchkeeper.context.ports import PlaceIndex, searoute_ports
 from watchkeeper.detect import DetectParams, detect_all, detect_workspace
 from watchkeeper.errors import ConfigError
-from watchkeeper.schema import EVENTS, POSITIONS
+from watchkeeper.schema import POSITIONS
 from watchkeeper.tracks.build import concat, stationary, track
 
 
@@ -133,46 +133,6 @@ def test_a_gap_starting_late_in_the_day_is_found_once(workspace: Workspace) -> N
     ]
     assert len(gaps) == 1
     assert gaps[0]["end"] is not None and gaps[0]["end"].hour == 6
-
-
-def _row(kind: str, start: str, end: str | None, window: int) -> dict[str, object]:
-    from watchkeeper.detect.events import event
-    from watchkeeper.tracks.build import parse_time
-
-    r = event(kind, 1, parse_time(start), parse_time(end) if end else None, 0.0, 0.0)
-    return {**r, "window": window}
-
-
-def test_stitch_keeps_the_first_part_and_the_latest_window_end() -> None:
-    from watchkeeper.detect.run import stitch
-
-    rows = [
-        _row("loitering", "2024-01-01T20:00", "2024-01-02T03:00", 0),  # cut at window end
-        _row("loitering", "2024-01-01T21:00", "2024-01-02T08:00", 1),  # cut at window start
-        _row("loitering", "2024-01-02T12:00", "2024-01-02T15:00", 1),  # a later, separate run
-        _row("port_visit", "2024-01-01T23:00", None, 0),  # still inside at the window end
-        _row("port_visit", "2024-01-01T23:30", "2024-01-02T05:00", 1),
-        _row("spoofing", "2024-01-01T23:00", "2024-01-01T23:10", 0),
-        _row("spoofing", "2024-01-01T23:05", "2024-01-01T23:15", 1),  # not a run: untouched
-    ]
-    schema = pa.schema([*EVENTS, pa.field("window", pa.int32())])
-    out = sorted(stitch(pa.Table.from_pylist(rows, schema=schema)).to_pylist(), key=str)
-    loiter = sorted((r for r in out if r["type"] == "loitering"), key=lambda r: r["start"])
-    assert [(r["start"].hour, r["end"].hour) for r in loiter] == [(20, 8), (12, 15)]
-    assert loiter[0]["event_id"] == rows[0]["event_id"]
-    visits = [r for r in out if r["type"] == "port_visit"]
-    assert [(v["start"].hour, v["end"].hour) for v in visits] == [(23, 5)]
-    assert sum(r["type"] == "spoofing" for r in out) == 2
-
-
-def test_windows_group_days_up_to_the_budget(workspace: Workspace) -> None:
-    from watchkeeper.detect.run import _windows
-
-    days = [stationary(1, f"2024-01-0{d}T06:00", 30.0, 150.0, hours=2) for d in (1, 2, 3)]
-    _write(workspace, *days)
-    assert _windows(workspace, 10_000) == [("2024-01-01", "2024-01-03")]
-    assert _windows(workspace, 30) == [("2024-01-01", "2024-01-02"), ("2024-01-03", "2024-01-03")]
-    assert len(_windows(workspace, 1)) == 3
 
 
 def test_halos_must_cover_the_gap_threshold() -> None:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import pyarrow as pa
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
-from watchkeeper.detect.run import DetectParams, detect_workspace
-from watchkeeper.errors import NotFoundError
+from watchkeeper.detect.params import DetectParams, load_params, to_toml
+from watchkeeper.detect.run import detect_workspace
+from watchkeeper.errors import ConfigError, NotFoundError
 from watchkeeper.publish.exports import export_events as export_events_to
 from watchkeeper.store import Workspace
 
-__all__ = ["detect", "events", "export_events"]
+__all__ = ["detect", "events", "export_events", "params"]
 
 WorkspaceOpt = Annotated[Path, typer.Option("-w", "--workspace", help=WORKSPACE_HELP)]
 
@@ -31,17 +35,25 @@ def detect(
         list[Path] | None,
         typer.Option("--zones", help="GeoJSON polygons to watch (repeatable), besides built-ins."),
     ] = None,
+    params_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--params", help="TOML file of parameters to override (see `watchkeeper params`)."
+        ),
+    ] = None,
 ) -> None:
     """Run every detector over the workspace and store the ``events`` table.
 
     Example: ``watchkeeper detect -w ws --ports wpi.csv --zones my_areas.geojson``
     """
-    ws = Workspace(workspace, create=False)
-    params = DetectParams(
-        port_files=tuple(str(p) for p in ports or ()),
-        zone_files=tuple(str(z) for z in zones or ()),
+    run_params = _run_params(params_file)
+    run_params = replace(
+        run_params,
+        port_files=run_params.port_files + tuple(str(p) for p in ports or ()),
+        zone_files=run_params.zone_files + tuple(str(z) for z in zones or ()),
     )
-    ev = detect_workspace(ws, params=params)
+    ws = Workspace(workspace, create=False)
+    ev = detect_workspace(ws, params=run_params)
     counts: dict[str, int] = {}
     for kind in ev.column("type").to_pylist():
         counts[kind] = counts.get(kind, 0) + 1
@@ -49,6 +61,32 @@ def detect(
     console.print(
         f"{ev.num_rows} events: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
+
+
+def _run_params(path: Path | None) -> DetectParams:
+    """The defaults, or those of a params file (a bad file is a usage error: exit 2)."""
+    if path is None:
+        return DetectParams()
+    try:
+        return load_params(path)
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[red]usage error:[/red] --params: {escape(str(exc))}")
+        raise SystemExit(2) from exc
+
+
+@app.command()
+def params(
+    params_file: Annotated[
+        Path | None, typer.Option("--params", help="Show the values of this TOML file instead.")
+    ] = None,
+) -> None:
+    """Print every detection parameter with its default and its source, as a params file.
+
+    Sections are the stages and the event types: ``[encounter]`` then ``max_distance_m =
+    400`` sets the encounter distance. Example: ``watchkeeper params > my.toml``, edit, then
+    ``watchkeeper detect -w ws --params my.toml``.
+    """
+    sys.stdout.write(to_toml(_run_params(params_file)))
 
 
 def _events(ws: Workspace) -> pa.Table:

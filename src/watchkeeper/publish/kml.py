@@ -19,6 +19,7 @@ from xml.etree import ElementTree as ET
 
 import pyarrow as pa
 
+from watchkeeper.detect.registry import REGISTRY, kml_colour
 from watchkeeper.publish._sink import Sink, open_sink
 from watchkeeper.publish.tracks import Track, iso_ms
 
@@ -29,18 +30,8 @@ GX_NS = "http://www.google.com/kml/ext/2.2"
 ET.register_namespace("", KML_NS)
 ET.register_namespace("gx", GX_NS)
 
-# KML colours are aabbggrr. Event colours follow the report's legend.
-EVENT_COLOURS = {
-    "encounter": "ff0000ff",
-    "dark_sts": "ff8000ff",
-    "loitering": "ff00a5ff",
-    "ais_gap": "ff808080",
-    "spoofing": "ffff00ff",
-    "identity_change": "ffff8000",
-    "draught_change": "ff00ffff",
-    "port_visit": "ff00c000",
-    "zone_entry": "ff4040c0",
-}
+# KML colours are aabbggrr: the registry's display colours (the report's legend).
+EVENT_COLOURS = {str(s.type): kml_colour(str(s.type)) for s in REGISTRY}
 _TRACK_COLOUR = "ffffa000"
 
 

@@ -15,22 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from watchkeeper.detect.registry import REGISTRY
 from watchkeeper.publish.report.land import land_png_uri
 from watchkeeper.publish.tracks import Track, iso_ms
 
 __all__ = ["EVENT_COLOURS", "TRACK_COLOURS", "MapBox", "line_plot", "map_svg", "timeline_svg"]
 
-EVENT_COLOURS = {
-    "encounter": "#d62728",
-    "dark_sts": "#9b1fb5",
-    "loitering": "#ff7f0e",
-    "ais_gap": "#6b6b6b",
-    "spoofing": "#e377c2",
-    "identity_change": "#1f77b4",
-    "draught_change": "#bcbd22",
-    "port_visit": "#2ca02c",
-    "zone_entry": "#8c564b",
-}
+#: Event colours by type: the registry's display colours (one legend for every output).
+EVENT_COLOURS = {str(s.type): s.colour for s in REGISTRY}
 TRACK_COLOURS = ("#1f4e9c", "#c0392b", "#16803c", "#7d3c98", "#b9770e", "#117a8b")
 
 

@@ -1,0 +1,213 @@
+"""Detection as a plan: windows, halos, the keep rule and stitching, as pure functions.
+
+Consecutive days are grouped into windows of at most ``window_positions`` positions (one day
+per window on a big feed, the whole data on a small one), so memory is bounded by the window.
+Each window [D, E) is processed with positions from ``pre_halo_h`` hours before D to
+``post_halo_h`` after E. Events anchored in the window are kept (:func:`keep`); so are the
+runs (stitched types of the registry) that start in its halos: a run cut by a window edge is
+seen in part by two windows, and the parts that overlap are stitched into one event (the
+start, id and details of the earliest part, the end seen by the later window). Events across
+midnight are thus found once and whole, without re-processing long halos (the halos only
+give each detector its context: a 6 h gap must fit in both halos together).
+
+Nothing here reads or writes: a runner (``detect/run.py`` locally, a Dask runner later)
+executes the windows in any order or in parallel and hands the parts to :func:`finish`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from watchkeeper.detect.params import DetectParams
+from watchkeeper.detect.registry import DRAUGHT_CHANGE, REGISTRY, Anchor
+from watchkeeper.schema import EVENTS
+from watchkeeper.tracks.build import parse_time
+
+__all__ = [
+    "Plan",
+    "Window",
+    "anchor",
+    "finish",
+    "group_days",
+    "keep",
+    "make_plan",
+    "stitch",
+]
+
+
+@dataclass(frozen=True)
+class Window:
+    """One unit of work: the days it owns and the time ranges it reads."""
+
+    index: int
+    first_day: str
+    last_day: str
+    start: datetime  # the window owns events anchored in [start, end)
+    end: datetime
+    read_start: datetime  # positions are read from read_start (start - pre halo) ...
+    read_end: datetime  # ... to read_end (end + post halo)
+    identities_start: datetime  # identity reports look back further (identity_halo_h)
+    history_start: datetime  # the draught detector's look-back for the few that need it
+    data_end: datetime  # where the data the window sees ends (open silences reach it)
+    last: bool  # no data beyond this window: open gaps stay open
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The windows of a run and the end of the data."""
+
+    windows: tuple[Window, ...]
+    data_end: datetime | None
+
+
+def group_days(day_counts: Mapping[str, int], budget: int) -> list[tuple[str, str]]:
+    """Consecutive days grouped into windows (first, last day) of at most ``budget``
+    positions (a day above it is a window of its own)."""
+    out: list[tuple[str, str]] = []
+    size = 0
+    for day in sorted(day_counts):
+        if out and size + day_counts[day] <= budget:
+            out[-1] = (out[-1][0], day)
+            size += day_counts[day]
+        else:
+            out.append((day, day))
+            size = day_counts[day]
+    return out
+
+
+def make_plan(
+    day_counts: Mapping[str, int], data_end: datetime | None, params: DetectParams
+) -> Plan:
+    """The windows over days with ``day_counts`` positions, the last position at ``data_end``."""
+    pre, post = timedelta(hours=params.pre_halo_h), timedelta(hours=params.post_halo_h)
+    ids_back = timedelta(hours=params.identity_halo_h)
+    look_back = timedelta(hours=params.of(DRAUGHT_CHANGE).lookback_h)
+    windows = []
+    for i, (first, last) in enumerate(group_days(day_counts, params.window_positions)):
+        lo, hi = parse_time(first), parse_time(last) + timedelta(days=1)
+        end = hi + post if data_end is None else min(hi + post, data_end)
+        windows.append(
+            Window(
+                index=i,
+                first_day=first,
+                last_day=last,
+                start=lo,
+                end=hi,
+                read_start=lo - pre,
+                read_end=hi + post,
+                identities_start=lo - ids_back,
+                history_start=lo - look_back - pre,
+                data_end=end,
+                last=data_end is None or end >= data_end,
+            )
+        )
+    return Plan(tuple(windows), data_end)
+
+
+_STITCHED = tuple(str(s.type) for s in REGISTRY if s.stitched)
+_SUBJECT = {str(s.type): s.subject for s in REGISTRY if s.subject}
+_AT_END = [str(s.type) for s in REGISTRY if s.anchor is Anchor.END]
+_AT_END_IF_NEW = [str(s.type) for s in REGISTRY if s.anchor is Anchor.END_IF_FIRST_NEW]
+
+
+def anchor(ev: pa.Table) -> pa.ChunkedArray:
+    """The time that assigns an event to one window (the registry's ``anchor``): its start,
+    or for types known only at their end (a draught change; an identity change of a value,
+    evidence ``first_new``), their end."""
+    typ, evidence = ev.column("type"), ev.column("evidence")
+    if_new = pc.and_(
+        pc.is_in(typ, pa.array(_AT_END_IF_NEW, pa.string())),
+        pc.fill_null(pc.match_substring(evidence, '"first_new"'), False),
+    )
+    late = pc.and_(
+        pc.or_(pc.is_in(typ, pa.array(_AT_END, pa.string())), if_new),
+        pc.is_valid(ev.column("end")),
+    )
+    return pc.if_else(late, ev.column("end"), ev.column("start"))
+
+
+def keep(ev: pa.Table, window: Window) -> pa.ChunkedArray:
+    """Events of ``window``: anchored in it, or, for runs, anywhere in its halos too (the
+    parts seen by two windows are stitched)."""
+    start = pc.cast(anchor(ev), pa.int64())
+    run = pc.is_in(ev.column("type"), pa.array(_STITCHED, pa.string()))
+    first = pc.if_else(run, _ms(window.read_start), _ms(window.start))
+    last = pc.if_else(run, _ms(window.read_end), _ms(window.end))
+    return pc.and_(pc.greater_equal(start, first), pc.less(start, last))
+
+
+def _ms(t: datetime) -> int:
+    return int(t.timestamp() * 1000)
+
+
+def _subject(kind: str, details: str | None) -> str | None:
+    """What a run is about beyond its vessels (the zone entered)."""
+    if kind not in _SUBJECT or not details:
+        return None
+    value = json.loads(details).get(_SUBJECT[kind])
+    return None if value is None else str(value)
+
+
+def stitch(events: pa.Table) -> pa.Table:
+    """Merge the parts of each run (stitched types) that two windows saw.
+
+    ``events`` carries a ``window`` column (index of the window that found each row). Rows
+    of one type, vessel pair and subject whose intervals overlap are one run: it keeps the
+    earliest part's row, with the end of the part found by the latest window (an earlier
+    window's end is cut at its edge, or null while the run went on beyond it).
+    """
+    rows = events.to_pylist()
+    runs: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        if r["type"] in _STITCHED:
+            key = (r["type"], r["mmsi"], r["other_mmsi"], _subject(r["type"], r["details"]))
+            runs.setdefault(key, []).append(r)
+        else:
+            out.append(r)
+    for group in runs.values():
+        out += _merge_overlapping(sorted(group, key=lambda r: (r["start"], r["window"])))
+    for r in out:
+        r.pop("window", None)
+    return pa.Table.from_pylist(out, schema=EVENTS)
+
+
+_FAR = datetime.max.replace(tzinfo=UTC)
+
+
+def _merge_overlapping(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs sorted by start: overlapping ones become one (see :func:`stitch`)."""
+    merged: list[dict[str, Any]] = []
+    for r in group:
+        cur = merged[-1] if merged else None
+        if cur is None or r["start"] >= (cur["end"] or _FAR) or r["window"] == cur["window"]:
+            merged.append(dict(r))
+        elif r["window"] > cur["window"] or (r["end"] or _FAR) > (cur["end"] or _FAR):
+            cur["end"], cur["window"] = r["end"], r["window"]
+    return merged
+
+
+def with_window(ev: pa.Table, window: Window) -> pa.Table:
+    """``ev`` with the ``window`` column :func:`stitch` reads."""
+    return ev.append_column("window", pa.array([window.index] * ev.num_rows, pa.int32()))
+
+
+def finish(parts: Sequence[pa.Table]) -> pa.Table:
+    """The events of a run from its windows' kept parts (each with a ``window`` column):
+    runs stitched, duplicates dropped, sorted by (start, event_id)."""
+    if not parts:
+        return EVENTS.empty_table()
+    events = stitch(pa.concat_tables(parts))
+    ids = events.column("event_id").to_numpy(zero_copy_only=False)
+    _, first = np.unique(ids, return_index=True)
+    return events.take(pa.array(np.sort(first))).sort_by(
+        [("start", "ascending"), ("event_id", "ascending")]
+    )
