@@ -142,7 +142,10 @@ def detect_all(
         detect_gaps(tracks, data_end=data_end, params=params.gaps),
         loitering,
         detect_encounters(
-            resample(tracks, params.resample), places=places, params=params.encounters
+            resample(tracks, params.resample),
+            places=places,
+            ship_types=_ship_types(ids),
+            params=params.encounters,
         ),
         detect_spoofing(tracks, places=places, params=params.spoofing),
         detect_identity_changes(ids, positions=where, params=params.identity),
