@@ -6,6 +6,7 @@ import json
 
 import pyarrow as pa
 
+from watchkeeper.context.places import DPRK_PORT_RADIUS_KM
 from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.detect.port_visit import detect_port_visits, dprk_ports
 from watchkeeper.tracks import clean, segment
@@ -47,9 +48,14 @@ def test_passing_without_stopping_and_boundary_swinging() -> None:
     passing = track(
         2, "2024-01-01", NAMPO[0], NAMPO[1] - 0.2, [(i * 10, i * 3000.0, 0) for i in range(13)]
     )
-    # swinging between 3.5 and 3.9 km: inside the hysteresis band, never an entry
+    # swinging between 3.5 and 3.9 km from the port's area: inside the hysteresis band
+    edge = DPRK_PORT_RADIUS_KM * 1000.0
     swing = track(
-        3, "2024-01-01", NAMPO[0], NAMPO[1], [(i * 10, 3500 + (i % 2) * 400, 0) for i in range(30)]
+        3,
+        "2024-01-01",
+        NAMPO[0],
+        NAMPO[1],
+        [(i * 10, edge + 3500 + (i % 2) * 400, 0) for i in range(30)],
     )
     ev = detect_port_visits(_tracks(passing, swing), PlaceIndex(dprk_ports()))
     assert ev.num_rows == 0

@@ -21,26 +21,14 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from watchkeeper.context.ports import PLACES, PlaceIndex
+from watchkeeper.context.places import DPRK_PORTS, dprk_places
+from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.detect._track import Cols, cols, runs
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
 
 __all__ = ["DPRK_PORTS", "PortVisitParams", "detect_port_visits", "dprk_ports", "is_dprk"]
 
-#: North Korean ports, World Port Index coordinates (DOMAIN.md): name, lat, lon.
-DPRK_PORTS: tuple[tuple[str, float, float], ...] = (
-    ("NAMPO", 38.717, 125.400),
-    ("HAEJU", 38.0, 125.7),
-    ("KYOMIPO", 38.733, 125.617),
-    ("CHONGJIN", 41.767, 129.817),
-    ("HUNGNAM", 39.833, 127.617),
-    ("WONSAN", 39.167, 127.450),
-    ("KIMCHAEK", 40.667, 129.2),
-    ("NAJIN", 42.233, 130.3),
-    ("SONBONG", 42.333, 130.4),
-    ("CHAHO", 40.2, 128.65),
-)
 _KP = frozenset({"KP", "PRK", "KOREA, DEMOCRATIC PEOPLE'S REPUBLIC OF", "NORTH KOREA"})
 
 
@@ -60,19 +48,9 @@ class PortVisitParams:
 
 
 def dprk_ports() -> pa.Table:
-    """The built-in North Korean ports as a ``PLACES`` table (country 'KP')."""
-    n = len(DPRK_PORTS)
-    return pa.table(
-        {
-            "name": [p[0] for p in DPRK_PORTS],
-            "country": ["KP"] * n,
-            "lat": [p[1] for p in DPRK_PORTS],
-            "lon": [p[2] for p in DPRK_PORTS],
-            "kind": ["port"] * n,
-            "source": ["built-in:WPI"] * n,
-        },
-        schema=PLACES,
-    )
+    """The built-in North Korean ports and outer anchorages as a ``PLACES`` table (country 'KP';
+    one table, kept in :mod:`watchkeeper.context.places`)."""
+    return dprk_places()
 
 
 def is_dprk(country: str | None) -> bool:

@@ -24,8 +24,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from watchkeeper.context.anchorages import AnchorageParams, learn_anchorages
-from watchkeeper.context.ports import PlaceIndex, read_wpi_csv, searoute_ports
+from watchkeeper.context.anchorages import AnchorageParams
+from watchkeeper.context.places import build_places
+from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.context.zones import Zone, builtin_zones, load_geojson_zones
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import cols
@@ -36,7 +37,7 @@ from watchkeeper.detect.encounter import EncounterParams, detect_encounters
 from watchkeeper.detect.events import events_table
 from watchkeeper.detect.identity_change import IdentityParams, detect_identity_changes
 from watchkeeper.detect.loitering import LoiterParams, detect_loitering
-from watchkeeper.detect.port_visit import PortVisitParams, detect_port_visits, dprk_ports
+from watchkeeper.detect.port_visit import PortVisitParams, detect_port_visits
 from watchkeeper.detect.spoofing import SpoofParams, detect_spoofing
 from watchkeeper.detect.zone_entry import ZoneParams, detect_zone_entries
 from watchkeeper.errors import ConfigError
@@ -95,9 +96,7 @@ class DetectParams:
 
 
 def _places(positions: pa.Table, params: DetectParams) -> PlaceIndex:
-    tables = [searoute_ports(), dprk_ports(), learn_anchorages(positions, params.anchorages)]
-    tables += [read_wpi_csv(Path(p)) for p in params.port_files]
-    return PlaceIndex(pa.concat_tables(tables))
+    return build_places(positions, params.anchorages, params.port_files)
 
 
 def _zones(params: DetectParams) -> list[Zone]:
