@@ -16,9 +16,11 @@ Not every such meeting can be an STS transfer (issue "findings that hold on real
   (:func:`watchkeeper.context.vessel_types.is_sts_candidate`). A vessel of unknown type
   stays a candidate, its confidence multiplied by ``unknown_type_factor``.
 - **In port.** Within ``min_place_km`` of a port or anchorage area that is not offshore, the
-  event is kept with ``details.in_port = true``, the place named and risk 0 (GFW drops these;
-  kept here so an analyst sees what was set aside). Near an *offshore* place (a lightering or
-  STS area far from shore) the encounter stays a finding, with the place named.
+  meeting is dropped, as GFW does: on the NOAA 2020-01-01 day (three US coasts) 17,613 of
+  17,616 such runs were in ports and marinas, and keeping them would bury the findings.
+  ``keep_in_port = True`` keeps them instead, with ``details.in_port = true``, the place
+  named and risk 0. Near an *offshore* place (a lightering or STS area far from shore) the
+  encounter stays a finding, with the place named.
 - Every event lists the place lists it was checked against (``details.places_checked``).
 """
 
@@ -61,6 +63,9 @@ class EncounterParams:
     # unconfirmed. One fifth off per unknown side keeps such a pair below a typed pair of the
     # same length while a long meeting still passes 0.5.
     unknown_type_factor: float = 0.8
+    # Meetings in ports and anchorages (not offshore): dropped (False, GFW) or kept with
+    # details.in_port = true and risk 0 (True) for an analyst who wants to see them.
+    keep_in_port: bool = False
     # Holes inside a run: slices where the pair is not known to be close (one vessel not
     # received and not bridged by the resampler). GFW merges runs < 4 h apart; DESIGN §3
     # asks at least for one missed slice. 3 slices (30 min): one satellite pass missed.
@@ -288,8 +293,9 @@ def detect_encounters(
     where = _Where.of(places, lat, lon, params)
     types = ship_types or {}
     rows = [
-        _event(col, int(i), int(j), (float(a), float(b)), where.at(k), types, params)
+        _event(col, int(i), int(j), (float(a), float(b)), at, types, params)
         for k, (i, j, a, b) in enumerate(zip(s, e, t0, t1, strict=True))
+        if (at := where.at(k)) and (params.keep_in_port or not at[0].in_port)
     ]
     return events_table(rows)
 
