@@ -145,6 +145,7 @@ class PlaceIndex:
     _radius: Floats = field(init=False, repr=False)
     _order: Ints = field(init=False, repr=False)
     _keys: Ints = field(init=False, repr=False)
+    _sources: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.places = conform(self.places)
@@ -156,6 +157,8 @@ class PlaceIndex:
         keys = self._key(self._row(self._lat), self._col(self._lon))
         self._order = np.argsort(keys, kind="stable")
         self._keys = keys[self._order]
+        sources = pc.unique(self.places.column("source")).to_pylist()
+        self._sources = tuple(sorted({str(x).split(":", 1)[0] for x in sources if x}))
 
     @property
     def n_cols(self) -> int:
@@ -173,8 +176,7 @@ class PlaceIndex:
     @property
     def sources(self) -> list[str]:
         """The place lists in the index (source up to its first ':'), for ``places_checked``."""
-        src = self.places.column("source").to_pylist()
-        return sorted({str(s).split(":", 1)[0] for s in src if s})
+        return list(self._sources)
 
     def column(self, name: str) -> list[object]:
         """One column of the places table as a list (names, kinds, countries...)."""

@@ -292,10 +292,12 @@ def detect_encounters(
     lat, lon = _centres(col, s, e)
     where = _Where.of(places, lat, lon, params)
     types = ship_types or {}
+    keep = np.ones(len(s), dtype=bool) if params.keep_in_port else ~where.in_port()
     rows = [
-        _event(col, int(i), int(j), (float(a), float(b)), at, types, params)
-        for k, (i, j, a, b) in enumerate(zip(s, e, t0, t1, strict=True))
-        if (at := where.at(k)) and (params.keep_in_port or not at[0].in_port)
+        _event(
+            col, int(s[k]), int(e[k]), (float(t0[k]), float(t1[k])), where.at(int(k)), types, params
+        )
+        for k in np.flatnonzero(keep)
     ]
     return events_table(rows)
 
@@ -351,9 +353,17 @@ class _Where:
         dist, idx = places.nearest(lat, lon, max_km=p.min_place_km)
         return cls(lat, lon, dist, idx, places, p.min_place_km)
 
+    def in_port(self) -> npt.NDArray[np.bool_]:
+        """Whether each run lies within reach of a place that is not offshore."""
+        if self.places is None:
+            return np.zeros(len(self.lat), dtype=bool)
+        offshore = self.places.places.column("offshore").to_numpy(zero_copy_only=False)
+        near = (self.idx >= 0) & (self.dist <= self.near_km)
+        return np.asarray(near & ~np.asarray(offshore, dtype=bool)[np.maximum(self.idx, 0)])
+
     @property
     def checked(self) -> list[str]:
-        return [] if self.places is None else self.places.sources
+        return [] if self.places is None else self.places.sources  # cached by the index
 
     def at(self, k: int) -> tuple[_Place, list[str]]:
         lat, lon = float(self.lat[k]), float(self.lon[k])
