@@ -64,7 +64,8 @@ def test_dprk_table_is_one_and_nampo_outer_anchorage_is_in_the_estuary() -> None
     assert set(t.column("country").to_pylist()) == {"KP"}
     name, _, lat, lon, _ = DPRK_ANCHORAGES[0]
     km = float(haversine_m(lat, lon, 38.717, 125.400)) / 1000.0
-    assert name.startswith("NAMPO") and 20 <= km <= 25 and not is_land(np.array([lat]), np.array([lon]))[0]
+    assert name.startswith("NAMPO") and 20 <= km <= 25
+    assert not is_land(np.array([lat]), np.array([lon]))[0]
     assert lon < 125.2  # west of the West Sea Barrage (about 125.2 E)
     idx = PlaceIndex(builtin_places())
     d, i = idx.nearest(np.array([lat]), np.array([lon]))
