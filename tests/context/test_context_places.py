@@ -80,7 +80,7 @@ def test_user_files_in_every_format(tmp_path: Path) -> None:
         w.writerow(["abc", "10.5", "100.5", "MY BERTH", "", "THA"])
         w.writerow(["abd", "bad", "100.5", "BROKEN", "", "THA"])
     wpi_style = tmp_path / "ports.csv"
-    wpi_style.write_text("latitude,longitude,name\n11.0,101.0,SMALL PORT\n")
+    wpi_style.write_text("latitude,longitude,name\n13.08,100.88,SMALL PORT\n")
     parquet = tmp_path / "places.parquet"
     pq.write_table(
         places_table([{"name": "P", "lat": 12.0, "lon": 102.0, "kind": "port"}]), parquet
@@ -90,7 +90,7 @@ def test_user_files_in_every_format(tmp_path: Path) -> None:
         assert t.num_rows == 1 and t.column("name")[0].as_py() == name
     idx = build_places(stationary(1, "2024-01-01", 0.0, 0.0, hours=1), files=(str(wpi_style),))
     assert "user" in idx.sources or "wpi" in idx.sources
-    assert idx.within(np.array([11.001]), np.array([101.0]), 1.0)[0]
+    assert idx.within(np.array([13.081]), np.array([100.88]), 1.0)[0]
 
 
 coords = st.tuples(st.floats(-80, 80), st.floats(-180, 179.999))
@@ -123,3 +123,16 @@ def test_index_agrees_with_all_pairs(
     assert np.all(np.isinf(d) == np.isinf(expect) | (np.abs(best - reach) < 0.35))
     fin = np.isfinite(d) & np.isfinite(expect)
     assert np.all(np.abs(d[fin] - expect[fin]) < 0.35) and np.all((i >= 0) == np.isfinite(d))
+
+
+def test_within_asks_in_port_offshore_places_do_not_count() -> None:
+    rows = [
+        {"name": "LIGHTERING AREA", "lat": 28.0, "lon": -94.0, "offshore": True},
+        {"name": "HARBOUR", "lat": 29.3, "lon": -94.8},
+    ]
+    idx = PlaceIndex(places_table(rows))
+    lat, lon = np.array([28.0, 29.3]), np.array([-94.0, -94.8])
+    assert idx.within(lat, lon, 5.0).tolist() == [False, True]
+    d, i = idx.nearest(lat, lon)
+    assert d.tolist() == [0.0, 0.0] and i.tolist() == [0, 1]
+    assert idx.nearest(lat, lon, ports_only=True)[1].tolist() == [-1, 1]

@@ -146,6 +146,7 @@ class PlaceIndex:
     _order: Ints = field(init=False, repr=False)
     _keys: Ints = field(init=False, repr=False)
     _sources: tuple[str, ...] = field(init=False, repr=False)
+    _ports: PlaceIndex | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self.places = conform(self.places)
@@ -182,9 +183,17 @@ class PlaceIndex:
         """One column of the places table as a list (names, kinds, countries...)."""
         return list(self.places.column(name).to_pylist())
 
-    def nearest(self, lat: Floats, lon: Floats, max_km: float | None = None) -> tuple[Floats, Ints]:
+    def nearest(
+        self, lat: Floats, lon: Floats, max_km: float | None = None, *, ports_only: bool = False
+    ) -> tuple[Floats, Ints]:
         """Distance (km) from each point to the nearest place's disc within ``max_km``
-        (default ``reach_km``), and the place's row (inf and -1 when none)."""
+        (default ``reach_km``), and the place's row (inf and -1 when none). ``ports_only``:
+        among the places that are not offshore (an offshore place is no port)."""
+        offshore = np.asarray(self.places.column("offshore").to_numpy(zero_copy_only=False))
+        if ports_only and offshore.any():
+            rows = np.flatnonzero(~offshore)
+            d, j = self._port_index(rows).nearest(lat, lon, max_km)
+            return d, np.where(j >= 0, rows[np.maximum(j, 0)], -1)
         lat = np.atleast_1d(np.asarray(lat, dtype=np.float64))
         lon = np.atleast_1d(np.asarray(lon, dtype=np.float64))
         reach = self.reach_km if max_km is None else float(max_km)
@@ -216,8 +225,17 @@ class PlaceIndex:
         return dist, idx
 
     def within(self, lat: Floats, lon: Floats, radius_km: float) -> npt.NDArray[np.bool_]:
-        """Whether each point is within ``radius_km`` of some place."""
-        return np.asarray(self.nearest(lat, lon, max_km=radius_km)[0] <= radius_km)
+        """Whether each point is within ``radius_km`` of a port or anchorage area that is not
+        offshore (the question "in port?"; lightering and STS areas far out are no ports)."""
+        d = self.nearest(lat, lon, max_km=radius_km, ports_only=True)[0]
+        return np.asarray(d <= radius_km)
+
+    def _port_index(self, rows: Ints) -> PlaceIndex:
+        """The index of the places that are not offshore (built once)."""
+        if self._ports is None:
+            sub = self.places.take(pa.array(rows, pa.int64()))
+            self._ports = PlaceIndex(sub, self.cell_deg, self.reach_km)
+        return self._ports
 
     def _search(self, lat: Floats, lon: Floats, r_km: float) -> tuple[Floats, Ints]:
         """Nearest place (disc distance, row) of each point among places whose point lies in

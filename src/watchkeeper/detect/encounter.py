@@ -350,16 +350,19 @@ class _Where:
     def of(cls, places: PlaceIndex | None, lat: Floats, lon: Floats, p: EncounterParams) -> _Where:
         if places is None:
             return cls(lat, lon, np.full(len(lat), np.inf), np.full(len(lat), -1), None, 0.0)
-        dist, idx = places.nearest(lat, lon, max_km=p.min_place_km)
+        # the nearest port names the place of a meeting in port; else the nearest offshore one
+        dist, idx = places.nearest(lat, lon, max_km=p.min_place_km, ports_only=True)
+        far = idx < 0
+        if far.any():
+            d2, i2 = places.nearest(lat[far], lon[far], max_km=p.min_place_km)
+            dist[far], idx[far] = d2, i2
         return cls(lat, lon, dist, idx, places, p.min_place_km)
 
     def in_port(self) -> npt.NDArray[np.bool_]:
         """Whether each run lies within reach of a place that is not offshore."""
         if self.places is None:
             return np.zeros(len(self.lat), dtype=bool)
-        offshore = self.places.places.column("offshore").to_numpy(zero_copy_only=False)
-        near = (self.idx >= 0) & (self.dist <= self.near_km)
-        return np.asarray(near & ~np.asarray(offshore, dtype=bool)[np.maximum(self.idx, 0)])
+        return self.places.within(self.lat, self.lon, self.near_km)
 
     @property
     def checked(self) -> list[str]:

@@ -139,12 +139,11 @@ def detect_loitering(
     lat = np.array([c.lat[a : b + 1].mean() for a, b in zip(s, e, strict=True)])
     lon = np.array([c.lon[a : b + 1].mean() for a, b in zip(s, e, strict=True)])
     near, idx = _nearest(places, lat, lon)
-    offshore = np.zeros(len(lat), dtype=bool)
+    in_port = np.zeros(len(lat), dtype=bool)
     if places is not None:
-        flags = np.asarray(places.places.column("offshore").to_numpy(zero_copy_only=False))
-        offshore = (idx >= 0) & flags[np.maximum(idx, 0)]
+        in_port = places.within(lat, lon, params.min_place_km)  # offshore places are no ports
     shore = distance_to_shore_km(lat, lon)
-    at_sea = ((near > params.min_place_km) | offshore) & ~(shore < params.min_shore_km)
+    at_sea = ~in_port & ~(shore < params.min_shore_km)
     names = places.column("name") if places is not None else []
     checked = places.sources if places is not None else []
     rows = [
