@@ -1,9 +1,14 @@
-"""Anchorages are learned where several vessels sit still for hours; a pair is not enough."""
+"""Places are learned where several vessels, or one vessel again and again, sit still for
+hours; a pair, or one ship at anchor, is not enough."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+
 from watchkeeper.context.anchorages import learn_anchorages
-from watchkeeper.tracks.build import concat, stationary
+from watchkeeper.tracks.build import concat, stationary, track
 
 
 def test_crowded_spot_becomes_an_anchorage_but_a_pair_does_not() -> None:
@@ -12,3 +17,41 @@ def test_crowded_spot_becomes_an_anchorage_but_a_pair_does_not() -> None:
     found = learn_anchorages(concat(*crowd, *pair))
     assert found.num_rows == 1
     assert abs(found.column("lat")[0].as_py() - 22.402) < 0.01
+
+
+def test_a_harbour_across_a_cell_edge_counts_whole() -> None:
+    # four boats 300 m apart on both sides of a 0.02-degree cell edge (lat 48.00)
+    lats = (47.9985, 47.9995, 48.0005, 48.0015)
+    boats = [stationary(300 + i, "2024-01-01", la, -123.1, hours=6) for i, la in enumerate(lats)]
+    assert learn_anchorages(concat(*boats)).num_rows >= 1
+
+
+def _ferry_day(mmsi: int, calls: int, stay_h: float = 0.5) -> list[pa.Table]:
+    """A ferry that sails 20 min at 12 kn and stays ``stay_h`` at its berth, ``calls`` times."""
+    out = []
+    t = datetime(2024, 1, 1, tzinfo=UTC)
+    for _ in range(calls):
+        out.append(
+            track(mmsi, t, 47.60, -122.50, [(i * 2, -7400 + i * 740.0, 0) for i in range(10)])
+        )
+        t += timedelta(minutes=20)
+        out.append(stationary(mmsi, t, 47.60, -122.50, hours=stay_h, every_min=2))
+        t += timedelta(hours=stay_h, minutes=2)
+        out.append(track(mmsi, t, 47.60, -122.50, [(i * 2, -i * 740.0, 0) for i in range(1, 10)]))
+        t += timedelta(minutes=20)
+    return out
+
+
+def test_one_vessel_calling_again_and_again_makes_a_berth() -> None:
+    found = learn_anchorages(concat(*_ferry_day(400, calls=9)))
+    assert found.num_rows == 1
+    assert "berth" in found.column("source")[0].as_py()
+    assert abs(found.column("lat")[0].as_py() - 47.60) < 0.01
+    # two long calls (6 h still) are an out-and-back, not a berth
+    assert learn_anchorages(concat(*_ferry_day(401, calls=2, stay_h=3.0))).num_rows == 0
+
+
+def test_a_lone_ship_swinging_at_anchor_is_not_a_place() -> None:
+    # 12 h at anchor, swinging 150 m back and forth below 1 kn: one stop, not repeated calls
+    swing = track(500, "2024-01-01", 30.0, 140.0, [(i * 10, (i % 2) * 150.0, 0) for i in range(73)])
+    assert learn_anchorages(swing).num_rows == 0

@@ -6,6 +6,7 @@ import json
 
 import pyarrow as pa
 
+from watchkeeper.context.places import DPRK_PORT_RADIUS_KM
 from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.detect.port_visit import detect_port_visits, dprk_ports
 from watchkeeper.tracks import clean, segment
@@ -47,12 +48,31 @@ def test_passing_without_stopping_and_boundary_swinging() -> None:
     passing = track(
         2, "2024-01-01", NAMPO[0], NAMPO[1] - 0.2, [(i * 10, i * 3000.0, 0) for i in range(13)]
     )
-    # swinging between 3.5 and 3.9 km: inside the hysteresis band, never an entry
+    # swinging between 3.5 and 3.9 km from the port's area: inside the hysteresis band
+    edge = DPRK_PORT_RADIUS_KM * 1000.0
     swing = track(
-        3, "2024-01-01", NAMPO[0], NAMPO[1], [(i * 10, 3500 + (i % 2) * 400, 0) for i in range(30)]
+        3,
+        "2024-01-01",
+        NAMPO[0],
+        NAMPO[1],
+        [(i * 10, edge + 3500 + (i % 2) * 400, 0) for i in range(30)],
     )
-    ev = detect_port_visits(_tracks(passing, swing), PlaceIndex(dprk_ports()))
-    assert ev.num_rows == 0
+    rows = detect_port_visits(_tracks(passing, swing), PlaceIndex(dprk_ports())).to_pylist()
+    # no visit to the port's area; the 5 h stop in North Korean waters is a call all the same
+    assert [json.loads(r["details"])["place_kind"] for r in rows] == ["territorial_waters"]
+    assert rows[0]["mmsi"] == 3 and json.loads(rows[0]["details"])["dprk"]
+
+
+def test_stop_in_dprk_waters_far_from_ports_is_a_dprk_call_but_not_off_korea() -> None:
+    # 12 h drifting 5 km off the coast south of Chongjin (no listed port within 20 km),
+    # and the same stop off Busan, South Korea
+    far = stationary(5, "2024-01-01", 41.55, 129.75, hours=12)
+    south = stationary(6, "2024-01-01", 35.05, 129.2, hours=12)
+    rows = detect_port_visits(_tracks(far, south), PlaceIndex(dprk_ports())).to_pylist()
+    assert [r["mmsi"] for r in rows] == [5]
+    d = json.loads(rows[0]["details"])
+    assert d["dprk"] and d["country"] == "KP" and rows[0]["risk"] >= 80
+    assert "dprk-waters" in d["places_checked"] and d["duration_h"] >= 11.5
 
 
 def test_still_inside_at_the_end_is_open() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from watchkeeper.assess.risk import RiskWeights
+from watchkeeper.context import places
 from watchkeeper.detect import REGISTRY, DetectParams, EventType
 from watchkeeper.detect.registry import DetectorSpec, Scope, kml_colour, spec
 from watchkeeper.publish.kml import EVENT_COLOURS as KML_COLOURS
@@ -54,10 +55,11 @@ def test_docs_page_parameter_table_matches_the_defaults(s: DetectorSpec[Any]) ->
     missing = sorted(set(defaults) - set(documented))
     assert not missing, f"{s.docs}: parameters not in the table: {missing}"
     p = DetectParams()
-    stage = {type(v).__name__: v for v in (p.segment, p.resample, p.anchorages)}
+    stage = {type(v).__name__: _defaults(v) for v in (p.segment, p.resample, p.anchorages)}
+    stage["places"] = {k: v for k, v in vars(places).items() if k.isupper()}  # module constants
     for name, text in documented.items():
         owner, _, field = name.rpartition(".")
-        source = _defaults(stage[owner]) if owner else defaults
+        source = stage[owner] if owner else defaults
         assert field in source, f"{s.docs}: {name} is not a parameter"
         assert _same(text, source[field]), f"{s.docs}: {name} = {text!r}, code {source[field]!r}"
 

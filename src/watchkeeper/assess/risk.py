@@ -24,6 +24,7 @@ import shapely
 
 from watchkeeper.assess.imo import is_valid_imo
 from watchkeeper.context.flags import is_flag_of_convenience
+from watchkeeper.context.places import DPRK_PORT_NAMES
 from watchkeeper.errors import ConfigError
 
 __all__ = [
@@ -39,21 +40,8 @@ __all__ = [
 TANKER_TYPES = range(80, 90)  # AIS ship types 80-89 (DOMAIN.md)
 MERCHANT_TYPES = range(70, 90)  # cargo 70-79 and tankers
 H = 3600.0
-# The ten North Korean ports of the World Port Index (DOMAIN.md), lower case.
-DPRK_PORTS = frozenset(
-    {
-        "nampo",
-        "haeju",
-        "kyomipo",
-        "chongjin",
-        "hungnam",
-        "wonsan",
-        "kimchaek",
-        "najin",
-        "sonbong",
-        "chaho",
-    }
-)
+# The North Korean ports (one table: watchkeeper.context.places), lower case.
+DPRK_PORTS = frozenset(n.lower() for n in DPRK_PORT_NAMES)
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,44 @@
-"""Anchorages learned from the data: places where several distinct vessels sat still for hours.
+"""Anchorages and berths learned from the data: spots where ships sit still for hours.
 
-Port lists give one point per port; ships wait at anchorages 10-25 km off that point, and
-without them every crowded anchorage floods the results with false encounters. GFW learns
-anchorages as cells where >= 20 distinct vessels stayed > 12 h over years of data; on the
-days a user loads, fewer vessels and shorter stays must do (defaults below).
+Port lists give one point per port; ships wait at anchorages 10-25 km off that point and tie
+up at berths no list names (a ferry terminal, a marina, a fishing harbour). GFW learns
+anchorages as cells where >= 20 distinct vessels stayed > 12 h over years of data; a user
+may load one day. Two rules make them work on one day (both on cells of ``cell_deg``):
+
+- **several vessels**: at least ``min_vessels`` distinct vessels each stayed
+  ``min_stay_h`` slow (< ``stop_kn``) in the cell or one of its 8 neighbours (a harbour that
+  straddles a cell edge still counts whole);
+- **one vessel again and again**: one vessel stopped in the cell on ``min_visits`` separate
+  calls (each at least ``min_visit_h`` slow, the calls separated by sailing at
+  ``sail_kn`` or more), ``min_stay_h`` in total: a ferry's terminal, a work boat's berth.
+  A ship swinging at anchor never reaches ``sail_kn``, so a lone ship's long stop is not
+  turned into a "place" that would hide it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
-from watchkeeper.context.ports import PLACES
+from watchkeeper.context.ports import places_table
 from watchkeeper.errors import ConfigError
 
-__all__ = ["AnchorageParams", "learn_anchorages"]
+__all__ = [
+    "AnchorageParams",
+    "crowd_places",
+    "learn_anchorages",
+    "learn_berths",
+    "places_of",
+    "stop_cells",
+]
 
 
 @dataclass(frozen=True)
 class AnchorageParams:
-    """What makes a place an anchorage."""
+    """What makes a place an anchorage or a berth."""
 
     # GFW anchorages: a vessel is stopped below 0.2 kn and moving again above 0.5 kn.
     stop_kn: float = 0.5
@@ -33,55 +50,129 @@ class AnchorageParams:
     # Distinct vessels needed (GFW: 20 over a year). Four keeps a pair in an STS, or a pair
     # with a tender, from turning their own meeting into an "anchorage".
     min_vessels: int = 4
+    # One vessel again and again: three calls (a ferry's day has 10-20 at each terminal;
+    # two could be an out-and-back), each two 10-minute slices long (a ferry turns round in
+    # 20-40 min), separated by sailing (a harbour speed limit is 5-8 kn; swinging at anchor
+    # stays below 1 kn).
+    min_visits: int = 3
+    min_visit_h: float = 1.0 / 3.0
+    sail_kn: float = 5.0  # a harbour speed limit (5-8 kn); swinging at anchor stays < 1 kn
 
     def __post_init__(self) -> None:
         if self.min_vessels < 2 or self.min_stay_h <= 0 or self.cell_deg <= 0:
             raise ConfigError("min_vessels >= 2, min_stay_h > 0 and cell_deg > 0 required")
+        if self.min_visits < 2 or self.min_visit_h <= 0 or self.sail_kn <= self.stop_kn:
+            raise ConfigError("min_visits >= 2, min_visit_h > 0, sail_kn > stop_kn required")
 
 
-_SQL = """
-WITH s AS (
-    SELECT mmsi, epoch(ts) AS t, lat, lon,
-           floor(lat / $cell)::BIGINT AS cy, floor(lon / $cell)::BIGINT AS cx
-    FROM pos WHERE sog_kn < $stop
-), v AS (
-    SELECT cy, cx, mmsi, max(t) - min(t) AS stay_s, avg(lat) AS lat, avg(lon) AS lon
-    FROM s GROUP BY cy, cx, mmsi
+_CELLS_SQL = """
+SELECT floor(lat / $cell)::BIGINT AS cy, floor(lon / $cell)::BIGINT AS cx, mmsi,
+       min(epoch(ts)) AS t0, max(epoch(ts)) AS t1, sum(lat) AS slat, sum(lon) AS slon,
+       count(*) AS n
+FROM pos WHERE sog_kn < $stop GROUP BY ALL
+"""
+
+_CROWD_SQL = """
+WITH stayed AS (
+    SELECT cy, cx, mmsi, sum(slat) / sum(n) AS lat, sum(slon) / sum(n) AS lon
+    FROM cells GROUP BY cy, cx, mmsi HAVING max(t1) - min(t0) >= $stay
+), block AS (
+    SELECT c.cy, c.cx, count(DISTINCT n.mmsi) AS n_vessels
+    FROM (SELECT DISTINCT cy, cx FROM stayed) c
+    JOIN stayed n ON n.cy BETWEEN c.cy - 1 AND c.cy + 1 AND n.cx BETWEEN c.cx - 1 AND c.cx + 1
+    GROUP BY c.cy, c.cx
 )
-SELECT cy, cx, count(*) AS n_vessels, avg(lat) AS lat, avg(lon) AS lon
-FROM v WHERE stay_s >= $stay
-GROUP BY cy, cx HAVING count(*) >= $nmin
-ORDER BY cy, cx
+SELECT avg(s.lat) AS lat, avg(s.lon) AS lon,
+       'learned:' || b.n_vessels || ' vessels stayed' AS why
+FROM block b JOIN stayed s USING (cy, cx)
+WHERE b.n_vessels >= $nmin GROUP BY b.cy, b.cx, b.n_vessels
+"""
+
+_BERTH_SQL = """
+WITH p AS (
+    SELECT mmsi, epoch(ts) AS t, lat, lon, sog_kn,
+           floor(lat / $cell)::BIGINT AS cy, floor(lon / $cell)::BIGINT AS cx,
+           sum(CASE WHEN sog_kn >= $sail THEN 1 ELSE 0 END)
+               OVER (PARTITION BY mmsi ORDER BY ts ROWS UNBOUNDED PRECEDING) AS trip
+    FROM pos
+), calls AS (
+    SELECT cy, cx, mmsi, trip, max(t) - min(t) AS stay_s, avg(lat) AS lat, avg(lon) AS lon
+    FROM p WHERE sog_kn < $stop
+    GROUP BY cy, cx, mmsi, trip HAVING max(t) - min(t) >= $visit
+)
+SELECT avg(lat) AS lat, avg(lon) AS lon,
+       'learned:berth, one vessel called ' || count(*) || ' times' AS why
+FROM calls GROUP BY cy, cx, mmsi
+HAVING count(*) >= $ncalls AND sum(stay_s) >= $stay
 """
 
 
-def learn_anchorages(positions: pa.Table, params: AnchorageParams = AnchorageParams()) -> pa.Table:
-    """Anchorages (a ``PLACES`` table, kind 'anchorage') found in ``positions``."""
+def _query(sql: str, name: str, table: pa.Table, args: dict[str, float]) -> pa.Table:
     con = duckdb.connect()
     try:
-        con.register("pos", positions.select(["mmsi", "ts", "lat", "lon", "sog_kn"]))
-        found = con.sql(
-            _SQL,
-            params={
-                "cell": params.cell_deg,
-                "stop": params.stop_kn,
-                "stay": params.min_stay_h * 3600.0,
-                "nmin": params.min_vessels,
-            },
-        ).to_arrow_table()
+        con.register(name, table)
+        return con.sql(sql, params=args).to_arrow_table()
     finally:
         con.close()
-    n = found.num_rows
-    return pa.table(
-        {
-            "name": pa.array([f"anchorage {i + 1}" for i in range(n)], pa.string()),
-            "country": pa.nulls(n, pa.string()),
-            "lat": found.column("lat"),
-            "lon": found.column("lon"),
-            "kind": pa.array(["anchorage"] * n, pa.string()),
-            "source": pa.array(
-                [f"learned:{v} vessels" for v in found.column("n_vessels").to_pylist()], pa.string()
-            ),
-        },
-        schema=PLACES,
+
+
+def stop_cells(positions: pa.Table, params: AnchorageParams = AnchorageParams()) -> pa.Table:
+    """Partial aggregates of the stopped positions per (cell, vessel): first and last stop time,
+    sums of coordinates. Aggregates of separate windows merge exactly (:func:`crowd_places`)."""
+    pos = positions.select(["mmsi", "ts", "lat", "lon", "sog_kn"])
+    return _query(_CELLS_SQL, "pos", pos, {"cell": params.cell_deg, "stop": params.stop_kn})
+
+
+def crowd_places(
+    cells: Sequence[pa.Table], params: AnchorageParams = AnchorageParams()
+) -> pa.Table:
+    """The "several vessels" rule over the :func:`stop_cells` of every window (lat, lon, why)."""
+    parts = [c for c in cells if c.num_rows]
+    if not parts:
+        return _EMPTY
+    args = {"stay": params.min_stay_h * 3600.0, "nmin": params.min_vessels}
+    return _query(_CROWD_SQL, "cells", pa.concat_tables(parts), args)
+
+
+def learn_berths(positions: pa.Table, params: AnchorageParams = AnchorageParams()) -> pa.Table:
+    """The "one vessel again and again" rule over ``positions`` (lat, lon, why)."""
+    pos = positions.select(["mmsi", "ts", "lat", "lon", "sog_kn"])
+    args = {
+        "cell": params.cell_deg,
+        "stop": params.stop_kn,
+        "sail": params.sail_kn,
+        "stay": params.min_stay_h * 3600.0,
+        "visit": params.min_visit_h * 3600.0,
+        "ncalls": params.min_visits,
+    }
+    return _query(_BERTH_SQL, "pos", pos, args)
+
+
+_EMPTY = pa.table(
+    {
+        "lat": pa.array([], pa.float64()),
+        "lon": pa.array([], pa.float64()),
+        "why": pa.array([], pa.string()),
+    }
+)
+
+
+def places_of(found: Sequence[pa.Table]) -> pa.Table:
+    """A ``PLACES`` table (kind 'anchorage', sorted by position) of :func:`crowd_places` and
+    :func:`learn_berths` results."""
+    rows = sorted(
+        (r["lat"], r["lon"], r["why"]) for t in found for r in t.cast(_EMPTY.schema).to_pylist()
     )
+    return places_table(
+        [
+            {"name": f"learned place {i + 1}", "lat": lat, "lon": lon}
+            | {"kind": "anchorage", "source": why}
+            for i, (lat, lon, why) in enumerate(rows)
+        ]
+    )
+
+
+def learn_anchorages(positions: pa.Table, params: AnchorageParams = AnchorageParams()) -> pa.Table:
+    """Anchorages and berths (a ``PLACES`` table, kind 'anchorage') found in ``positions``."""
+    crowd = crowd_places([stop_cells(positions, params)], params)
+    return places_of([crowd, learn_berths(positions, params)])

@@ -4,13 +4,29 @@ Definition (DESIGN §3, after GFW pipe-encounters): tracks resampled to 10-minut
 (:func:`~watchkeeper.tracks.resample.resample`); pairs within ``max_distance_m`` in the same
 slice, found by a DuckDB join of each point against its own grid cell and the 8 around it
 (never all pairs); runs of such slices spanning >= ``min_duration_h`` where the median speed of
-*both* vessels is < ``max_speed_kn``; dropped when within ``min_place_km`` of a port or
-anchorage. Beyond GFW: a run tolerates ``max_missed_slices`` missing slices, slices are global
-integers so runs cross midnight, and both vessels' speeds are checked.
+*both* vessels is < ``max_speed_kn``. Beyond GFW: a run tolerates ``max_missed_slices``
+missing slices, slices are global integers so runs cross midnight, and both vessels' speeds
+are checked.
+
+Not every such meeting can be an STS transfer (issue "findings that hold on real traffic"):
+
+- **Service contacts.** When either vessel is harbour craft (tug, tow, pilot, tender, SAR...)
+  or carries people (passenger, high-speed craft, sailing, pleasure), the event is kept with
+  ``details.service = true``, a ``details.reason`` and risk 0
+  (:func:`watchkeeper.context.vessel_types.is_sts_candidate`). A vessel of unknown type
+  stays a candidate, its confidence multiplied by ``unknown_type_factor``.
+- **In port.** Within ``min_place_km`` of a port or anchorage area that is not offshore, the
+  meeting is dropped, as GFW does: on the NOAA 2020-01-01 day (three US coasts) 17,613 of
+  17,616 such runs were in ports and marinas, and keeping them would bury the findings.
+  ``keep_in_port = True`` keeps them instead, with ``details.in_port = true``, the place
+  named and risk 0. Near an *offshore* place (a lightering or STS area far from shore) the
+  encounter stays a finding, with the place named.
+- Every event lists the place lists it was checked against (``details.places_checked``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from watchkeeper.context.ports import PlaceIndex
+from watchkeeper.context.vessel_types import VesselClass, is_sts_candidate, vessel_class
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
 from watchkeeper.tracks.geo import haversine_m
@@ -39,7 +56,16 @@ class EncounterParams:
     max_distance_m: float = 500.0  # GFW encounters: 500 m
     min_duration_h: float = 2.0  # GFW encounters: 2 h
     max_speed_kn: float = 2.0  # GFW encounters: median speed < 2 kn (here: both vessels)
-    min_place_km: float = 10.0  # GFW encounters: dropped within 10 km of port/anchorage
+    min_place_km: float = 10.0  # GFW encounters: within 10 km of a port/anchorage (in_port)
+    # A vessel that never sent its type stays an STS candidate (going without static data is
+    # itself a tactic) at lower confidence: on the NOAA 2020-01-01 day 82 % of the typed
+    # vessels were of no STS class (2,516 of 3,054), so a missing type leaves the reading
+    # unconfirmed. One fifth off per unknown side keeps such a pair below a typed pair of the
+    # same length while a long meeting still passes 0.5.
+    unknown_type_factor: float = 0.8
+    # Meetings in ports and anchorages (not offshore): dropped (False, GFW) or kept with
+    # details.in_port = true and risk 0 (True) for an analyst who wants to see them.
+    keep_in_port: bool = False
     # Holes inside a run: slices where the pair is not known to be close (one vessel not
     # received and not bridged by the resampler). GFW merges runs < 4 h apart; DESIGN §3
     # asks at least for one missed slice. 3 slices (30 min): one satellite pass missed.
@@ -60,6 +86,8 @@ class EncounterParams:
             raise ConfigError("max_missed_slices >= 0 and min_duration_h > 0 required")
         if not 0.0 <= self.edge_share <= 0.5 or self.max_edge_h < 0 or self.min_observed_h < 0:
             raise ConfigError("edge_share in [0, 0.5], max_edge_h >= 0, min_observed_h >= 0")
+        if not 0.0 < self.unknown_type_factor <= 1.0:
+            raise ConfigError("unknown_type_factor must be in (0, 1]")
 
 
 # Longitude cells widen with latitude (power-of-two multiples that divide the globe evenly)
@@ -240,9 +268,13 @@ def detect_encounters(
     resampled: pa.Table,
     *,
     places: PlaceIndex | None = None,
+    ship_types: Mapping[int, int] | None = None,
     params: EncounterParams = EncounterParams(),
 ) -> pa.Table:
-    """``encounter`` events from resampled tracks (see :func:`close_pairs`)."""
+    """``encounter`` events from resampled tracks (see :func:`close_pairs`).
+
+    ``ship_types`` maps MMSI to its AIS ship type (last non-zero report); missing: unknown.
+    """
     resampled = _ever_slow(resampled, params.max_speed_kn)
     pairs = close_pairs(resampled, params)
     s, e = _pair_runs(pairs, params)
@@ -254,12 +286,110 @@ def detect_encounters(
     s, e = s[keep], e[keep]
     t0, t1 = _edges(_sighting_keys(resampled), col, s, e, params)
     keep = t1 - t0 >= params.min_duration_h * 3600.0
+    s, e, t0, t1 = s[keep], e[keep], t0[keep], t1[keep]
+    still = _still(col, s, e, params)
+    s, e, t0, t1 = s[still], e[still], t0[still], t1[still]
+    lat, lon = _centres(col, s, e)
+    where = _Where.of(places, lat, lon, params)
+    types = ship_types or {}
+    keep = np.ones(len(s), dtype=bool) if params.keep_in_port else ~where.in_port()
     rows = [
-        row
-        for i, j, a, b in zip(s[keep], e[keep], t0[keep], t1[keep], strict=True)
-        if (row := _event(col, int(i), int(j), (float(a), float(b)), places, params)) is not None
+        _event(
+            col, int(s[k]), int(e[k]), (float(t0[k]), float(t1[k])), where.at(int(k)), types, params
+        )
+        for k in np.flatnonzero(keep)
     ]
     return events_table(rows)
+
+
+def _still(col: dict[str, Any], s: Ints, e: Ints, params: EncounterParams) -> npt.NDArray[np.bool_]:
+    """Runs where the median speed of both vessels is below ``max_speed_kn``."""
+    ok = [
+        max(_median_sog(col["sog_a"][i : j + 1]), _median_sog(col["sog_b"][i : j + 1]))
+        < params.max_speed_kn
+        for i, j in zip(s.tolist(), e.tolist(), strict=True)
+    ]
+    return np.array(ok, dtype=bool)
+
+
+def _centres(col: dict[str, Any], s: Ints, e: Ints) -> tuple[Floats, Floats]:
+    """Mean position of each run (both vessels' latitudes, vessel a's longitude)."""
+    lat = [
+        (col["lat_a"][i : j + 1].mean() + col["lat_b"][i : j + 1].mean()) / 2
+        for i, j in zip(s.tolist(), e.tolist(), strict=True)
+    ]
+    lon = [col["lon_a"][i : j + 1].mean() for i, j in zip(s.tolist(), e.tolist(), strict=True)]
+    return np.array(lat, dtype=np.float64), np.array(lon, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where an encounter happened, as far as the place lists know."""
+
+    lat: float
+    lon: float
+    name: str | None = None
+    kind: str | None = None
+    km: float | None = None
+    offshore: bool = False
+    in_port: bool = False
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The nearest place of every run, looked up once for all runs (vectorised)."""
+
+    lat: Floats
+    lon: Floats
+    dist: Floats
+    idx: Ints
+    places: PlaceIndex | None
+    near_km: float
+
+    @classmethod
+    def of(cls, places: PlaceIndex | None, lat: Floats, lon: Floats, p: EncounterParams) -> _Where:
+        if places is None:
+            return cls(lat, lon, np.full(len(lat), np.inf), np.full(len(lat), -1), None, 0.0)
+        # the nearest port names the place of a meeting in port; else the nearest offshore one
+        dist, idx = places.nearest(lat, lon, max_km=p.min_place_km, ports_only=True)
+        far = idx < 0
+        if far.any():
+            d2, i2 = places.nearest(lat[far], lon[far], max_km=p.min_place_km)
+            dist[far], idx[far] = d2, i2
+        return cls(lat, lon, dist, idx, places, p.min_place_km)
+
+    def in_port(self) -> npt.NDArray[np.bool_]:
+        """Whether each run lies within reach of a place that is not offshore."""
+        if self.places is None:
+            return np.zeros(len(self.lat), dtype=bool)
+        return self.places.within(self.lat, self.lon, self.near_km)
+
+    @property
+    def checked(self) -> list[str]:
+        return [] if self.places is None else self.places.sources  # cached by the index
+
+    def at(self, k: int) -> tuple[_Place, list[str]]:
+        lat, lon = float(self.lat[k]), float(self.lon[k])
+        i = int(self.idx[k])
+        if self.places is None or i < 0 or not self.dist[k] <= self.near_km:
+            return _Place(lat, lon), self.checked
+        pl = self.places.places.slice(i, 1).to_pylist()[0]
+        offshore = bool(pl["offshore"])
+        km = round(float(self.dist[k]), 3)
+        found = _Place(lat, lon, pl["name"], pl["kind"], km, offshore, not offshore)
+        return found, self.checked
+
+
+def _service_reason(ta: int | None, tb: int | None) -> str | None:
+    """Why a pair of these ship types is not an STS candidate (None: it is one)."""
+    for t in (ta, tb):
+        if not is_sts_candidate(t):
+            cls = vessel_class(t)
+            what = "harbour craft" if cls is VesselClass.SERVICE else "carries people"
+            if cls is VesselClass.OTHER:
+                what = "military or special craft"
+            return f"service contact: AIS ship type {t} ({cls.value}: {what}), not an STS class"
+    return None
 
 
 def _event(
@@ -267,43 +397,60 @@ def _event(
     s: int,
     e: int,
     span: tuple[float, float],
-    places: PlaceIndex | None,
+    where: tuple[_Place, list[str]],
+    types: Mapping[int, int],
     params: EncounterParams,
-) -> dict[str, Any] | None:
-    """The event of pair run s..e, or None when a vessel moved or it is near a place."""
+) -> dict[str, Any]:
+    """The event of pair run s..e (vessels still, see :func:`_still`) at ``where``."""
+    place, checked = where
     sl = slice(s, e + 1)
     sog_a, sog_b = _median_sog(col["sog_a"][sl]), _median_sog(col["sog_b"][sl])
-    if max(sog_a, sog_b) >= params.max_speed_kn:
-        return None
-    lat = float((col["lat_a"][sl].mean() + col["lat_b"][sl].mean()) / 2)
-    lon = float(col["lon_a"][sl].mean())
-    if (
-        places is not None
-        and places.within(np.array([lat]), np.array([lon]), params.min_place_km)[0]
-    ):
-        return None
     ma, mb = sorted((int(col["mmsi_a"][s]), int(col["mmsi_b"][s])))
+    ta, tb = types.get(ma), types.get(mb)
     hours = (span[1] - span[0]) / 3600.0
     observed_h = float(col["slice"][e] - col["slice"][s]) * params.step_s / 3600.0
+    confidence = min(1.0, 0.6 + observed_h / 10.0)
+    classes = [vessel_class(ta), vessel_class(tb)]
+    confidence *= params.unknown_type_factor ** classes.count(VesselClass.UNKNOWN)
+    service = _service_reason(ta, tb)
+    details: dict[str, Any] = {
+        "duration_h": round(hours, 3),
+        "observed_h": round(observed_h, 3),
+        "observed_start": to_datetime(float(col["slice"][s] * params.step_s)).isoformat(),
+        "observed_end": to_datetime(float(col["slice"][e] * params.step_s)).isoformat(),
+        "median_distance_m": float(np.median(col["dist_m"][sl])),
+        "median_sog_kn": [sog_a, sog_b],
+        "n_slices": int(e - s + 1),
+        "tracks": [int(col["a"][s]), int(col["b"][s])],
+        "ship_types": [ta, tb],
+        "classes": [c.value for c in classes],
+        "service": service is not None,
+        "in_port": place.in_port,
+        "place": place.name,
+        "place_kind": place.kind,
+        "place_km": place.km,
+        "offshore_place": place.offshore,
+        "places_checked": checked,
+    }
+    reasons = [r for r in (service, _port_reason(place)) if r]
+    if reasons:
+        details["reason"] = "; ".join(reasons)
+    details["params"] = params.__dict__
     return event(
         "encounter",
         ma,
         to_datetime(span[0]),
         to_datetime(span[1]),
-        lat,
-        lon,
+        place.lat,
+        place.lon,
         other=mb,
-        confidence=min(1.0, 0.6 + observed_h / 10.0),
-        risk=20.0,
-        details={
-            "duration_h": round(hours, 3),
-            "observed_h": round(observed_h, 3),
-            "observed_start": to_datetime(float(col["slice"][s] * params.step_s)).isoformat(),
-            "observed_end": to_datetime(float(col["slice"][e] * params.step_s)).isoformat(),
-            "median_distance_m": float(np.median(col["dist_m"][sl])),
-            "median_sog_kn": [sog_a, sog_b],
-            "n_slices": int(e - s + 1),
-            "tracks": [int(col["a"][s]), int(col["b"][s])],
-            "params": params.__dict__,
-        },
+        confidence=round(confidence, 4),
+        risk=0.0 if reasons else 20.0,
+        details=details,
     )
+
+
+def _port_reason(place: _Place) -> str | None:
+    if place.in_port:
+        return f"in port: {place.km} km from {place.kind} {place.name}"
+    return None

@@ -2,9 +2,14 @@
 
 Definition: consecutive positions of one track with speed < ``max_speed_kn`` spanning
 >= ``min_duration_h`` (no hole longer than ``max_hole_h``), whose mean point is more than
-``min_place_km`` from any port or anchorage and ``min_shore_km`` from shore. GFW publishes
-< 2 kn; >= 4 h and >= 20 nm from shore for carriers; DESIGN §3 uses 2 h. A tanker loitering
-alone at sea is the visible half of a dark STS (see :mod:`.dark_sts`).
+``min_place_km`` from any port or anchorage area and ``min_shore_km`` from shore. GFW
+publishes < 2 kn; >= 4 h and >= 20 nm from shore for carriers; DESIGN §3 uses 2 h. A tanker
+loitering alone at sea is the visible half of a dark STS (see :mod:`.dark_sts`).
+
+Waiting in a port or at its anchorage is what ships do there: such runs are dropped. An
+*offshore* place (a lightering or STS area far from shore, :mod:`watchkeeper.context.places`)
+is no port: a run there is kept, with the place named (``details.place``). Every event lists
+the place lists it was checked against (``details.places_checked``).
 """
 
 from __future__ import annotations
@@ -133,14 +138,36 @@ def detect_loitering(
         return events_table([])
     lat = np.array([c.lat[a : b + 1].mean() for a, b in zip(s, e, strict=True)])
     lon = np.array([c.lon[a : b + 1].mean() for a, b in zip(s, e, strict=True)])
-    near = places.nearest(lat, lon)[0] if places is not None else np.full(len(lat), np.inf)
+    near, idx = _nearest(places, lat, lon)
+    in_port = np.zeros(len(lat), dtype=bool)
+    if places is not None:
+        in_port = places.within(lat, lon, params.min_place_km)  # offshore places are no ports
     shore = distance_to_shore_km(lat, lon)
-    at_sea = (near > params.min_place_km) & ~(shore < params.min_shore_km)
+    at_sea = ~in_port & ~(shore < params.min_shore_km)
+    names = places.column("name") if places is not None else []
+    checked = places.sources if places is not None else []
     rows = [
-        _row(c, int(s[k]), int(e[k]), (t0[k], t1[k]), (lat[k], lon[k]), (shore[k], near[k]), params)
+        _row(
+            c,
+            (int(s[k]), int(e[k])),
+            (t0[k], t1[k]),
+            (lat[k], lon[k]),
+            (shore[k], near[k]),
+            params,
+            {
+                "places_checked": checked,
+                "place": names[int(idx[k])] if near[k] <= params.min_place_km else None,
+            },
+        )
         for k in np.flatnonzero(at_sea)
     ]
     return events_table(rows)
+
+
+def _nearest(places: PlaceIndex | None, lat: Floats, lon: Floats) -> tuple[Floats, Ints]:
+    if places is None:
+        return np.full(len(lat), np.inf), np.full(len(lat), -1, dtype=np.int64)
+    return places.nearest(lat, lon)
 
 
 def _km(x: float) -> float | None:
@@ -149,14 +176,15 @@ def _km(x: float) -> float | None:
 
 def _row(
     c: Cols,
-    s: int,
-    e: int,
+    run: tuple[int, int],
     span: tuple[float, float],
     where: tuple[float, float],
     dist: tuple[float, float],
     params: LoiterParams,
+    extra: dict[str, Any],
 ) -> dict[str, Any]:
-    """One loitering event for positions s..e with estimated ``span``."""
+    """One loitering event for positions s..e (``run``) with estimated ``span``."""
+    s, e = run
     hours = (span[1] - span[0]) / 3600.0
     sog = c.sog[s : e + 1]
     return event(
@@ -178,6 +206,7 @@ def _row(
             "shore_km": _km(dist[0]),
             "place_km": _km(dist[1]),
             "track_id": int(c.track[s]),
+            **extra,
             "params": params.__dict__,
         },
     )

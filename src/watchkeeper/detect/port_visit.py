@@ -6,41 +6,38 @@ ship swinging at anchor on the boundary from making many visits); the visit must
 stop (a speed below ``stop_kn``) or last ``min_stay_h``, so ships passing a port are not
 visits. ``end`` is null when the vessel is still inside at the end of the data.
 
-Places: UN/LOCODE ports (``searoute``), the user's WPI-style CSVs, anchorages learned from the
-data, and the ten North Korean ports of the World Port Index, built in (:func:`dprk_ports`)
-because a visit to them is a sanctions violation in itself: such visits carry
-``details.country = "KP"`` and a high risk. A visit to an anchorage names the nearest port
-within ``port_of_anchorage_km``.
+Places: the gazetteer of :mod:`watchkeeper.context.places` (GFW named anchorages, WPI,
+checked UN/LOCODE ports, North Korean ports and outer anchorages, places learned from the
+data, the user's files), each an area (distances are to a place's disc). A visit to a North
+Korean port is a sanctions violation in itself: such visits carry ``details.dprk = true``,
+``details.country = "KP"`` and a high risk. So does **a stop of hours in North Korean
+territorial waters** (``dprk_stop_h`` below ``dprk_stop_kn``, inside the built-in North
+Korean zones and within 12 nm of shore), whether or not a listed port is near: it is a call
+at a North Korean port or anchorage that no list names (``details.place`` "North Korean
+territorial waters"). A visit to an anchorage names the nearest port within
+``port_of_anchorage_km``; a visit to an offshore place says so (``details.offshore``). Every
+event lists the place lists it was checked against (``details.places_checked``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from watchkeeper.context.ports import PLACES, PlaceIndex
+from watchkeeper.context.places import DPRK_PORTS, dprk_places, dprk_waters
+from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.detect._track import Cols, cols, runs
 from watchkeeper.detect.events import event, events_table, to_datetime
+from watchkeeper.detect.loitering import LoiterParams, loiter_spans
 from watchkeeper.errors import ConfigError
 
 __all__ = ["DPRK_PORTS", "PortVisitParams", "detect_port_visits", "dprk_ports", "is_dprk"]
 
-#: North Korean ports, World Port Index coordinates (DOMAIN.md): name, lat, lon.
-DPRK_PORTS: tuple[tuple[str, float, float], ...] = (
-    ("NAMPO", 38.717, 125.400),
-    ("HAEJU", 38.0, 125.7),
-    ("KYOMIPO", 38.733, 125.617),
-    ("CHONGJIN", 41.767, 129.817),
-    ("HUNGNAM", 39.833, 127.617),
-    ("WONSAN", 39.167, 127.450),
-    ("KIMCHAEK", 40.667, 129.2),
-    ("NAJIN", 42.233, 130.3),
-    ("SONBONG", 42.333, 130.4),
-    ("CHAHO", 40.2, 128.65),
-)
 _KP = frozenset({"KP", "PRK", "KOREA, DEMOCRATIC PEOPLE'S REPUBLIC OF", "NORTH KOREA"})
 
 
@@ -53,6 +50,10 @@ class PortVisitParams:
     stop_kn: float = 0.5  # GFW anchorages: moving again above 0.5 kn
     min_stay_h: float = 3.0  # a long stay counts as a stop when speeds are missing
     port_of_anchorage_km: float = 30.0  # anchorages lie 10-25 km off the port's point
+    # A stop in North Korean waters: GFW loitering speed (< 2 kn) for the port-visit
+    # minimum stay (min_stay_h), as long as a tanker needs to come alongside and moor.
+    dprk_stop_kn: float = 2.0
+    dprk_stop_h: float = 3.0
 
     def __post_init__(self) -> None:
         if not 0 < self.enter_km <= self.exit_km:
@@ -60,19 +61,9 @@ class PortVisitParams:
 
 
 def dprk_ports() -> pa.Table:
-    """The built-in North Korean ports as a ``PLACES`` table (country 'KP')."""
-    n = len(DPRK_PORTS)
-    return pa.table(
-        {
-            "name": [p[0] for p in DPRK_PORTS],
-            "country": ["KP"] * n,
-            "lat": [p[1] for p in DPRK_PORTS],
-            "lon": [p[2] for p in DPRK_PORTS],
-            "kind": ["port"] * n,
-            "source": ["built-in:WPI"] * n,
-        },
-        schema=PLACES,
-    )
+    """The built-in North Korean ports and outer anchorages as a ``PLACES`` table (country 'KP';
+    one table, kept in :mod:`watchkeeper.context.places`)."""
+    return dprk_places()
 
 
 def is_dprk(country: str | None) -> bool:
@@ -99,6 +90,7 @@ class _Namer:
         self.name = pl.column("name").to_pylist()
         self.country = pl.column("country").to_pylist()
         self.kind = pl.column("kind").to_pylist()
+        self.offshore = pl.column("offshore").to_pylist()
         self.lat = pl.column("lat").to_numpy()
         self.lon = pl.column("lon").to_numpy()
         self.port_rows = np.flatnonzero(np.array(self.kind, dtype=object) == "port")
@@ -121,10 +113,17 @@ def detect_port_visits(
     tracks: pa.Table, places: PlaceIndex, *, params: PortVisitParams = PortVisitParams()
 ) -> pa.Table:
     """``port_visit`` events of ``tracks`` (sorted by track_id and ts)."""
-    if tracks.num_rows == 0 or places.places.num_rows == 0:
+    if tracks.num_rows == 0:
         return events_table([])
     c = cols(tracks)
-    dist, idx = places.nearest(c.lat, c.lon)
+    rows = _place_visits(c, places, params) if places.places.num_rows else []
+    rows += _dprk_water_stops(c, rows, places.sources, params)
+    return events_table(rows)
+
+
+def _place_visits(c: Cols, places: PlaceIndex, params: PortVisitParams) -> list[dict[str, Any]]:
+    """Visits to the places of ``places`` (GFW hysteresis, module docstring)."""
+    dist, idx = places.nearest(c.lat, c.lon, max_km=params.exit_km)
     s, e = runs(_inside(c, dist, params), c.track)
     namer = _Namer(places, params)
     rows = []
@@ -157,9 +156,73 @@ def detect_port_visits(
                     "min_distance_km": round(float(dist[k]), 3),
                     "duration_h": round((c.t[b] - c.t[a]) / 3600.0, 3),
                     "stopped": stopped,
+                    "offshore": bool(namer.offshore[place]),
                     "track_id": int(c.track[a]),
+                    "places_checked": places.sources,
                     "params": asdict(params),
                 },
             )
         )
-    return events_table(rows)
+    return rows
+
+
+#: Bounding box of the built-in North Korean zones (lat, lon): tracks never inside it are
+#: not searched for stops in North Korean waters.
+_DPRK_BOX = ((37.6, 42.5), (124.0, 131.3))
+
+
+def _dprk_water_stops(
+    c: Cols, visits: list[dict[str, Any]], checked: list[str], params: PortVisitParams
+) -> list[dict[str, Any]]:
+    """Stops of ``dprk_stop_h`` in North Korean territorial waters not already part of a
+    North Korean port visit in ``visits``."""
+    (la0, la1), (lo0, lo1) = _DPRK_BOX
+    box = (c.lat >= la0) & (c.lat <= la1) & (c.lon >= lo0) & (c.lon <= lo1)
+    if not box.any():
+        return []
+    lp = LoiterParams(max_speed_kn=params.dprk_stop_kn, min_duration_h=params.dprk_stop_h)
+    s, e, t0, t1 = loiter_spans(c, lp)
+    inside = box[s] | box[e]
+    s, e, t0, t1 = s[inside], e[inside], t0[inside], t1[inside]
+    lat = np.array([c.lat[a : b + 1].mean() for a, b in zip(s, e, strict=True)])
+    lon = np.array([c.lon[a : b + 1].mean() for a, b in zip(s, e, strict=True)])
+    waters = dprk_waters(lat, lon) if len(s) else np.zeros(0, dtype=bool)
+    known = [
+        (json.loads(v["details"])["track_id"], v["start"], v["end"])
+        for v in visits
+        if json.loads(v["details"]).get("dprk")
+    ]
+    rows = []
+    for k in np.flatnonzero(waters):
+        a = int(s[k])
+        start, end = to_datetime(t0[k]), to_datetime(t1[k])
+        if any(
+            t == c.track[a] and s0 <= end and (e0 is None or e0 >= start) for t, s0, e0 in known
+        ):
+            continue
+        rows.append(
+            event(
+                "port_visit",
+                int(c.mmsi[a]),
+                start,
+                end,
+                float(lat[k]),
+                float(lon[k]),
+                confidence=0.8,
+                risk=80.0,
+                details={
+                    "place": "North Korean territorial waters",
+                    "place_kind": "territorial_waters",
+                    "port": None,
+                    "country": "KP",
+                    "dprk": True,
+                    "duration_h": round((t1[k] - t0[k]) / 3600.0, 3),
+                    "stopped": True,
+                    "offshore": False,
+                    "track_id": int(c.track[a]),
+                    "places_checked": [*checked, "dprk-waters"],
+                    "params": asdict(params),
+                },
+            )
+        )
+    return rows

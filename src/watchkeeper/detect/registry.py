@@ -190,9 +190,9 @@ LOITERING: DetectorSpec[LoiterParams] = DetectorSpec(
 ENCOUNTER: DetectorSpec[EncounterParams] = DetectorSpec(
     EventType.ENCOUNTER,
     EncounterParams,
-    lambda d, p: detect_encounters(d.resampled, places=d.places, params=p),
+    lambda d, p: detect_encounters(d.resampled, places=d.places, ship_types=d.ship_types, params=p),
     Scope.PAIR,
-    frozenset({Input.RESAMPLED, Input.PLACES}),
+    frozenset({Input.RESAMPLED, Input.PLACES, Input.SHIP_TYPES}),
     colour="#d62728",
     risk_keys=("encounter", "sts_tanker", "sts_with_flagged"),
     stitched=True,

@@ -18,14 +18,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from watchkeeper.context.anchorages import learn_anchorages
+from watchkeeper.context.anchorages import learn_anchorages, learn_berths, stop_cells
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import cols
 from watchkeeper.detect.context import (
     DetectionContext,
     anchorages_from_cells,
     build_context,
-    stop_cells,
 )
 from watchkeeper.detect.events import events_table
 from watchkeeper.detect.params import DetectParams
@@ -110,14 +109,18 @@ def _positions(
 
 
 def learn_context(ws: Workspace, plan: Plan, params: DetectParams) -> DetectionContext:
-    """The context of a run: anchorages learned from every window's own days (first pass)."""
-    cells = []
+    """The context of a run: places learned from every window's own days (first pass).
+
+    Crowded anchorages merge exactly across windows; a berth (one vessel calling again and
+    again) is learned within each window."""
+    cells, berths = [], []
     for w in plan.windows:
         tracks = segment(clean(_positions(ws, w.read_start, w.read_end)), params.segment)
         t = tracks.column("ts")
-        own = pc.and_(pc.greater_equal(t, w.start), pc.less(t, w.end))
-        cells.append(stop_cells(tracks.filter(own), params.anchorages))
-    return build_context(anchorages_from_cells(cells, params.anchorages), params)
+        own = tracks.filter(pc.and_(pc.greater_equal(t, w.start), pc.less(t, w.end)))
+        cells.append(stop_cells(own, params.anchorages))
+        berths.append(learn_berths(own, params.anchorages))
+    return build_context(anchorages_from_cells(cells, params.anchorages, berths), params)
 
 
 def run_window(
