@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from watchkeeper.context.reception import ReceptionMap, reception_map
 from watchkeeper.detect.dark_sts import DarkStsParams, detect_dark_sts, stay_factor
 from watchkeeper.detect.loitering import detect_loitering
 from watchkeeper.tracks import clean, segment
@@ -21,6 +22,35 @@ NORTH_3KM = 3000.0 / 111_195.0  # degrees of latitude
 
 def _tracks(*t: pa.Table) -> pa.Table:
     return segment(clean(concat(*t))).sort_by([("track_id", "ascending"), ("ts", "ascending")])
+
+
+def _covered_area() -> ReceptionMap:
+    """Reception over 3 x 5 degrees round the spot for two days: a vessel heard in every
+    0.25-degree cell every hour (a busy area in coverage)."""
+    lat, lon, hour = np.meshgrid(
+        SPOT[0] - 1.5 + 0.25 * np.arange(12) + 0.1,
+        SPOT[1] - 2.5 + 0.25 * np.arange(20) + 0.1,
+        np.arange(48),
+        indexing="ij",
+    )
+    start_ms = 1_704_067_200_000  # 2024-01-01T00:00Z
+    return reception_map(
+        pa.table(
+            {
+                "mmsi": np.full(lat.size, 999),
+                "ts": pa.array(start_ms + hour.ravel() * 3_600_000, pa.timestamp("ms", "UTC")),
+                "lat": lat.ravel(),
+                "lon": lon.ravel(),
+            }
+        )
+    )
+
+
+COVERED = _covered_area()
+
+
+def _dark(t: pa.Table, loitering: pa.Table, **kw: object) -> pa.Table:
+    return detect_dark_sts(t, loitering, reception=COVERED, **kw)  # type: ignore[arg-type]
 
 
 def _witnesses() -> pa.Table:
@@ -61,8 +91,8 @@ def _partner(mmsi: int, dark_from: str, east_m: float) -> pa.Table:
 def test_partner_named_across_midnight() -> None:
     loiterer = stationary(1, "2024-01-01T20:00", *SPOT, hours=6)
     t = _tracks(loiterer, _partner(2, "2024-01-01T15:00", 0.0), _witnesses())
-    assert detect_dark_sts(t, detect_loitering(t)).num_rows == 0  # types unknown: 0.7 x 0.7
-    rows = detect_dark_sts(t, detect_loitering(t), ship_types=TANKERS).to_pylist()
+    assert _dark(t, detect_loitering(t)).num_rows == 0  # types unknown: 0.7 x 0.7
+    rows = _dark(t, detect_loitering(t), ship_types=TANKERS).to_pylist()
     assert len(rows) == 1
     assert rows[0]["mmsi"] == 1 and rows[0]["other_mmsi"] == 2
     cands = json.loads(rows[0]["details"])["candidates"]
@@ -79,18 +109,18 @@ def test_no_partner_out_of_reach() -> None:
         3, "2024-01-02T04:00", SPOT[0], SPOT[1] - 9.0, [(i * 10, 0, 0) for i in range(7)]
     )
     t = _tracks(loiterer, far, far_after, _witnesses())
-    assert detect_dark_sts(t, detect_loitering(t), ship_types=TANKERS).num_rows == 0
+    assert _dark(t, detect_loitering(t), ship_types=TANKERS).num_rows == 0
 
 
 def test_loitering_alone_is_not_dark_sts() -> None:
     t = _tracks(stationary(1, "2024-01-01T20:00", *SPOT, hours=6), _witnesses())
-    assert detect_dark_sts(t, detect_loitering(t), ship_types=TANKERS).num_rows == 0
+    assert _dark(t, detect_loitering(t), ship_types=TANKERS).num_rows == 0
 
 
 def test_candidate_factors_multiply_to_the_likelihood() -> None:
     loiterer = stationary(1, "2024-01-01T20:00", *SPOT, hours=6)
     t = _tracks(loiterer, _partner(2, "2024-01-01T15:00", 0.0), _witnesses())
-    rows = detect_dark_sts(t, detect_loitering(t), ship_types=TANKERS).to_pylist()
+    rows = _dark(t, detect_loitering(t), ship_types=TANKERS).to_pylist()
     cand = json.loads(rows[0]["details"])["candidates"][0]
     assert set(cand["factors"]) >= {"time", "stay", "type", "heard", "heading", "approach"}
     assert math.isclose(math.prod(cand["factors"].values()), cand["likelihood"], abs_tol=0.01)
@@ -104,7 +134,7 @@ def test_one_silence_explains_one_meeting() -> None:
     loitering = detect_loitering(t)
     assert loitering.num_rows >= 2
     every = DarkStsParams(min_likelihood=0.0)
-    rows = detect_dark_sts(t, loitering, ship_types=TANKERS, params=every).to_pylist()
+    rows = _dark(t, loitering, ship_types=TANKERS, params=every).to_pylist()
     naming_2 = [r for r in rows if 2 in (r["mmsi"], r["other_mmsi"])]
     assert len(naming_2) == 1
     # both loiterers still list the partner as a candidate: the assignment only names one
@@ -119,7 +149,7 @@ def test_loiterer_with_a_visible_partner_is_not_dark_sts() -> None:
     t = _tracks(a, b, _partner(2, "2024-01-01T15:00", 0.0), _witnesses())
 
     def anchors(params: DarkStsParams) -> set[int]:
-        rows = detect_dark_sts(t, detect_loitering(t), ship_types=TANKERS, params=params)
+        rows = _dark(t, detect_loitering(t), ship_types=TANKERS, params=params)
         return {int(r["mmsi"]) for r in rows.to_pylist()}
 
     assert not anchors(DarkStsParams()) & {1, 4}

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from watchkeeper.context.anchorages import AnchorageParams, learn_anchorages
 from watchkeeper.context.ports import PlaceIndex, read_wpi_csv, searoute_ports
+from watchkeeper.context.reception import reception_map
 from watchkeeper.context.zones import Zone, builtin_zones, load_geojson_zones
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import cols
@@ -136,10 +137,11 @@ def detect_all(
         return events_table([])
     tracks = _by_track(segment(clean(positions), params.segment))
     places = _places(tracks, params)
+    reception = reception_map(tracks)
     where = _by_mmsi(tracks)
     loitering = detect_loitering(tracks, places=places, params=params.loitering)
     parts = [
-        detect_gaps(tracks, data_end=data_end, params=params.gaps),
+        detect_gaps(tracks, data_end=data_end, reception=reception, params=params.gaps),
         loitering,
         detect_encounters(
             resample(tracks, params.resample), places=places, params=params.encounters
@@ -154,6 +156,7 @@ def detect_all(
             loitering,
             data_end=data_end,
             places=places,
+            reception=reception,
             ship_types=_ship_types(ids),
             params=params.dark_sts,
         ),
