@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
+from _real_excerpts import positions, reception
 from watchkeeper.context.reception import ReceptionMap, reception_map
 from watchkeeper.detect.dark_sts import DarkStsParams, detect_dark_sts, stay_factor
 from watchkeeper.detect.loitering import detect_loitering
@@ -24,16 +27,17 @@ def _tracks(*t: pa.Table) -> pa.Table:
     return segment(clean(concat(*t))).sort_by([("track_id", "ascending"), ("ts", "ascending")])
 
 
-def _covered_area() -> ReceptionMap:
-    """Reception over 3 x 5 degrees round the spot for two days: a vessel heard in every
-    0.25-degree cell every hour (a busy area in coverage)."""
+def _covered_area(
+    lat0: float = SPOT[0], lon0: float = SPOT[1], start_ms: int = 1_704_067_200_000
+) -> ReceptionMap:
+    """Reception over 3 x 5 degrees round (lat0, lon0) for two days from ``start_ms``: a
+    vessel heard in every 0.25-degree cell every hour (a busy area in coverage)."""
     lat, lon, hour = np.meshgrid(
-        SPOT[0] - 1.5 + 0.25 * np.arange(12) + 0.1,
-        SPOT[1] - 2.5 + 0.25 * np.arange(20) + 0.1,
+        lat0 - 1.5 + 0.25 * np.arange(12) + 0.1,
+        lon0 - 2.5 + 0.25 * np.arange(20) + 0.1,
         np.arange(48),
         indexing="ij",
     )
-    start_ms = 1_704_067_200_000  # 2024-01-01T00:00Z
     return reception_map(
         pa.table(
             {
@@ -47,6 +51,8 @@ def _covered_area() -> ReceptionMap:
 
 
 COVERED = _covered_area()
+COVERED_DELAWARE = _covered_area(38.5, -74.5, 1_577_836_800_000)  # from 2020-01-01T00:00Z
+DAY_END = datetime(2020, 1, 1, 23, 59, 59, tzinfo=UTC)
 
 
 def _dark(t: pa.Table, loitering: pa.Table, **kw: object) -> pa.Table:
@@ -174,3 +180,39 @@ def test_stay_factor(spare_h: float, together_h: float, is_open: bool, expected:
         DarkStsParams(),
     )
     assert got[0] == pytest.approx(expected, abs=1e-6)
+
+
+def test_vessel_that_left_coverage_is_never_a_dark_partner() -> None:
+    """Real, 2020-01-01 off Delaware Bay: tanker 311000389 loiters at 38.40 N 74.77 W from
+    00:01; tanker 368004000 sails south at 14.7 kn out of the receivers' area (38.0 N) and is
+    not heard again. Its silence is the coverage edge, not a meeting."""
+    t = positions("noaa_2020_01_01_leaving_coverage.csv")
+    t = _tracks(t.filter(pc.is_in(t.column("mmsi"), pa.array([311000389, 368004000]))))
+    loitering = detect_loitering(t)
+    assert 311000389 in loitering.column("mmsi").to_pylist()
+    tankers = {311000389: 80, 368004000: 80}
+    every = DarkStsParams(min_likelihood=0.0)
+    day = reception("noaa_2020_01_01_reception_map.csv")
+
+    def candidates(rec: ReceptionMap) -> set[int]:
+        rows = detect_dark_sts(
+            t, loitering, data_end=DAY_END, reception=rec, ship_types=tankers, params=every
+        ).to_pylist()
+        return {c["mmsi"] for r in rows for c in json.loads(r["details"])["candidates"]}
+
+    assert 368004000 not in candidates(day)
+    assert 368004000 in candidates(COVERED_DELAWARE)  # water heard all round: it would be
+
+
+def test_harbour_craft_and_people_carriers_are_never_a_side() -> None:
+    loiterer = stationary(1, "2024-01-01T20:00", *SPOT, hours=6)
+    t = _tracks(loiterer, _partner(2, "2024-01-01T15:00", 0.0), _witnesses())
+
+    def sides(types: dict[int, int]) -> set[int]:
+        rows = _dark(t, detect_loitering(t), ship_types=types).to_pylist()
+        return {m for r in rows for m in (r["mmsi"], r["other_mmsi"])}
+
+    for partner_type in (52, 60, 37, 31):  # tug, passenger, pleasure, towing
+        assert 2 not in sides({1: 80, 2: partner_type})
+    assert 1 not in sides({1: 60, 2: 80})  # a passenger ship loitering: no STS side either
+    assert sides({1: 80, 2: 80}) == {1, 2}
