@@ -12,7 +12,7 @@ land cell next to sea: the coastline at 30 arc-second, ~0.9 km, resolution), les
 the coast cells within ``SEARCH_KM`` of the tile are put in a nearest-neighbour tree (shapely
 STRtree, in a local equirectangular frame), and the nearest one found is measured with the
 haversine. Positions with no coast within ``SEARCH_KM`` are "far" (inf). Accurate to about a
-cell (~1 km), enough to decide GFW's 20 nm and 50 nm rules (docs/benchmarks.md: the old ring
+cell (~1 km), enough to decide GFW's 20 nm and 50 nm rules (docs/reception.md: the old ring
 probe, kept as :func:`ring_distance_km`, erred by up to its ring spacing, 57 km at 93-150 km).
 """
 
