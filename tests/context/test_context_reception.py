@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from _real_excerpts import reception
-from watchkeeper.context.reception import Coverage, merge_maps, reception_map
+from watchkeeper.context.reception import Coverage, CoverageParams, merge_maps, reception_map
 from watchkeeper.errors import ConfigError
 from watchkeeper.tracks.build import concat, track
 
@@ -67,3 +67,19 @@ def test_heard_hours_count_whole_hours_inside_the_silence() -> None:
     assert hours.tolist() == [5] and data.tolist() == [5] and heard.tolist() == [5]
     far = cov.heard_hours(np.array([0.0]), np.array([0.0]), t0, t0 + 6 * 3600)
     assert far[2].tolist() == [0] and far[1].tolist() == [5]
+
+
+def test_unheard_water_between_lanes_is_no_edge_but_open_sea_beyond_is() -> None:
+    # two east-west lanes 0.75 degrees apart in the mid-Atlantic, heard every hour for 6 h
+    lanes = [
+        track(m, "2024-01-01", lat, -40.0, [(h * 10, h * 10 * 300.0, 0) for h in range(36)])
+        for m, lat in ((1, 30.1), (2, 30.85))
+    ]
+    t = concat(*lanes)
+    cov = Coverage.of(reception_map(t))
+    between = cov.leaving(np.array([30.1]), np.array([-39.9]), np.array([0.0]), np.array([10.0]))
+    assert not between[0]  # heading north into the 0.5-degree gap between the lanes
+    away = cov.leaving(np.array([30.1]), np.array([-39.9]), np.array([180.0]), np.array([10.0]))
+    assert away[0]  # heading south into sea no one was heard in
+    closed = Coverage.of(reception_map(t), CoverageParams(hole_cells=0))
+    assert closed.leaving(np.array([30.1]), np.array([-39.9]), np.array([0.0]), np.array([10.0]))[0]

@@ -144,10 +144,16 @@ class CoverageParams:
     # 2-4 h at 10-20 kn; beyond 2 h its course is a guess).
     lookahead_h: float = 2.0
     min_moving_kn: float = 1.0  # below this a vessel is drifting or at anchor: no course
+    # Unheard water enclosed by heard cells up to 2 x 2 cells (1 degree, ~110 km) apart is
+    # inside coverage (a closing of radius 2 cells): receivers hearing both sides reach it
+    # (a coastal station ~75 km, a satellite footprint far more); only traffic was missing.
+    hole_cells: int = 2
 
     def __post_init__(self) -> None:
         if self.min_vessel_hours < 1 or not 1 <= self.open_water_points <= 9:
             raise ConfigError("min_vessel_hours >= 1 and 1 <= open_water_points <= 9 required")
+        if self.hole_cells < 0:
+            raise ConfigError("hole_cells must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,7 @@ class Coverage:
     cell_deg: float
     cells: Ints  # sorted keys of heard cells
     covered_cells: Bools  # per cell: covered
+    inside: Ints  # sorted keys of the covered area closed over 1-cell holes (see _closed)
     edge_cells: Bools  # per cell: covered and next to unheard open water
     cell_hours: Ints  # sorted (cell key * _HOURS + hour) with someone heard
     data_hours: Ints  # sorted hours with any message anywhere
@@ -175,11 +182,13 @@ class Coverage:
         vessels = t.column("vessels").to_numpy()
         vessel_hours = np.bincount(inv, weights=vessels, minlength=len(cells))
         covered = vessel_hours >= params.min_vessel_hours
-        edge = _edges(cells, covered, m.cell_deg, params)
+        inside = _closed(cells[covered], params.hole_cells)
+        edge = _edges(cells, covered, inside, m.cell_deg, params)
         return cls(
             cell_deg=m.cell_deg,
             cells=cells,
             covered_cells=covered,
+            inside=inside,
             edge_cells=edge,
             cell_hours=np.unique(key[heard] * _HOURS + hour[heard]),
             data_hours=np.unique(hour),
@@ -222,7 +231,7 @@ class Coverage:
         plat, plon = offset_deg(lat[idx, None], lon[idx, None], d * np.sin(rad), d * np.cos(rad))
         cy, cx = self._cell(plat.ravel(), plon.ravel())
         key = _key(cy, cx)
-        heard = self._lookup(key, self.covered_cells)
+        heard = np.isin(key, self.inside)
         water = _open_water(cy, cx, self.cell_deg, p.open_water_points)
         out[idx] = (~heard & water).reshape(d.shape).any(axis=1)
         return out
@@ -271,14 +280,32 @@ def _open_water(cy: Ints, cx: Ints, cell: float, need: int) -> Bools:
     return np.asarray(sea.sum(axis=1) >= need)
 
 
-def _edges(cells: Ints, covered: Bools, cell: float, p: CoverageParams) -> Bools:
-    """Covered cells with an unheard open-water cell among their 8 neighbours."""
+def _closed(keys: Ints, radius: int) -> Ints:
+    """The cells ``keys`` closed over holes: dilated by ``radius`` cells, then eroded by as
+    many (a morphological closing with a square). Unheard water between heard cells is then
+    inside coverage (CoverageParams.hole_cells): sparse traffic has no edge between its lanes;
+    the open sea beyond the last heard cells, or beyond an extract's box, still is one."""
+    if not len(keys) or radius < 1:
+        return keys
+    around = [(dy, dx) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)]
+    cy, cx = keys // _SPAN - _OFF, keys % _SPAN - _OFF
+    grown = np.unique(np.concatenate([_key(cy + dy, cx + dx) for dy, dx in around]))
+    gy, gx = grown // _SPAN - _OFF, grown % _SPAN - _OFF
+    keep = np.ones(len(grown), dtype=bool)
+    for dy, dx in around:
+        keep &= np.isin(_key(gy + dy, gx + dx), grown)
+    return np.union1d(grown[keep], keys)
+
+
+def _edges(cells: Ints, covered: Bools, inside: Ints, cell: float, p: CoverageParams) -> Bools:
+    """Covered cells with an unheard open-water cell (outside the closed covered area) among
+    their 8 neighbours."""
     edge = np.zeros(len(cells), dtype=bool)
     idx = np.flatnonzero(covered)
     if not len(idx):
         return edge
     cy, cx = cells[idx] // _SPAN - _OFF, cells[idx] % _SPAN - _OFF
-    covered_keys = cells[covered]
+    covered_keys = inside
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             if dy == dx == 0:
