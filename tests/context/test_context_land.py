@@ -11,6 +11,7 @@ import pytest
 
 from watchkeeper.context import land
 from watchkeeper.context.land import LandMaskError, distance_to_shore_km, is_land
+from watchkeeper.tracks.geo import haversine_m
 
 
 def test_land_and_sea() -> None:
@@ -92,3 +93,24 @@ def test_resident_memory_stays_far_below_the_boolean_mask() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     peak_mb = int(out.stdout.strip()) / 1024
     assert peak_mb < 400  # measured ~275 MB; the boolean mask alone is 933 MB
+
+
+def test_shore_distance_is_the_nearest_coast_cell_not_a_ring() -> None:
+    # 38.7 N 125.0 E (off Nampo): an islet 2.9 km away, which the 16-point rings missed (20 km);
+    # Delaware Bay entrance; Dover Strait
+    lat, lon = np.array([38.7, 38.8, 51.0]), np.array([125.0, -75.05, 1.5])
+    d = distance_to_shore_km(lat, lon)
+    g = np.arange(-0.3, 0.3, 0.002)
+    for k in range(len(lat)):
+        a = lat[k] + g[:, None] + 0 * g[None, :]
+        b = lon[k] + (g[None, :] + 0 * g[:, None]) / np.cos(np.radians(lat[k]))
+        on = is_land(a.ravel(), b.ravel())
+        brute = haversine_m(lat[k], lon[k], a.ravel()[on], b.ravel()[on]).min() / 1000.0
+        assert abs(d[k] - brute) < 1.0  # one 30" cell
+    assert land.ring_distance_km(lat[:1], lon[:1])[0] == 20.0
+
+
+def test_shore_distance_across_the_antimeridian_and_far_offshore() -> None:
+    d = distance_to_shore_km(np.array([-16.5, 0.0]), np.array([179.99, -179.99]))
+    assert d[0] < 160.0  # Fiji, found across 180 degrees
+    assert np.isinf(d[1])  # nothing within SEARCH_KM

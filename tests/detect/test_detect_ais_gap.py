@@ -1,13 +1,96 @@
-"""Gaps: closed, open, monotone in the threshold."""
+"""ais_gap: closed and open gaps, monotone in the threshold, and causes on real excerpts
+(leaving coverage, a short sample)."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watchkeeper.detect import GapParams, detect_gaps
+from _real_excerpts import positions, reception
+from watchkeeper.context.reception import ReceptionMap, reception_map
+from watchkeeper.detect.ais_gap import CAUSES, GapParams, detect_gaps
 from watchkeeper.tracks import clean, segment
 from watchkeeper.tracks.build import concat, parse_time, track
+
+DAY_END = datetime(2020, 1, 1, 23, 59, 59, tzinfo=UTC)
+
+
+def _gaps(t: pa.Table, **kw: object) -> list[dict[str, object]]:
+    rows = detect_gaps(segment(clean(t)), **kw).to_pylist()  # type: ignore[arg-type]
+    return [r | {"d": json.loads(str(r["details"]))} for r in rows]
+
+
+def _one(mmsi: int) -> pa.Table:
+    t = positions("noaa_2020_01_01_leaving_coverage.csv")
+    return t.filter(pc.equal(t.column("mmsi"), mmsi))
+
+
+def test_vessel_sailing_out_of_the_receivers_area_is_out_of_coverage() -> None:
+    # 316001236 leaves a berth at 7.6 kn heading north-east out of the Salish Sea area
+    # (49.5 N) at 02:39 and is next heard back at the berth at 16:08 (2020-01-01)
+    day = reception("noaa_2020_01_01_reception_map.csv")
+    (gap,) = _gaps(_one(316001236), data_end=DAY_END, reception=day)
+    assert gap["end"] is not None and gap["d"]["duration_h"] > 13
+    assert gap["d"]["cause"] == "out_of_coverage" and gap["d"]["deliberate"] is False
+    assert gap["d"]["reception"]["leaving"] is True
+    # the same silence in water heard all round (a map of the area, every hour) is not
+    far = 49.0 + np.arange(-8, 8) * 0.25
+    covered = _area_map(far, -124.7 + np.arange(-8, 8) * 0.25, 1_577_836_800, 24)
+    (same,) = _gaps(_one(316001236), data_end=DAY_END, reception=covered)
+    assert same["d"]["cause"] == "in_coverage"  # near shore: reported, not deliberate
+
+
+def _area_map(lats: np.ndarray, lons: np.ndarray, t0_s: int, hours: int) -> ReceptionMap:
+    """A vessel heard in every cell of the grid ``lats`` x ``lons`` every hour."""
+    lat, lon, hour = np.meshgrid(lats + 0.1, lons + 0.1, np.arange(hours), indexing="ij")
+    return reception_map(
+        pa.table(
+            {
+                "mmsi": np.full(lat.size, 999),
+                "ts": pa.array((t0_s + hour.ravel() * 3600) * 1000, pa.timestamp("ms", "UTC")),
+                "lat": lat.ravel(),
+                "lon": lon.ravel(),
+            }
+        )
+    )
+
+
+def test_short_sample_gaps_are_open_or_feed_holes_never_deliberate() -> None:
+    # NOAA 2022-01-03, first 99,999 rows: 00:00-00:20 plus a few rows at 23:4x-23:59;
+    # 323 vessels off southern California (31-33 N, 117-119 W)
+    t = positions("noaa_2022_01_03_short_sample_socal.csv")
+    end = datetime(2022, 1, 3, 23, 59, 59, tzinfo=UTC)
+    gaps = _gaps(t, data_end=end)
+    causes = {g["d"]["cause"] for g in gaps}
+    assert causes == {"open", "no_data"}  # the 24 h silences hold no data in 22 hours
+    assert not any(g["d"]["deliberate"] for g in gaps)
+    # GFW's thresholds alone (>= 12 h, > 50 nm offshore) would have called some deliberate
+    offshore = [g for g in gaps if (g["d"]["start_shore_km"] or 1e9) > 92.6]
+    assert any(g["d"]["duration_h"] >= 12 for g in offshore)
+
+
+def test_open_gap_is_never_deliberate() -> None:
+    # heard all round for two days, silent from hour 2 to the end of the data
+    t = track(1, "2024-01-01T00:00", 20.0, -40.0, [(m, 0, 0) for m in range(0, 121, 10)])
+    area = _area_map(
+        20.0 + np.arange(-3, 3) * 0.25, -40.0 + np.arange(-3, 3) * 0.25, 1_704_067_200, 48
+    )
+    (gap,) = _gaps(t, data_end=datetime(2024, 1, 2, 23, 0, tzinfo=UTC), reception=area)
+    assert gap["end"] is None and gap["d"]["cause"] == "open" and not gap["d"]["deliberate"]
+    back = track(1, "2024-01-02T23:00", 20.0, -40.0, [(0, 0, 0)])
+    (closed,) = _gaps(concat(t, back), reception=area)
+    assert closed["d"]["cause"] == "deliberate" and closed["d"]["deliberate"] is True
+
+
+def test_causes_are_the_documented_ones() -> None:
+    assert set(CAUSES) == {"open", "no_data", "out_of_coverage", "deliberate", "in_coverage"}
+    assert GapParams().min_heard_share == 0.5
 
 
 def _tracks(*t):  # type: ignore[no-untyped-def]

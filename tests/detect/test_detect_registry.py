@@ -13,6 +13,7 @@ import pytest
 
 from watchkeeper.assess.risk import RiskWeights
 from watchkeeper.context import places
+from watchkeeper.context.reception import CoverageParams
 from watchkeeper.detect import REGISTRY, DetectParams, EventType
 from watchkeeper.detect.registry import DetectorSpec, Scope, kml_colour, spec
 from watchkeeper.publish.kml import EVENT_COLOURS as KML_COLOURS
@@ -57,6 +58,7 @@ def test_docs_page_parameter_table_matches_the_defaults(s: DetectorSpec[Any]) ->
     p = DetectParams()
     stage = {type(v).__name__: _defaults(v) for v in (p.segment, p.resample, p.anchorages)}
     stage["places"] = {k: v for k, v in vars(places).items() if k.isupper()}  # module constants
+    stage["CoverageParams"] = _defaults(CoverageParams())
     for name, text in documented.items():
         owner, _, field = name.rpartition(".")
         source = stage[owner] if owner else defaults

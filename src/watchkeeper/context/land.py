@@ -6,8 +6,14 @@ a band of rows at a time, and kept bit-packed (one bit per cell, ~117 MB), built
 lookup only. Lookups index the same cells as ``globe.is_land`` (same clipping and truncation),
 so the answers are identical.
 
-Distance to shore is a lower bound found by probing rings of points around each position:
-cheap, vectorised and accurate enough for thresholds such as GFW's 20 nm and 50 nm.
+Distance to shore is the great-circle distance to the nearest *coast cell* of the same mask (a
+land cell next to sea: the coastline at 30 arc-second, ~0.9 km, resolution), less half a cell
+(the coast lies on the cell's edge, not its centre). For each 1-degree tile holding positions,
+the coast cells within ``SEARCH_KM`` of the tile are put in a nearest-neighbour tree (shapely
+STRtree, in a local equirectangular frame), and the nearest one found is measured with the
+haversine. Positions with no coast within ``SEARCH_KM`` are "far" (inf). Accurate to about a
+cell (~1 km), enough to decide GFW's 20 nm and 50 nm rules (docs/reception.md: the old ring
+probe, kept as :func:`ring_distance_km`, erred by up to its ring spacing, 57 km at 93-150 km).
 """
 
 from __future__ import annotations
@@ -21,15 +27,30 @@ from typing import IO
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 
 from watchkeeper.errors import LandMaskError
-from watchkeeper.tracks.geo import offset_deg
+from watchkeeper.tracks.geo import haversine_m, offset_deg
 
-__all__ = ["RINGS_KM", "LandMaskError", "distance_to_shore_km", "is_land"]
+__all__ = [
+    "RINGS_KM",
+    "SEARCH_KM",
+    "LandMaskError",
+    "distance_to_shore_km",
+    "is_land",
+    "ring_distance_km",
+]
 
 Floats = npt.NDArray[np.float64]
 
-#: Radii probed by :func:`distance_to_shore_km` (km); beyond the last one is "far".
+#: Coast farther than this (km) from a position is not searched: "far" (inf). Above the 50 nm
+#: (92.6 km) of GFW's intentional-disabling rule and the 150 km of the old last ring.
+SEARCH_KM = 160.0
+_TILE_DEG = 1.0  # positions are grouped by 1-degree tile; one coast tree per tile
+_MAX_LON_MARGIN_DEG = 30.0  # beyond ~84 degrees of latitude the search is cut to this
+_KM_PER_DEG = 111.195  # great-circle km per degree on the IUGG mean sphere
+
+#: Radii probed by :func:`ring_distance_km` (km); beyond the last one is "far".
 RINGS_KM = (1.0, 2.0, 5.0, 10.0, 20.0, 37.0, 50.0, 93.0, 150.0)
 _BEARINGS = np.radians(np.arange(0, 360, 22.5))
 
@@ -129,8 +150,105 @@ def is_land(lat: Floats | float, lon: Floats | float) -> npt.NDArray[np.bool_]:
     return out
 
 
+@dataclass(frozen=True)
+class _Coast:
+    """The coast cells near one tile: centres (degrees) and their tree in the tile's frame."""
+
+    lat: Floats
+    lon: Floats  # unwrapped: may run past +-180 next to the antimeridian
+    scale: float  # cos(latitude of the tile centre): x = lon * scale
+    tree: shapely.STRtree | None
+
+
+def _crop(r0: int, r1: int, c0: int, c1: int) -> npt.NDArray[np.bool_]:
+    """Ocean flags of mask rows r0..r1-1 and columns c0..c1-1 (columns wrap round the globe)."""
+    m = _mask()
+    cols = np.arange(c0, c1) % len(m.lon)
+    byte = m.ocean_bits[r0:r1][:, cols >> 3]
+    return np.asarray((byte >> (7 - (cols & 7))[None, :]) & 1).astype(bool)
+
+
+@functools.cache
+def _land_blocks() -> npt.NDArray[np.bool_]:
+    """(180, 360): whether each 1-degree block (row 0 = 89-90 N, column 0 = 180-179 W) holds
+    any land cell: open-ocean tiles then skip the crop (a worldwide feed is mostly ocean)."""
+    bits = _mask().ocean_bits
+    rows = bits.shape[0] // 180 * 180
+    per_deg = bits.shape[1] // 360  # 15 bytes = 120 cells
+    land = bits[:rows, : per_deg * 360] != 0xFF
+    return np.asarray(land.reshape(180, rows // 180, 360, per_deg).any(axis=(1, 3)))
+
+
+def _any_land(lat0: float, lat1: float, lon0: float, lon1: float) -> bool:
+    """Whether any 1-degree block meeting [lat0, lat1] x [lon0, lon1] holds land."""
+    blocks = _land_blocks()
+    r0, r1 = max(int(np.floor(90.0 - lat1)), 0), min(int(np.floor(90.0 - lat0)), 179)
+    cols = np.arange(int(np.floor(lon0 + 180.0)), int(np.floor(lon1 + 180.0)) + 1) % 360
+    return bool(blocks[r0 : r1 + 1][:, cols].any())
+
+
+@functools.lru_cache(maxsize=512)
+def _coast(ty: int, tx: int) -> _Coast:
+    """Coast cells within ``SEARCH_KM`` of tile (ty, tx) (its south-west corner in degrees)."""
+    m = _mask()
+    step = 1.0 / 120.0  # 30 arc-seconds
+    lat_margin = SEARCH_KM / _KM_PER_DEG + step
+    far_lat = min(max(abs(ty - lat_margin), abs(ty + _TILE_DEG + lat_margin)), 89.9)
+    lon_margin = min(SEARCH_KM / (_KM_PER_DEG * np.cos(np.radians(far_lat))), _MAX_LON_MARGIN_DEG)
+    scale = float(np.cos(np.radians(ty + _TILE_DEG / 2)))
+    if not _any_land(
+        ty - lat_margin, ty + _TILE_DEG + lat_margin, tx - lon_margin, tx + 1 + lon_margin
+    ):
+        return _Coast(np.zeros(0), np.zeros(0), scale, None)
+    r0 = max(int((90.0 - (ty + _TILE_DEG + lat_margin)) / step), 0)
+    r1 = min(int((90.0 - (ty - lat_margin)) / step) + 1, len(m.lat))
+    c0 = int(np.floor((tx - lon_margin + 180.0) / step))
+    c1 = int(np.floor((tx + _TILE_DEG + lon_margin + 180.0) / step)) + 1
+    ocean = _crop(r0, r1, c0, c1)
+    sea_next = np.zeros_like(ocean)
+    sea_next[1:] |= ocean[:-1]
+    sea_next[:-1] |= ocean[1:]
+    sea_next[:, 1:] |= ocean[:, :-1]
+    sea_next[:, :-1] |= ocean[:, 1:]
+    rows, cols = np.nonzero(~ocean & sea_next)
+    lat = np.asarray(90.0 - (r0 + rows + 0.5) * step, dtype=np.float64)
+    lon = np.asarray(-180.0 + (c0 + cols + 0.5) * step, dtype=np.float64)
+    tree = shapely.STRtree(shapely.points(lon * scale, lat)) if len(lat) else None
+    return _Coast(lat, lon, scale, tree)
+
+
 def distance_to_shore_km(lat: Floats | float, lon: Floats | float) -> Floats:
-    """Smallest ring radius (km) with land on it; 0 on land; inf beyond the last ring."""
+    """Great-circle distance (km) to the nearest coast; 0 on land; inf beyond ``SEARCH_KM``
+    (and for NaN positions)."""
+    la = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+    lo = (np.atleast_1d(np.asarray(lon, dtype=np.float64)) + 180.0) % 360.0 - 180.0
+    out = np.full(la.shape, np.inf)
+    land = is_land(la, lo)
+    out[land] = 0.0
+    sea = np.flatnonzero(~land & np.isfinite(la) & np.isfinite(lo))
+    if not len(sea):
+        return out
+    ty = np.floor(np.clip(la[sea], -90.0, 89.999) / _TILE_DEG).astype(np.int64)
+    tx = np.floor(lo[sea] / _TILE_DEG).astype(np.int64)
+    tile = ty * 1000 + tx
+    order = np.argsort(tile, kind="stable")
+    bounds = np.flatnonzero(np.diff(tile[order])) + 1
+    for part in np.split(order, bounds):
+        coast = _coast(int(ty[part[0]]), int(tx[part[0]]))
+        if coast.tree is None:
+            continue
+        idx = sea[part]
+        q = shapely.points(lo[idx] * coast.scale, la[idx])
+        src, hit = coast.tree.query_nearest(q, all_matches=False)
+        d = haversine_m(la[idx[src]], lo[idx[src]], coast.lat[hit], coast.lon[hit]) / 1000.0
+        d = np.maximum(d - _KM_PER_DEG / 240.0, 0.0)  # the coast is half a cell from the centre
+        out[idx[src]] = np.where(d <= SEARCH_KM, d, np.inf)
+    return out
+
+
+def ring_distance_km(lat: Floats | float, lon: Floats | float) -> Floats:
+    """The former estimate, kept to measure against: the smallest of :data:`RINGS_KM` with
+    land on a ring of 16 points; 0 on land; inf beyond the last ring."""
     la = np.atleast_1d(np.asarray(lat, dtype=np.float64))
     lo = np.atleast_1d(np.asarray(lon, dtype=np.float64))
     out = np.full(la.shape, np.inf)

@@ -1,29 +1,27 @@
 """Gaps of the dark-STS detector: where each silence began and ended, how fast the vessel
-sails, its courses into and out of the silence, and the reception evidence (other vessels heard
-nearby while it was silent). See :mod:`.dark_sts` for the definition that uses them.
+sails, its courses into and out of the silence, and the reception evidence (whether it began in
+covered water, and other vessels heard in the same cells while it was silent). See
+:mod:`.dark_sts` for the definition that uses them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 
-from watchkeeper.detect._track import Cols, count_per_gap
-from watchkeeper.detect.ais_gap import find_gaps
+from watchkeeper.context.ports import PlaceIndex
+from watchkeeper.context.reception import Coverage
+from watchkeeper.detect._track import Cols
+from watchkeeper.detect.ais_gap import course_into, course_step, find_gaps
 from watchkeeper.tracks.geo import M_PER_NM, bearing_deg, haversine_m
 
-if TYPE_CHECKING:
-    from watchkeeper.context.ports import PlaceIndex
-    from watchkeeper.detect.dark_sts import DarkStsParams
-
-__all__ = ["DarkGaps", "at_sea_gaps", "bearing_deg", "dark_gaps", "window"]
+__all__ = ["DarkGaps", "GapSpeeds", "at_sea_gaps", "bearing_deg", "dark_gaps", "window"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 H = 3600.0
 
 
@@ -39,18 +37,39 @@ class DarkGaps:
     lat1: Floats
     lon1: Floats
     speed: Floats
-    open: npt.NDArray[np.bool_]
+    open: Bools
     course0: Floats  # course (deg) into the last position before the gap, nan if unknown
     course1: Floats  # course out of the first position after it
-    heard: Ints  # hours inside the gap in which other vessels nearby were heard
-    in_port: npt.NDArray[np.bool_]  # an end of the gap is at a port or anchorage
+    heard: Ints  # hours inside the gap with other vessels heard in the cells of its ends
+    in_port: Bools  # an end of the gap is at a port or anchorage
+    # The gap began out of coverage: in a cell not covered, at the edge of the heard area,
+    # or with the vessel's course and speed leading into unheard water.
+    left: Bools
+
+    def take(self, idx: Ints | list[int]) -> DarkGaps:
+        """The gaps at ``idx``."""
+        return DarkGaps(*(getattr(self, f)[idx] for f in DarkGaps.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class GapSpeeds:
+    """What the gap reading needs from the dark-STS parameters."""
+
+    min_gap_h: float
+    default_speed_kn: float
+    max_speed_kn: float
+    port_km: float
 
 
 def dark_gaps(
-    c: Cols, data_end_s: float, p: DarkStsParams, places: PlaceIndex | None = None
+    c: Cols,
+    data_end_s: float,
+    s: GapSpeeds,
+    cov: Coverage,
+    places: PlaceIndex | None = None,
 ) -> DarkGaps:
     """Gaps >= ``min_gap_h`` of every track; an open gap ends at ``data_end_s`` at its start."""
-    g = find_gaps(c, p.min_gap_h, data_end_s)
+    g = find_gaps(c, s.min_gap_h, data_end_s)
     a, b = g.before, g.after
     is_open = b < 0
     bb = np.where(is_open, a, b)
@@ -58,19 +77,25 @@ def dark_gaps(
     moving = np.nan_to_num(sog, nan=0.0) > 1.0
     n = moving.sum(axis=0)
     total = np.where(moving, sog, 0.0).sum(axis=0)
-    speed = np.where(n > 0, total / np.maximum(n, 1), p.default_speed_kn)
-    speed = np.clip(speed, 5.0, p.max_speed_kn)
+    speed = np.where(n > 0, total / np.maximum(n, 1), s.default_speed_kn)
+    speed = np.clip(speed, 5.0, s.max_speed_kn)
     t1 = np.where(is_open, data_end_s, c.t[bb])
-    course0, course1 = _courses(c, a, np.where(is_open, -1, b))
-    heard = _heard_hours(c, c.mmsi[a], c.t[a], t1, (c.lat[a], c.lon[a], c.lat[bb], c.lon[bb]), p)
+    course0 = course_into(c, a)
+    course1 = np.where(is_open, np.nan, course_step(c, np.where(is_open, -1, b), b + 1))
+    heard = np.maximum(
+        cov.heard_hours(c.lat[a], c.lon[a], c.t[a], t1)[2],
+        cov.heard_hours(c.lat[bb], c.lon[bb], c.t[a], t1)[2],
+    )
+    left = ~cov.covered(c.lat[a], c.lon[a]) | cov.edge(c.lat[a], c.lon[a])
+    left |= cov.leaving(c.lat[a], c.lon[a], course0, c.sog[a])
     in_port = np.zeros(len(a), dtype=bool)
     if places is not None and len(a):
-        in_port = places.within(c.lat[a], c.lon[a], p.port_km)
-        in_port |= places.within(c.lat[bb], c.lon[bb], p.port_km) & ~is_open
+        in_port = places.within(c.lat[a], c.lon[a], s.port_km)
+        in_port |= places.within(c.lat[bb], c.lon[bb], s.port_km) & ~is_open
     return DarkGaps(
         c.mmsi[a],
         c.t[a],
-        np.where(is_open, data_end_s, c.t[bb]),
+        t1,
         c.lat[a],
         c.lon[a],
         c.lat[bb],
@@ -81,58 +106,8 @@ def dark_gaps(
         course1,
         heard,
         in_port,
+        left,
     )
-
-
-def _courses(c: Cols, a: Ints, b: Ints) -> tuple[Floats, Floats]:
-    """Course over the step into ``a`` and out of ``b`` (nan: other track, none, or < 200 m)."""
-    n = len(c.t)
-
-    def step(i: Ints, j: Ints) -> Floats:
-        ok = (i >= 0) & (j >= 0) & (i < n) & (j < n)
-        i, j = np.where(ok, i, 0), np.where(ok, j, 0)
-        ok &= c.track[i] == c.track[j]
-        ok &= haversine_m(c.lat[i], c.lon[i], c.lat[j], c.lon[j]) > 200.0
-        return np.where(ok, bearing_deg(c.lat[i], c.lon[i], c.lat[j], c.lon[j]), np.nan)
-
-    return step(a - 1, a), np.where(b >= 0, step(b, b + 1), np.nan)
-
-
-_HEARD = """
-WITH near AS (
-    SELECT g.gid, p.t FROM gaps g JOIN pts p
-      ON p.cy = g.cy0 AND p.cx = g.cx0 AND p.t > g.t0 AND p.t < g.t1 AND p.mmsi <> g.mmsi
-    UNION ALL
-    SELECT g.gid, p.t FROM gaps g JOIN pts p
-      ON p.cy = g.cy1 AND p.cx = g.cx1 AND p.t > g.t0 AND p.t < g.t1 AND p.mmsi <> g.mmsi
-)
-SELECT gid, count(DISTINCT floor(t / 3600)) AS n FROM near GROUP BY gid
-"""
-
-
-def _heard_hours(
-    c: Cols, mmsi: Ints, t0: Floats, t1: Floats, ends: tuple[Floats, ...], p: DarkStsParams
-) -> Ints:
-    """Distinct hours, inside each gap (half an hour in from either end), in which other
-    vessels in the cell of its last or next position were heard: reception worked then, so
-    a vessel that kept transmitting would have been heard too (satellite passes included)."""
-    if not len(mmsi):
-        return np.zeros(0, dtype=np.int64)
-    cell = p.neighbour_deg
-    lat0, lon0, lat1, lon1 = ends
-    gaps = pa.table(
-        {
-            "gid": np.arange(len(mmsi)),
-            "mmsi": mmsi,
-            "cy0": np.floor(lat0 / cell).astype(np.int64),
-            "cx0": np.floor(lon0 / cell).astype(np.int64),
-            "cy1": np.floor(lat1 / cell).astype(np.int64),
-            "cx1": np.floor(lon1 / cell).astype(np.int64),
-            "t0": t0 + 0.5 * H,
-            "t1": t1 - 0.5 * H,
-        }
-    )
-    return count_per_gap(c, gaps, cell, _HEARD)
 
 
 def window(g: DarkGaps, lat: Floats, lon: Floats, v: Floats) -> tuple[Floats, Floats]:
@@ -142,9 +117,10 @@ def window(g: DarkGaps, lat: Floats, lon: Floats, v: Floats) -> tuple[Floats, Fl
     return g.t0 + d_in / v * H, g.t1 - d_out / v * H
 
 
-def at_sea_gaps(g: DarkGaps, p: DarkStsParams) -> Ints:
-    """Gaps that could hide a stop: at sea at both ends, others reporting, time to spare."""
-    ok = (g.heard >= p.min_heard_h) & ~g.open & ~g.in_port
+def at_sea_gaps(g: DarkGaps, min_heard_h: int, min_alongside_h: float) -> Ints:
+    """Gaps that could hide a stop: at sea at both ends, begun in covered water, others heard
+    in the same cells, time to spare."""
+    ok = (g.heard >= min_heard_h) & ~g.open & ~g.in_port & ~g.left
     direct = haversine_m(g.lat0, g.lon0, g.lat1, g.lon1) / M_PER_NM / g.speed * H
-    ok &= (g.t1 - g.t0) - direct >= p.min_alongside_h * H
+    ok &= (g.t1 - g.t0) - direct >= min_alongside_h * H
     return np.flatnonzero(ok)

@@ -1,9 +1,19 @@
-"""AIS gaps: a vessel silent for hours (DESIGN §3, ``ais_gap``).
+"""AIS gaps: a vessel silent for hours (DESIGN §3, ``ais_gap``), and why it was silent.
 
-Definition: no position for >= ``min_gap_h`` (reported). Suspicious ("deliberate") when
->= ``suspicious_h``, starting > ``offshore_km`` from shore, while other vessels nearby kept
-reporting during the gap (so reception was not the cause). Open gaps (silent until the end of
-the data) are events with ``end`` null. Source: GFW pipe-gaps / intentional-disabling filter.
+Definition: no position for >= ``min_gap_h`` (reported). Each gap gets a ``cause``:
+
+- ``open``: silent until the end of the data (``end`` null): its length is unknown.
+- ``no_data``: the data itself holds nothing in most of the gap's hours (a feed hole).
+- ``out_of_coverage``: it began where reception is poor (a cell not covered, or at the edge of
+  the heard area), its last course and speed lead out of the heard cells, or no other vessel
+  was heard in the same cells (its cell and the 8 around it) in most of its hours.
+- ``deliberate``: a candidate intentional disabling (GFW): >= ``suspicious_h``, starting
+  > ``offshore_km`` from shore, in covered water, and others heard in the same cells in at
+  least ``min_heard_h`` hours and ``min_heard_share`` of its hours.
+- ``in_coverage``: reception worked around it, but it is shorter or nearer shore than that.
+
+``details.deliberate`` is true for ``deliberate`` only. Coverage comes from a reception map
+(:mod:`watchkeeper.context.reception`) learned from the data; by default from ``tracks``.
 """
 
 from __future__ import annotations
@@ -12,14 +22,31 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from watchkeeper.context.land import distance_to_shore_km
-from watchkeeper.detect._track import Cols, cols, count_per_gap
+from watchkeeper.context.reception import Coverage, ReceptionMap, reception_map
+from watchkeeper.detect._track import Cols, cols
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
+from watchkeeper.tracks.geo import bearing_deg, haversine_m
 
-__all__ = ["GapParams", "detect_gaps", "find_gaps"]
+__all__ = [
+    "CAUSES",
+    "GapCauses",
+    "GapParams",
+    "classify_gaps",
+    "course_into",
+    "detect_gaps",
+    "find_gaps",
+]
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+#: The causes a gap can be given, from the most to the least certain reading of the data.
+CAUSES = ("open", "no_data", "out_of_coverage", "deliberate", "in_coverage")
 
 
 @dataclass(frozen=True)
@@ -29,11 +56,20 @@ class GapParams:
     min_gap_h: float = 6.0  # GFW pipe-gaps: every gap >= 6 h is recorded
     suspicious_h: float = 12.0  # GFW intentional disabling: >= 12 h
     offshore_km: float = 92.6  # GFW intentional disabling: > 50 nm from shore
-    neighbour_deg: float = 1.0  # "nearby" for the reception check: same 1-degree cell
+    # Others heard in the same cells in >= 3 hours of the gap (as dark_sts' min_heard_h) and
+    # in at least half of them: a terrestrial station hears its area every hour; a satellite
+    # hole ends at the next pass (largest daily gap ~4 h median, Eriksen 2018).
+    min_heard_h: int = 3
+    min_heard_share: float = 0.5
+    # A gap whose hours mostly hold no data at all (any vessel, anywhere) is a hole in the
+    # feed (a sample cut to minutes, a receiver network outage), not a silent vessel.
+    min_data_share: float = 0.5
 
     def __post_init__(self) -> None:
         if self.min_gap_h <= 0 or self.suspicious_h < self.min_gap_h:
             raise ConfigError("0 < min_gap_h <= suspicious_h required")
+        if not 0 <= self.min_heard_share <= 1 or not 0 <= self.min_data_share <= 1:
+            raise ConfigError("min_heard_share and min_data_share must be in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -58,34 +94,79 @@ def find_gaps(c: Cols, min_gap_h: float, data_end_s: float | None) -> Gaps:
     return Gaps(before, after, end_t)
 
 
-def _others_reporting(c: Cols, g: Gaps, data_end_s: float, cell: float) -> np.ndarray:
-    """Distinct other vessels reporting in the same cell during each gap."""
-    if not len(g.before):
-        return np.zeros(0, dtype=np.int64)
-    gaps = pa.table(
-        {
-            "gid": np.arange(len(g.before)),
-            "mmsi": c.mmsi[g.before],
-            "cy": np.floor(c.lat[g.before] / cell).astype(np.int64),
-            "cx": np.floor(c.lon[g.before] / cell).astype(np.int64),
-            "t0": c.t[g.before],
-            "t1": np.where(np.isnan(g.end_t), data_end_s, g.end_t),
-        }
+def course_step(c: Cols, i: Ints, j: Ints) -> Floats:
+    """Course from position ``i`` to ``j`` (nan: other track, out of range, or < 200 m apart,
+    where GNSS noise would set the bearing)."""
+    n = len(c.t)
+    ok = (i >= 0) & (j >= 0) & (i < n) & (j < n)
+    i, j = np.where(ok, i, 0), np.where(ok, j, 0)
+    ok &= c.track[i] == c.track[j]
+    ok &= haversine_m(c.lat[i], c.lon[i], c.lat[j], c.lon[j]) > 200.0
+    return np.where(ok, bearing_deg(c.lat[i], c.lon[i], c.lat[j], c.lon[j]), np.nan)
+
+
+def course_into(c: Cols, a: Ints) -> Floats:
+    """Course over the step into position ``a`` (its last course before a silence)."""
+    return course_step(c, a - 1, a)
+
+
+@dataclass(frozen=True)
+class GapCauses:
+    """Reception evidence and cause of each gap (arrays in the order of the gaps)."""
+
+    cause: npt.NDArray[np.str_]
+    covered: npt.NDArray[np.bool_]  # the start cell was covered
+    edge: npt.NDArray[np.bool_]  # the start cell is at the edge of the heard area
+    leaving: npt.NDArray[np.bool_]  # its last course and speed lead into unheard water
+    hours: Ints  # whole hours inside the gap
+    data_hours: Ints  # of which hours with any data
+    heard_hours: Ints  # of which hours with others heard in the same cells
+
+    @property
+    def out_of_coverage(self) -> npt.NDArray[np.bool_]:
+        """The gap began where, or as, the vessel left reception."""
+        return np.asarray(self.cause == "out_of_coverage")
+
+
+def classify_gaps(
+    c: Cols,
+    g: Gaps,
+    cov: Coverage,
+    stop_s: Floats,
+    shore_km: Floats,
+    p: GapParams,
+) -> GapCauses:
+    """The cause of each gap ``g`` (module docstring); ``stop_s`` its end (data end if open)."""
+    a = g.before
+    lat, lon = c.lat[a], c.lon[a]
+    covered = cov.covered(lat, lon)
+    edge = cov.edge(lat, lon)
+    leaving = cov.leaving(lat, lon, course_into(c, a), c.sog[a])
+    hours, data_hours, heard = cov.heard_hours(lat, lon, c.t[a], stop_s)
+    span = np.maximum(hours, 1)
+    no_data = data_hours < p.min_data_share * span
+    heard_ok = (heard >= p.min_heard_h) & (heard >= p.min_heard_share * span)
+    poor = ~covered | edge | leaving | ~heard_ok
+    long_offshore = ((stop_s - c.t[a]) >= p.suspicious_h * 3600.0) & (shore_km > p.offshore_km)
+    cause = np.select(
+        [g.after < 0, no_data, poor, long_offshore],
+        ["open", "no_data", "out_of_coverage", "deliberate"],
+        default="in_coverage",
     )
-    return count_per_gap(
-        c,
-        gaps,
-        cell,
-        "SELECT g.gid, count(DISTINCT p.mmsi) AS n FROM gaps g JOIN pts p "
-        "ON p.cy = g.cy AND p.cx = g.cx AND p.t > g.t0 AND p.t < g.t1 AND p.mmsi <> g.mmsi "
-        "GROUP BY g.gid",
-    )
+    return GapCauses(cause, covered, edge, leaving, hours, data_hours, heard)
 
 
 def detect_gaps(
-    tracks: pa.Table, *, data_end: datetime | None = None, params: GapParams = GapParams()
+    tracks: pa.Table,
+    *,
+    data_end: datetime | None = None,
+    reception: ReceptionMap | None = None,
+    params: GapParams = GapParams(),
 ) -> pa.Table:
-    """``ais_gap`` events of ``tracks`` (positions sorted by track and time)."""
+    """``ais_gap`` events of ``tracks`` (positions sorted by track and time).
+
+    ``reception`` is the run's reception map; by default it is learned from ``tracks``.
+    """
     c = cols(tracks)
     end_s = (
         data_end.timestamp() if data_end is not None else (float(c.t.max()) if len(c.t) else None)
@@ -93,15 +174,13 @@ def detect_gaps(
     g = find_gaps(c, params.min_gap_h, end_s)
     if not len(g.before):
         return events_table([])
+    cov = Coverage.of(reception if reception is not None else reception_map(tracks))
     shore = distance_to_shore_km(c.lat[g.before], c.lon[g.before])
-    others = _others_reporting(c, g, end_s or 0.0, params.neighbour_deg)
+    stop = np.where(np.isnan(g.end_t), end_s if end_s is not None else 0.0, g.end_t)
+    why = classify_gaps(c, g, cov, stop, shore, params)
     rows = []
-    for k, i in enumerate(g.before):
-        stop = g.end_t[k] if not np.isnan(g.end_t[k]) else (end_s or c.t[i])
-        hours = (stop - c.t[i]) / 3600.0
-        deliberate = bool(
-            hours >= params.suspicious_h and shore[k] > params.offshore_km and others[k] > 0
-        )
+    for k, i in enumerate(g.before.tolist()):
+        deliberate = bool(why.cause[k] == "deliberate")
         rows.append(
             event(
                 "ais_gap",
@@ -113,11 +192,19 @@ def detect_gaps(
                 confidence=0.8 if deliberate else 0.5,
                 risk=30.0 if deliberate else 5.0,
                 details={
-                    "duration_h": round(hours, 3),
+                    "duration_h": round(float(stop[k] - c.t[i]) / 3600.0, 3),
                     "open": bool(np.isnan(g.end_t[k])),
                     "deliberate": deliberate,
-                    "start_shore_km": float(shore[k]) if np.isfinite(shore[k]) else None,
-                    "others_reporting": int(others[k]),
+                    "cause": str(why.cause[k]),
+                    "start_shore_km": round(float(shore[k]), 1) if np.isfinite(shore[k]) else None,
+                    "reception": {
+                        "covered": bool(why.covered[k]),
+                        "edge": bool(why.edge[k]),
+                        "leaving": bool(why.leaving[k]),
+                        "hours": int(why.hours[k]),
+                        "data_hours": int(why.data_hours[k]),
+                        "heard_hours": int(why.heard_hours[k]),
+                    },
                     "track_id": int(c.track[i]),
                     "params": params.__dict__,
                 },

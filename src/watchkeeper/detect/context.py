@@ -23,6 +23,7 @@ import shapely
 from watchkeeper.context.anchorages import AnchorageParams, crowd_places, places_of, stop_cells
 from watchkeeper.context.places import gazetteer
 from watchkeeper.context.ports import PlaceIndex
+from watchkeeper.context.reception import ReceptionMap
 from watchkeeper.context.zones import Zone, builtin_zones, load_geojson_zones
 from watchkeeper.detect.params import DetectParams
 
@@ -57,7 +58,7 @@ class DetectionContext:
 
     places: pa.Table  # PLACES rows: ports, user ports, learned anchorages
     zones: tuple[Zone, ...] = ()
-    reception: object | None = None  # a reception map (context/reception.py), when built
+    reception: ReceptionMap | None = None  # where and when AIS was heard over the whole run
 
     @cached_property
     def place_index(self) -> PlaceIndex:
@@ -78,7 +79,7 @@ class DetectionContext:
 
 
 def build_context(
-    anchorages: pa.Table, params: DetectParams, reception: object | None = None
+    anchorages: pa.Table, params: DetectParams, reception: ReceptionMap | None = None
 ) -> DetectionContext:
     """The context of a run from its learned ``anchorages`` and the configured files."""
     places = gazetteer(anchorages, params.port_files)

@@ -44,7 +44,16 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from watchkeeper.context.ports import PlaceIndex
-from watchkeeper.detect._dark_gaps import DarkGaps, at_sea_gaps, bearing_deg, dark_gaps, window
+from watchkeeper.context.reception import Coverage, ReceptionMap, reception_map
+from watchkeeper.context.vessel_types import is_sts_candidate
+from watchkeeper.detect._dark_gaps import (
+    DarkGaps,
+    GapSpeeds,
+    at_sea_gaps,
+    bearing_deg,
+    dark_gaps,
+    window,
+)
 from watchkeeper.detect._track import cols
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
@@ -86,9 +95,14 @@ class DarkStsParams:
     # 8 h of sailing at 10 kn).
     approach_free_km: float = 50.0
     approach_scale_km: float = 150.0
+    # A partner goes dark near the spot: its last position at most 100 km away (~5.4 h at
+    # 10 kn; the approach factor there is already exp(-50/150) = 0.72). A vessel last heard
+    # further away had hours of silence that the meeting does not explain.
+    max_approach_km: float = 100.0
     max_candidates: int = 5
-    neighbour_deg: float = 1.0  # "nearby" for the reception check (as ais_gap)
-    min_heard_h: int = 3  # others heard nearby in this many hours of the gap: not reception
+    # Others heard in the same cells (each end's 0.25-degree cell and its 8 neighbours, the
+    # reception map) in this many hours of the gap: reception worked there.
+    min_heard_h: int = 3
     default_speed_kn: float = 10.0  # usual speed when none is reported
     # A course is weak evidence of where a ship goes 50+ km on: routes bend round islands,
     # traffic separation schemes and headlands. A course pointing straight away from the spot
@@ -106,6 +120,10 @@ class DarkStsParams:
     def __post_init__(self) -> None:
         if self.min_gap_h <= 0 or self.max_speed_kn <= 0 or self.min_alongside_h <= 0:
             raise ConfigError("min_gap_h, max_speed_kn and min_alongside_h must be positive")
+
+    def speeds(self) -> GapSpeeds:
+        """What the gap reading (:func:`.dark_gaps`) needs."""
+        return GapSpeeds(self.min_gap_h, self.default_speed_kn, self.max_speed_kn, self.port_km)
 
 
 def type_factor(ship_type: int | None, p: DarkStsParams) -> float:
@@ -148,14 +166,22 @@ def _candidates(
     loiter: dict[str, Any], g: DarkGaps, types: dict[int, int], p: DarkStsParams
 ) -> list[dict[str, Any]]:
     ls, le = loiter["start"].timestamp(), loiter["end"].timestamp()
-    sel = np.flatnonzero((g.mmsi != loiter["mmsi"]) & (g.t0 < le) & (g.t1 > ls))
+    if not is_sts_candidate(types.get(int(loiter["mmsi"]))):
+        return []
+    sel = np.flatnonzero((g.mmsi != loiter["mmsi"]) & (g.t0 < le) & (g.t1 > ls) & ~g.left)
+    sel = sel[[is_sts_candidate(types.get(int(m))) for m in g.mmsi[sel]]]
     if not len(sel):
         return []
-    sub = DarkGaps(*(getattr(g, f)[sel] for f in DarkGaps.__dataclass_fields__))
+    sub = g.take(sel)
     lat, lon = np.full(len(sel), loiter["lat"]), np.full(len(sel), loiter["lon"])
     ta, td = window(sub, lat, lon, np.full(len(sel), p.max_speed_kn))
     feasible = np.minimum(td, le) - np.maximum(ta, ls) >= p.min_alongside_h * H
     ua, ud = window(sub, lat, lon, sub.speed)
+    # Near the spot, and dark no earlier than it had to be: arriving at its own speed more
+    # than reception_slack_h before the loitering began leaves a silence the meeting does
+    # not explain (a ship that sailed off and went quiet hours before the stop).
+    feasible &= haversine_m(sub.lat0, sub.lon0, lat, lon) <= p.max_approach_km * 1000.0
+    feasible &= ls - ua <= p.reception_slack_h * H
     together = np.minimum(ud, le) - np.maximum(ua, ls)
     f_time = np.clip(together / (p.alongside_ref_h * H), 0, 1)
     f_stay = stay_factor(ud - ua, together, sub.open, p)
@@ -307,7 +333,7 @@ def _pair(g: DarkGaps, i: int, j: int, types: dict[int, int], p: DarkStsParams) 
     lat, lon = _meeting_points(g, i, j)
     best: dict[str, Any] = {"likelihood": 0.0}
     for k in range(len(lat)):
-        sub = DarkGaps(*(getattr(g, f)[[i, j]] for f in DarkGaps.__dataclass_fields__))
+        sub = g.take([i, j])
         pl, po = np.full(2, lat[k]), np.full(2, lon[k])
         ta, td = window(sub, pl, po, np.full(2, p.max_speed_kn))
         if td.min() - ta.max() < p.min_alongside_h * H:
@@ -334,7 +360,8 @@ def _both_dark_hypotheses(
     g: DarkGaps, types: dict[int, int], p: DarkStsParams
 ) -> list[_Hypothesis]:
     """Pairs of at-sea gaps of different vessels that could hide a meeting."""
-    idx = at_sea_gaps(g, p)
+    idx = at_sea_gaps(g, p.min_heard_h, p.min_alongside_h)
+    idx = idx[[is_sts_candidate(types.get(int(m))) for m in g.mmsi[idx]]]
     out = []
     for n, i in enumerate(idx.tolist()):
         for j in idx[n + 1 :].tolist():
@@ -383,6 +410,7 @@ def detect_dark_sts(
     *,
     data_end: datetime | None = None,
     places: PlaceIndex | None = None,
+    reception: ReceptionMap | None = None,
     ship_types: dict[int, int] | None = None,
     params: DarkStsParams = DarkStsParams(),
 ) -> pa.Table:
@@ -390,13 +418,17 @@ def detect_dark_sts(
 
     Every hypothesis (a loiterer with one candidate's gap, or two gaps) is scored; then each
     gap and each loitering event goes to the most likely hypothesis that uses it (competing
-    meetings close in place and time cannot share one silence).
+    meetings close in place and time cannot share one silence). ``reception`` is the run's
+    reception map (by default learned from ``tracks``); harbour craft and people carriers
+    (``ship_types``, :func:`~watchkeeper.context.vessel_types.is_sts_candidate`) are never
+    a side.
     """
     if tracks.num_rows == 0:
         return events_table([])
     c = cols(tracks)
     end_s = data_end.timestamp() if data_end is not None else float(c.t.max())
-    g = dark_gaps(c, end_s, params, places)
+    cov = Coverage.of(reception if reception is not None else reception_map(tracks))
+    g = dark_gaps(c, end_s, params.speeds(), cov, places)
     types = ship_types or {}
     loiters = loitering.to_pylist()
     cands, hyps = _loiter_hypotheses(loiters, g, types, params)

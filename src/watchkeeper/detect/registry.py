@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from watchkeeper.context.ports import PlaceIndex
+from watchkeeper.context.reception import ReceptionMap
 from watchkeeper.context.zones import Zone
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import cols
@@ -100,7 +101,7 @@ class WindowData:
     data_start: datetime | None = None
     data_end: datetime | None = None
     history: tuple[pa.Table, datetime] | None = None
-    reception: object | None = None
+    reception: ReceptionMap | None = None  # the run's; None: each detector learns its own
     found: dict[EventType, pa.Table] = field(default_factory=dict)
 
     @cached_property
@@ -162,6 +163,7 @@ def _dark_sts(d: WindowData, p: DarkStsParams) -> pa.Table:
         loitering,
         data_end=d.data_end,
         places=d.places,
+        reception=d.reception,
         ship_types=d.ship_types,
         params=p,
     )
@@ -170,9 +172,9 @@ def _dark_sts(d: WindowData, p: DarkStsParams) -> pa.Table:
 AIS_GAP: DetectorSpec[GapParams] = DetectorSpec(
     EventType.AIS_GAP,
     GapParams,
-    lambda d, p: detect_gaps(d.tracks, data_end=d.data_end, params=p),
+    lambda d, p: detect_gaps(d.tracks, data_end=d.data_end, reception=d.reception, params=p),
     Scope.VESSEL,
-    frozenset({Input.TRACKS, Input.DATA_END}),
+    frozenset({Input.TRACKS, Input.DATA_END, Input.RECEPTION}),
     colour="#6b6b6b",
     risk_keys=("ais_gap", "ais_gap_deliberate", "gap_near_dprk"),
     stitched=True,
@@ -252,7 +254,16 @@ DARK_STS: DetectorSpec[DarkStsParams] = DetectorSpec(
     DarkStsParams,
     _dark_sts,
     Scope.PAIR,
-    frozenset({Input.TRACKS, Input.LOITERING, Input.PLACES, Input.SHIP_TYPES, Input.DATA_END}),
+    frozenset(
+        {
+            Input.TRACKS,
+            Input.LOITERING,
+            Input.PLACES,
+            Input.SHIP_TYPES,
+            Input.DATA_END,
+            Input.RECEPTION,
+        }
+    ),
     colour="#9b1fb5",
     risk_keys=("dark_sts", "sts_with_flagged"),
 )

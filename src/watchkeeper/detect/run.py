@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from watchkeeper.context.anchorages import learn_anchorages, learn_berths, stop_cells
+from watchkeeper.context.reception import merge_maps, reception_map
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import cols
 from watchkeeper.detect.context import (
@@ -61,7 +62,8 @@ def detect_all(
         return events_table([])
     tracks = _by_track(segment(clean(positions), params.segment))
     if context is None:
-        context = build_context(learn_anchorages(tracks, params.anchorages), params)
+        anchorages = learn_anchorages(tracks, params.anchorages)
+        context = build_context(anchorages, params, reception_map(tracks))
     data = WindowData(
         tracks=tracks,
         identities=ids,
@@ -112,15 +114,17 @@ def learn_context(ws: Workspace, plan: Plan, params: DetectParams) -> DetectionC
     """The context of a run: places learned from every window's own days (first pass).
 
     Crowded anchorages merge exactly across windows; a berth (one vessel calling again and
-    again) is learned within each window."""
-    cells, berths = [], []
+    again) is learned within each window. The reception map is that of the whole run."""
+    cells, berths, heard = [], [], []
     for w in plan.windows:
         tracks = segment(clean(_positions(ws, w.read_start, w.read_end)), params.segment)
         t = tracks.column("ts")
         own = tracks.filter(pc.and_(pc.greater_equal(t, w.start), pc.less(t, w.end)))
         cells.append(stop_cells(own, params.anchorages))
         berths.append(learn_berths(own, params.anchorages))
-    return build_context(anchorages_from_cells(cells, params.anchorages, berths), params)
+        heard.append(reception_map(own))
+    anchorages = anchorages_from_cells(cells, params.anchorages, berths)
+    return build_context(anchorages, params, merge_maps(*heard) if heard else None)
 
 
 def run_window(
