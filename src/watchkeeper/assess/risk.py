@@ -22,11 +22,18 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
 import shapely
 
+from watchkeeper.assess.facts import (
+    Evidence,
+    Fact,
+    count_facts_once,
+    event_details,
+    event_facts,
+    event_secs,
+)
 from watchkeeper.assess.imo import imo_kind
 from watchkeeper.context.flags import is_flag_of_convenience
 from watchkeeper.errors import ConfigError
@@ -36,6 +43,7 @@ __all__ = [
     "RiskWeights",
     "VesselFacts",
     "event_facts",
+    "is_deliberate_gap",
     "near_dprk",
     "reasons_json",
     "total_risk",
@@ -154,56 +162,35 @@ class Reason:
 
 
 _IMO_ATTEMPTS = ("imo", "imo_x100", "invalid")
-Fact = tuple[Any, ...]
-"""One thing known about a vessel, e.g. ``("invalid_imo", 9074728)`` or ``("flag", "KP")``."""
 
 
-@dataclass(frozen=True)
-class _Evidence:
-    """One piece of evidence for a reason: a vessel-level fact or one event."""
-
-    reason: str
-    weight: float  # the reason's full weight
-    facts: frozenset[Fact]
-    conf: float = 1.0
-    event_id: str | None = None
-    detail: str = ""
-
-    @property
-    def points(self) -> float:
-        """What it would add: the weight times the confidence."""
-        return self.weight * self.conf
-
-
-def _fact_evidence(f: VesselFacts, w: RiskWeights) -> list[_Evidence]:
+def _fact_evidence(f: VesselFacts, w: RiskWeights) -> list[Evidence]:
     out = []
     listed: Fact = ("sanctions", f.sanctions_entity or "listed")
     if f.sanctions_level == "match":
-        out.append(_Evidence("sanctioned", w.sanctioned, frozenset({listed}), detail=_x(f)))
+        out.append(Evidence("sanctioned", w.sanctioned, frozenset({listed}), detail=_x(f)))
     elif f.sanctions_level == "review":
-        review = _Evidence(
-            "sanctions_review", w.sanctions_review, frozenset({listed}), detail=_x(f)
-        )
+        review = Evidence("sanctions_review", w.sanctions_review, frozenset({listed}), detail=_x(f))
         out.append(review)
     flag: frozenset[Fact] = frozenset({("flag", f.flag)})
     if f.flag == "KP":
         detail = f"MMSI {f.mmsi} has MID 445 (North Korea)"
-        out.append(_Evidence("dprk_flag", w.dprk_flag, flag, detail=detail))
+        out.append(Evidence("dprk_flag", w.dprk_flag, flag, detail=detail))
     if is_flag_of_convenience(f.flag):
         detail = f"flag {f.flag} (ITF)"
-        out.append(_Evidence("flag_of_convenience", w.flag_of_convenience, flag, detail=detail))
+        out.append(Evidence("flag_of_convenience", w.flag_of_convenience, flag, detail=detail))
     kinds = {i: imo_kind(i, f.mmsi) for i in sorted(set(f.imos))}
     # Only kind 'invalid': US Coast Guard official numbers, IMOs with two zeros appended and
     # other lengths (MMSIs, serials) are no failed IMO (assess/imo.py).
     if bad := [i for i, k in kinds.items() if k == "invalid"]:
         facts = frozenset(("invalid_imo", i) for i in bad)
         detail = f"IMO {bad} fails its check digit"
-        out.append(_Evidence("invalid_imo", w.invalid_imo, facts, detail=detail))
+        out.append(Evidence("invalid_imo", w.invalid_imo, facts, detail=detail))
     hulls = _hull_count(kinds)
     if len(set(f.names)) >= w.many_names or hulls >= w.many_imos:
         detail = f"{len(set(f.names))} names, {hulls} IMOs on one MMSI"
         many = frozenset({("many_identities",)})
-        out.append(_Evidence("many_identities", w.many_identities, many, detail=detail))
+        out.append(Evidence("many_identities", w.many_identities, many, detail=detail))
     return out
 
 
@@ -218,14 +205,6 @@ def _hull_count(kinds: dict[int, str]) -> int:
 
 def _x(f: VesselFacts) -> str:
     return f.sanctions_explanation or ""
-
-
-def _details(ev: dict[str, Any]) -> dict[str, Any]:
-    try:
-        value = json.loads(ev.get("details") or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _dprk_port(d: dict[str, Any]) -> bool:
@@ -308,7 +287,7 @@ def _event_reason(
     ev: dict[str, Any], f: VesselFacts, flagged: set[int], w: RiskWeights
 ) -> tuple[str, float] | None:
     """The reason an event supports for vessel ``f``, with its weight."""
-    kind, d = ev["type"], _details(ev)
+    kind, d = ev["type"], event_details(ev)
     partner = ev["other_mmsi"] if ev["mmsi"] == f.mmsi else ev["mmsi"]
     if kind in ("encounter", "dark_sts") and _not_a_transfer(d):
         return None
@@ -349,34 +328,16 @@ def vessel_reasons(
             conf = ev.get("confidence")
             conf = 1.0 if conf is None else max(0.0, min(1.0, float(conf)))
             facts_of = event_facts(ev, facts.mmsi)
-            evidence.append(_Evidence(found[0], found[1], facts_of, conf, ev["event_id"]))
-    reasons = _group(*_count_facts_once(evidence))
+            evidence.append(Evidence(found[0], found[1], facts_of, conf, ev["event_id"]))
+    reasons = _group(*count_facts_once(evidence))
     reasons += _dark_cargo(facts.mmsi, events, w)
     return sorted(reasons, key=lambda r: (-r.weight, r.reason))
 
 
-def _count_facts_once(
-    evidence: list[_Evidence],
-) -> tuple[list[_Evidence], dict[str, list[_Evidence]]]:
-    """The evidence that counts, strongest first, and what each reason also saw: a piece
-    counts when it rests on a fact no stronger counted piece rested on."""
-    counted: dict[Fact, str] = {}
-    kept: list[_Evidence] = []
-    also: dict[str, list[_Evidence]] = defaultdict(list)
-    for e in sorted(evidence, key=lambda e: (-e.points, e.reason, e.event_id or "")):
-        if e.facts and e.facts <= counted.keys():
-            also[counted[min(e.facts, key=repr)]].append(e)
-            continue
-        kept.append(e)
-        for fact in e.facts:
-            counted.setdefault(fact, e.reason)
-    return kept, also
-
-
-def _group(kept: list[_Evidence], also: dict[str, list[_Evidence]]) -> list[Reason]:
+def _group(kept: list[Evidence], also: dict[str, list[Evidence]]) -> list[Reason]:
     """One reason per name: its weight times the best confidence, its events, and the
     events of other reasons whose facts it already counted."""
-    by: dict[str, list[_Evidence]] = defaultdict(list)
+    by: dict[str, list[Evidence]] = defaultdict(list)
     for e in kept:
         by[e.reason].append(e)
     out = []
@@ -392,72 +353,18 @@ def _group(kept: list[_Evidence], also: dict[str, list[_Evidence]]) -> list[Reas
     return out
 
 
-def _time_key(value: Any) -> int | None:
-    secs = _secs(value)
-    return None if secs is None else round(secs)
-
-
-def _change_fact(c: dict[str, Any]) -> Fact:
-    """The fact of one entry of an identity_change event's ``details.changes``."""
-    kind = c.get("kind")
-    if kind == "invalid_imo":
-        return ("invalid_imo", c.get("imo"))
-    if kind == "imo_shared":
-        return ("imo_shared", c.get("imo"))
-    if kind == "change":
-        pair = tuple(sorted((str(c.get("from")), str(c.get("to")))))
-        return ("identity", c.get("field"), *pair)
-    return ("identity", kind, json.dumps(c, sort_keys=True, default=str))
-
-
-def event_facts(ev: dict[str, Any], mmsi: int) -> frozenset[Fact]:
-    """The facts about vessel ``mmsi`` an event rests on (the events table row ``ev``).
-
-    identity_change: each change (an invalid IMO is the fact ``("invalid_imo", n)`` the
-    vessel-level reason counts too); ais_gap: the silence (vessel, start); loitering: the
-    stop; dark_sts: the meeting, the partner's loitering it explains and its own gaps;
-    others: the event itself.
-
-    >>> event_facts({"event_id": "e1", "type": "identity_change", "mmsi": 1,
-    ...     "details": '{"changes": [{"kind": "invalid_imo", "imo": 1234567}]}'}, 1)
-    frozenset({('invalid_imo', 1234567)})
-    """
-    kind, d, eid = ev["type"], _details(ev), ev["event_id"]
-    if kind == "identity_change" and (changes := d.get("changes")):
-        return frozenset(_change_fact(c) for c in changes if isinstance(c, dict))
-    if kind == "ais_gap":
-        start = _time_key(ev.get("start"))
-        return frozenset({("gap", ev["mmsi"], start) if start is not None else ("event", eid)})
-    if kind == "loitering":
-        return frozenset({("stop", eid)})
-    if kind == "dark_sts":
-        out: set[Fact] = {("meeting", eid)}
-        if (lo := d.get("loitering_event_id")) and ev["mmsi"] == mmsi:
-            out.add(("stop", lo))
-        for g in d.get("gaps") or []:
-            if isinstance(g, dict) and g.get("mmsi") == mmsi and g.get("start"):
-                out.add(("gap", mmsi, _time_key(g["start"])))
-        return frozenset(out)
-    return frozenset({("event", eid)})
-
-
-def _secs(value: Any) -> float | None:
-    """Epoch seconds of an event time (datetime or ISO text), None when absent."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return float(value.timestamp()) if isinstance(value, datetime) else None
-
-
 def _dark_cargo(mmsi: int, events: Iterable[dict[str, Any]], w: RiskWeights) -> list[Reason]:
     """``dark_cargo``: a new draught of this vessel first reported during one of its AIS gaps
     or within ``dark_cargo_h`` after it (a draught event spans the last old report to the
     first new one, so its end is when the change was seen)."""
     own = [e for e in events if e["mmsi"] == mmsi]
-    gaps = [(e, _secs(e.get("start")), _secs(e.get("end"))) for e in own if e["type"] == "ais_gap"]
+    gaps = [
+        (e, event_secs(e.get("start")), event_secs(e.get("end")))
+        for e in own
+        if e["type"] == "ais_gap"
+    ]
     for d in (e for e in own if e["type"] == "draught_change"):
-        seen = _secs(d.get("end")) or _secs(d.get("start"))
+        seen = event_secs(d.get("end")) or event_secs(d.get("start"))
         for gap, start, end in gaps:
             if seen is None or start is None or end is None:
                 continue
