@@ -69,9 +69,10 @@ def test_review_weighs_less_than_match() -> None:
 def test_vessel_facts() -> None:
     facts = VesselFacts(mmsi=445000001, flag="KP", imos=(9074728, 956795800), names=("A", "B", "C"))
     reasons = _by_reason(facts, [])
-    assert {"dprk_flag", "invalid_imo", "many_identities", "flag_of_convenience"} <= set(reasons)
+    assert {"dprk_flag", "invalid_imo", "many_identities"} <= set(reasons)
+    assert "flag_of_convenience" not in reasons  # KP is on the ITF list: the flag counts once
     assert "9074728" in reasons["invalid_imo"].detail
-    assert "956795800" not in reasons["invalid_imo"].detail  # not 7 digits: not an IMO attempt
+    assert "956795800" not in reasons["invalid_imo"].detail  # 9567958 with 00 appended
 
 
 def test_events_carry_their_ids_and_count_once() -> None:
@@ -181,3 +182,103 @@ def test_dark_cargo_needs_the_vessels_own_gap() -> None:
     gap = {**_timed("g", "ais_gap", "2024-03-04T14:00:00", "2024-03-05T12:00:00"), "mmsi": 2}
     draught = _timed("d", "draught_change", "2024-03-04T09:00:00", "2024-03-05T06:00:00")
     assert "dark_cargo" not in _by_reason(VesselFacts(mmsi=1), [gap, draught])
+
+
+def _identity_ev(eid: str, mmsi: int, *changes: dict[str, Any]) -> dict[str, Any]:
+    return _ev(eid, "identity_change", mmsi, conf=0.9, details={"changes": list(changes)})
+
+
+def test_coast_guard_number_is_no_invalid_imo() -> None:
+    """ANDREW MORAN (NOAA 2022 sample): a US tug with its Coast Guard official number."""
+    facts = VesselFacts(mmsi=368217490, flag="US", ship_type=52, imos=(1317731,))
+    assert vessel_reasons(facts, []) == []
+    typo = VesselFacts(mmsi=368042470, flag="US", imos=(8231484,))  # above every USCG number
+    assert [r.reason for r in vessel_reasons(typo, [])] == ["invalid_imo"]
+    foreign = VesselFacts(mmsi=319202600, flag="KY", imos=(1317731,))  # not US: no USCG number
+    assert "invalid_imo" in _by_reason(foreign, [])
+
+
+def test_an_invalid_imo_counts_once() -> None:
+    """The fact is seen by the vessel's identity and by an identity_change event."""
+    facts = VesselFacts(mmsi=319202600, flag="KY", imos=(7368950,))
+    ev = _identity_ev("i1", 319202600, {"kind": "invalid_imo", "imo": 7368950})
+    reasons = _by_reason(facts, [ev])
+    w = RiskWeights()
+    assert set(reasons) == {"invalid_imo", "flag_of_convenience"}
+    assert reasons["invalid_imo"].event_ids == ("i1",)  # listed under the reason that counted it
+    assert "also seen by identity_change i1" in reasons["invalid_imo"].detail
+    assert total_risk(reasons.values()) == w.invalid_imo + w.flag_of_convenience
+    # an event that also saw a new fact (a rename) still counts
+    rename = {"kind": "change", "field": "name", "from": "A", "to": "B"}
+    both = _identity_ev("i2", 319202600, {"kind": "invalid_imo", "imo": 7368950}, rename)
+    assert _by_reason(facts, [both])["identity_change"].event_ids == ("i2",)
+
+
+def test_one_stop_and_one_silence_count_once() -> None:
+    """A dark STS rests on the partner's loitering and on the vessels' own gaps."""
+    loiter = _ev("l1", "loitering", 1)
+    dark = _ev("d1", "dark_sts", 1, 2, conf=0.8, details={"loitering_event_id": "l1"})
+    reasons = _by_reason(VesselFacts(mmsi=1, ship_type=84), [loiter, dark])
+    assert set(reasons) == {"dark_sts"} and reasons["dark_sts"].event_ids == ("d1", "l1")
+    start = "2024-03-04T14:00:00+00:00"
+    gap = {**_ev("g1", "ais_gap", 2), "start": start}
+    both = _ev("d2", "dark_sts", 1, 2, conf=0.8, details={"gaps": [{"mmsi": 2, "start": start}]})
+    partner = _by_reason(VesselFacts(mmsi=2), [gap, both])
+    assert set(partner) == {"dark_sts"}
+    # the other side's gap is no fact about vessel 1's own silence
+    assert set(_by_reason(VesselFacts(mmsi=1), [both])) == {"dark_sts"}
+
+
+def test_a_sanctions_match_counts_once() -> None:
+    """A match found through the IMO and the name is one listed hull: one reason."""
+    facts = VesselFacts(
+        mmsi=374208000,
+        flag="PA",
+        sanctions_level="match",
+        sanctions_entity="ofac-freedom",
+        sanctions_explanation="match: IMO 9018464 equal; name 'MAGUS' ...",
+    )
+    reasons = _by_reason(facts, [])
+    assert set(reasons) == {"sanctioned", "flag_of_convenience"}
+    assert total_risk(reasons.values()) == RiskWeights().sanctioned + 5
+
+
+@pytest.mark.parametrize(
+    ("details", "counts"),
+    [
+        ({}, True),
+        ({"service": True}, False),  # harbour craft or people carrier alongside
+        ({"in_port": True, "place": "LONG BEACH"}, False),
+        ({"service": False, "in_port": False}, True),
+    ],
+)
+def test_service_and_in_port_encounters_add_nothing(details: dict[str, Any], counts: bool) -> None:
+    for kind in ("encounter", "dark_sts"):
+        ev = _ev("e", kind, 1, 445000001, details=details)
+        reasons = _by_reason(VesselFacts(mmsi=1, ship_type=84), [ev], flagged={445000001})
+        assert bool(reasons) is counts
+
+
+@pytest.mark.parametrize(
+    ("details", "reason"),
+    [
+        ({"deliberate": True}, "ais_gap_deliberate"),
+        ({"deliberate": True, "cause": "deliberate"}, "ais_gap_deliberate"),
+        ({"cause": "deliberate"}, "ais_gap_deliberate"),
+        ({"deliberate": True, "cause": "open"}, "ais_gap"),
+        ({"deliberate": True, "open": True}, "ais_gap"),
+        ({"deliberate": True, "cause": "out_of_coverage"}, None),
+        ({"cause": "out_of_coverage"}, None),
+        ({"cause": "unexplained"}, "ais_gap"),
+    ],
+)
+def test_only_gaps_said_deliberate_are_deliberate(
+    details: dict[str, Any], reason: str | None
+) -> None:
+    reasons = _by_reason(VesselFacts(mmsi=1), [_ev("g", "ais_gap", 1, details=details)])
+    assert list(reasons) == ([reason] if reason else [])
+
+
+def test_gap_near_dprk_whatever_its_cause() -> None:
+    ev = {**_ev("g", "ais_gap", 1, details={"cause": "out_of_coverage"}), "lat": 38.9, "lon": 124.0}
+    assert list(_by_reason(VesselFacts(mmsi=1), [ev])) == ["gap_near_dprk"]

@@ -88,6 +88,31 @@ def test_invalid_imo_and_unassigned_mid() -> None:
     assert _kinds(ev) == ["invalid_imo"]
     ev = detect_identity_changes(_ids([GOOD | {"mmsi": 299000001}] * 2))  # MID 299: none
     assert _kinds(ev) == ["unassigned_mid"]
+    assert (
+        json.loads(detect_identity_changes(_ids([bad])).column("details")[0].as_py())["changes"][0][
+            "imo_kind"
+        ]
+        == "invalid"
+    )
+
+
+def test_numbers_that_are_no_imo_attempt_are_no_invalid_imo() -> None:
+    """Vessels of the NOAA 2022 sample: a US tug with its Coast Guard official number, an
+    IMO with two zeros appended, a US vessel with its own MMSI in the IMO field."""
+    tug = {"mmsi": 368217490, "imo": 1317731, "name": "ANDREW MORAN", "ship_type": 52}
+    x100 = {"mmsi": 538071633, "imo": 959803600, "name": "DEEP SEA", "ship_type": 37}
+    own = {"mmsi": 367432090, "imo": 367432090, "name": "R/V SUNCOASTER", "ship_type": 90}
+    for row in (tug, x100, own):
+        assert detect_identity_changes(_ids([row, row])).num_rows == 0
+    foreign = tug | {"mmsi": 319202600}  # the same number on a Cayman ship: no official number
+    assert _kinds(detect_identity_changes(_ids([foreign, foreign]))) == ["invalid_imo"]
+
+
+def test_a_coast_guard_number_on_two_mmsis_is_one_hull() -> None:
+    tug = {"mmsi": 368217490, "imo": 1317731, "name": "ANDREW MORAN", "ship_type": 52}
+    ev = detect_identity_changes(_ids([tug, tug, tug | {"mmsi": 368217491}] * 1))
+    changes = json.loads(ev.column("details")[0].as_py())["changes"]
+    assert [(c["kind"], c["imo_kind"]) for c in changes] == [("imo_shared", "uscg_doc")]
 
 
 def test_one_imo_on_two_mmsis_is_a_flag_change() -> None:

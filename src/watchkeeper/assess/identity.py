@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from watchkeeper.assess.imo import hull_imo, imo_kind
 from watchkeeper.assess.names import normalise_name
 
 __all__ = [
@@ -46,6 +47,22 @@ class VesselIdentity:
         if span is None:
             return {}
         return {"first_reported": span[0].isoformat(), "last_reported": span[1].isoformat()}
+
+    @property
+    def imo_kinds(self) -> dict[int, str]:
+        """What each number in the IMO field is (``assess.imo.imo_kind``): an ``imo``, a US
+        Coast Guard official number (``uscg_doc``), an ``invalid`` IMO, ...
+
+        >>> VesselIdentity(368217490, imos={1317731, 9074729}).imo_kinds
+        {1317731: 'uscg_doc', 9074729: 'imo'}
+        """
+        return {n: imo_kind(n, self.mmsi) for n in sorted(self.imos)}
+
+    @property
+    def hull_imos(self) -> set[int]:
+        """The IMO numbers the IMO field stands for (``imo_x100`` read as its IMO); a Coast
+        Guard number or an MMSI in the field is none."""
+        return {h for n in self.imos if (h := hull_imo(n, self.mmsi)) is not None}
 
     @property
     def small_craft(self) -> bool:

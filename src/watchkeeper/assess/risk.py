@@ -4,25 +4,37 @@ Each reason that applies to a vessel adds its weight, scaled by the best confide
 events behind it (vessel-level facts have confidence 1); the risk is the sum capped at 100.
 A reason is counted once per vessel however many events support it, so a noisy detector
 cannot push a vessel up by repetition, and every reason lists the event ids behind it.
+A *fact* counts once however many detectors see it: every piece of evidence names the facts
+it rests on (:func:`event_facts`: an IMO number failing its check, a flag, one silence, one
+stop), and evidence whose facts a stronger piece already counted adds nothing (its event id
+is listed under the reason that counted them).
 The weights and the reasoning for each are in :class:`RiskWeights` and ``docs/risk.md``.
 
 >>> facts = VesselFacts(mmsi=445123000, flag="KP")
->>> [r.reason for r in vessel_reasons(facts, [])]
-['dprk_flag', 'flag_of_convenience']
+>>> [r.reason for r in vessel_reasons(facts, [])]  # KP is on the ITF list: one fact, the flag
+['dprk_flag']
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
 import shapely
 
-from watchkeeper.assess.imo import is_valid_imo
+from watchkeeper.assess.facts import (
+    Evidence,
+    Fact,
+    count_facts_once,
+    event_details,
+    event_facts,
+    event_secs,
+)
+from watchkeeper.assess.imo import imo_kind
 from watchkeeper.context.flags import is_flag_of_convenience
 from watchkeeper.context.places import DPRK_PORT_NAMES
 from watchkeeper.errors import ConfigError
@@ -31,6 +43,8 @@ __all__ = [
     "Reason",
     "RiskWeights",
     "VesselFacts",
+    "event_facts",
+    "is_deliberate_gap",
     "near_dprk",
     "reasons_json",
     "total_risk",
@@ -135,33 +149,50 @@ class Reason:
     detail: str = ""
 
 
-def _fact_reasons(f: VesselFacts, w: RiskWeights) -> list[Reason]:
+_IMO_ATTEMPTS = ("imo", "imo_x100", "invalid")
+
+
+def _fact_evidence(f: VesselFacts, w: RiskWeights) -> list[Evidence]:
     out = []
+    listed: Fact = ("sanctions", f.sanctions_entity or "listed")
     if f.sanctions_level == "match":
-        out.append(Reason("sanctioned", w.sanctioned, (), f.sanctions_explanation or ""))
+        out.append(Evidence("sanctioned", w.sanctioned, frozenset({listed}), detail=_x(f)))
     elif f.sanctions_level == "review":
-        out.append(
-            Reason("sanctions_review", w.sanctions_review, (), f.sanctions_explanation or "")
-        )
+        review = Evidence("sanctions_review", w.sanctions_review, frozenset({listed}), detail=_x(f))
+        out.append(review)
+    flag: frozenset[Fact] = frozenset({("flag", f.flag)})
     if f.flag == "KP":
-        out.append(Reason("dprk_flag", w.dprk_flag, (), f"MMSI {f.mmsi} has MID 445 (North Korea)"))
+        detail = f"MMSI {f.mmsi} has MID 445 (North Korea)"
+        out.append(Evidence("dprk_flag", w.dprk_flag, flag, detail=detail))
     if is_flag_of_convenience(f.flag):
-        out.append(Reason("flag_of_convenience", w.flag_of_convenience, (), f"flag {f.flag} (ITF)"))
-    # Only 7-digit numbers: other lengths in the IMO field are MMSIs or national numbers.
-    if bad := [i for i in f.imos if 1_000_000 <= i <= 9_999_999 and not is_valid_imo(i)]:
-        out.append(Reason("invalid_imo", w.invalid_imo, (), f"IMO {bad} fails its check digit"))
-    if len(set(f.names)) >= w.many_names or len(set(f.imos)) >= w.many_imos:
-        detail = f"{len(set(f.names))} names, {len(set(f.imos))} IMOs on one MMSI"
-        out.append(Reason("many_identities", w.many_identities, (), detail))
+        detail = f"flag {f.flag} (ITF)"
+        out.append(Evidence("flag_of_convenience", w.flag_of_convenience, flag, detail=detail))
+    kinds = {i: imo_kind(i, f.mmsi) for i in sorted(set(f.imos))}
+    # Only kind 'invalid': US Coast Guard official numbers, IMOs with two zeros appended and
+    # other lengths (MMSIs, serials) are no failed IMO (assess/imo.py).
+    if bad := [i for i, k in kinds.items() if k == "invalid"]:
+        facts = frozenset(("invalid_imo", i) for i in bad)
+        detail = f"IMO {bad} fails its check digit"
+        out.append(Evidence("invalid_imo", w.invalid_imo, facts, detail=detail))
+    hulls = _hull_count(kinds)
+    if len(set(f.names)) >= w.many_names or hulls >= w.many_imos:
+        detail = f"{len(set(f.names))} names, {hulls} IMOs on one MMSI"
+        many = frozenset({("many_identities",)})
+        out.append(Evidence("many_identities", w.many_identities, many, detail=detail))
     return out
 
 
-def _details(ev: dict[str, Any]) -> dict[str, Any]:
-    try:
-        value = json.loads(ev.get("details") or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+def _hull_count(kinds: dict[int, str]) -> int:
+    """Distinct hulls the IMO field names: IMOs (``imo_x100`` read as its IMO, invalid ones
+    included) or US Coast Guard numbers, whichever are more; a US vessel broadcasting its
+    IMO and its Coast Guard number is one hull, MMSIs and serials in the field are none."""
+    ims = {i // 100 if k == "imo_x100" else i for i, k in kinds.items() if k in _IMO_ATTEMPTS}
+    docs = {i for i, k in kinds.items() if k == "uscg_doc"}
+    return max(len(ims), len(docs))
+
+
+def _x(f: VesselFacts) -> str:
+    return f.sanctions_explanation or ""
 
 
 def _dprk_port(d: dict[str, Any]) -> bool:
@@ -199,12 +230,42 @@ def near_dprk(lat: float | None, lon: float | None, km: float) -> bool:
     return bool(shapely.distance(_dprk_area(), shapely.Point(lon, lat)) * 111.0 <= km)
 
 
-def _gap_reason(ev: dict[str, Any], d: dict[str, Any], w: RiskWeights) -> tuple[str, float]:
+# Gap causes (details.cause, from the reception map) that explain a silence: never deliberate.
+NOT_DELIBERATE = frozenset({"out_of_coverage", "open"})
+
+
+def is_deliberate_gap(d: dict[str, Any]) -> bool:
+    """Whether a gap's details say it was deliberate: ``deliberate`` true, or ``cause``
+    ``deliberate``; never when the cause is coverage or the gap is open (its end unseen).
+
+    >>> is_deliberate_gap({"deliberate": True}), is_deliberate_gap({"cause": "deliberate"})
+    (True, True)
+    >>> is_deliberate_gap({"deliberate": True, "cause": "out_of_coverage"})
+    False
+    >>> is_deliberate_gap({"deliberate": True, "open": True}), is_deliberate_gap({})
+    (False, False)
+    """
+    if d.get("open") is True or d.get("cause") in NOT_DELIBERATE:
+        return False
+    return d.get("deliberate") is True or d.get("cause") == "deliberate"
+
+
+def _gap_reason(ev: dict[str, Any], d: dict[str, Any], w: RiskWeights) -> tuple[str, float] | None:
+    # Near North Korea first: there no receiver covers the water, so every gap would look
+    # like a coverage gap, and going dark on approach is the documented tactic.
     if near_dprk(ev.get("lat"), ev.get("lon"), w.near_dprk_km):
         return "gap_near_dprk", w.gap_near_dprk
-    if d.get("deliberate") is True:
+    if d.get("cause") == "out_of_coverage":
+        return None  # explained by reception: the vessel left the receivers' range
+    if is_deliberate_gap(d):
         return "ais_gap_deliberate", w.ais_gap_deliberate
     return "ais_gap", w.ais_gap
+
+
+def _not_a_transfer(d: dict[str, Any]) -> bool:
+    """An encounter or dark STS its detector marks as a service contact (harbour craft,
+    people carriers) or as happening in a port or anchorage: no transfer at sea."""
+    return d.get("service") is True or d.get("in_port") is True
 
 
 _SIMPLE = ("dark_sts", "spoofing", "identity_change", "draught_change", "loitering")
@@ -214,8 +275,10 @@ def _event_reason(
     ev: dict[str, Any], f: VesselFacts, flagged: set[int], w: RiskWeights
 ) -> tuple[str, float] | None:
     """The reason an event supports for vessel ``f``, with its weight."""
-    kind, d = ev["type"], _details(ev)
+    kind, d = ev["type"], event_details(ev)
     partner = ev["other_mmsi"] if ev["mmsi"] == f.mmsi else ev["mmsi"]
+    if kind in ("encounter", "dark_sts") and _not_a_transfer(d):
+        return None
     if kind in ("encounter", "dark_sts") and partner in flagged:
         return "sts_with_flagged", w.sts_with_flagged
     tanker = f.ship_type is not None and f.ship_type in TANKER_TYPES
@@ -245,31 +308,37 @@ def vessel_reasons(
     ``flagged`` are MMSIs that are sanctioned (match) or DPRK-flagged, for STS partners.
     """
     w = weights or RiskWeights()
-    reasons = _fact_reasons(facts, w)
-    grouped: dict[str, tuple[float, list[str], float]] = {}
+    events = list(events)
+    evidence = _fact_evidence(facts, w)
     for ev in events:
         found = _event_reason(ev, facts, flagged or set(), w)
-        if found is None:
-            continue
-        name, weight = found
-        conf = ev.get("confidence")
-        conf = 1.0 if conf is None else max(0.0, min(1.0, float(conf)))
-        _, ids, best = grouped.get(name, (weight, [], 0.0))
-        grouped[name] = (weight, [*ids, ev["event_id"]], max(best, conf))
-    for name, (weight, ids, conf) in grouped.items():
-        detail = f"{len(ids)} event(s), best confidence {conf:.2f}"
-        reasons.append(Reason(name, round(weight * conf, 2), tuple(ids), detail))
+        if found is not None:
+            conf = ev.get("confidence")
+            conf = 1.0 if conf is None else max(0.0, min(1.0, float(conf)))
+            facts_of = event_facts(ev, facts.mmsi)
+            evidence.append(Evidence(found[0], found[1], facts_of, conf, ev["event_id"]))
+    reasons = _group(*count_facts_once(evidence))
     reasons += _dark_cargo(facts.mmsi, events, w)
     return sorted(reasons, key=lambda r: (-r.weight, r.reason))
 
 
-def _secs(value: Any) -> float | None:
-    """Epoch seconds of an event time (datetime or ISO text), None when absent."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return float(value.timestamp()) if isinstance(value, datetime) else None
+def _group(kept: list[Evidence], also: dict[str, list[Evidence]]) -> list[Reason]:
+    """One reason per name: its weight times the best confidence, its events, and the
+    events of other reasons whose facts it already counted."""
+    by: dict[str, list[Evidence]] = defaultdict(list)
+    for e in kept:
+        by[e.reason].append(e)
+    out = []
+    for name, items in by.items():
+        own = [e.event_id for e in items if e.event_id]
+        seen = [e for e in also.get(name, []) if e.event_id]
+        best = max(e.conf for e in items)
+        detail = items[0].detail if not own else f"{len(own)} event(s), best confidence {best:.2f}"
+        if seen:
+            detail += "; also seen by " + ", ".join(f"{e.reason} {e.event_id}" for e in seen)
+        ids = tuple(own + [str(e.event_id) for e in seen])
+        out.append(Reason(name, round(items[0].weight * best, 2), ids, detail))
+    return out
 
 
 def _dark_cargo(mmsi: int, events: Iterable[dict[str, Any]], w: RiskWeights) -> list[Reason]:
@@ -277,9 +346,13 @@ def _dark_cargo(mmsi: int, events: Iterable[dict[str, Any]], w: RiskWeights) -> 
     or within ``dark_cargo_h`` after it (a draught event spans the last old report to the
     first new one, so its end is when the change was seen)."""
     own = [e for e in events if e["mmsi"] == mmsi]
-    gaps = [(e, _secs(e.get("start")), _secs(e.get("end"))) for e in own if e["type"] == "ais_gap"]
+    gaps = [
+        (e, event_secs(e.get("start")), event_secs(e.get("end")))
+        for e in own
+        if e["type"] == "ais_gap"
+    ]
     for d in (e for e in own if e["type"] == "draught_change"):
-        seen = _secs(d.get("end")) or _secs(d.get("start"))
+        seen = event_secs(d.get("end")) or event_secs(d.get("start"))
         for gap, start, end in gaps:
             if seen is None or start is None or end is None:
                 continue

@@ -16,7 +16,9 @@ previous names, and each (MMSI, list entity) pair that shares something gets a l
 A name-only hit is dropped when the two cannot be the same ship: both carry *different
 valid* IMOs (the IMO is the hull), or the list says merchant ship (tanker, cargo, bulk ...)
 while AIS says small craft (pleasure, sailing, fishing, tug, pilot, SAR type codes, or
-shorter than 30 m). An MMSI-only hit with a different valid IMO is dropped too. Every hit
+shorter than 30 m). An MMSI-only hit with a different valid IMO is dropped too. The IMO field
+is read through :func:`watchkeeper.assess.imo.imo_kind`: a valid IMO with two zeros appended
+(a transponder artefact) is that IMO; a US Coast Guard official number is no IMO. Every hit
 carries its features (what was compared, the two values, the score) and a one-line
 explanation.
 """
@@ -237,7 +239,7 @@ def _best_name(v: VesselIdentity, item: _Listed) -> dict[str, Any] | None:
 def _features(v: VesselIdentity, item: _Listed) -> list[dict[str, Any]]:
     """What the vessel and the listed vessel share (or contradict), each with a score."""
     feats: list[dict[str, Any]] = []
-    if item.imo is not None and item.imo in v.imos:
+    if item.imo is not None and (item.imo in v.imos or item.imo in v.hull_imos):
         valid = is_valid_imo(item.imo)
         feats.append(
             {
@@ -249,7 +251,7 @@ def _features(v: VesselIdentity, item: _Listed) -> list[dict[str, Any]]:
                 **v.when("imo", item.imo),
             }
         )
-    elif is_valid_imo(item.imo) and (seen := sorted(i for i in v.imos if is_valid_imo(i))):
+    elif is_valid_imo(item.imo) and (seen := sorted(v.hull_imos)):
         feats.append(
             {"feature": "imo_conflict", "query": seen, "candidate": item.imo, "score": 0.0}
         )

@@ -17,6 +17,7 @@ from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
 from watchkeeper.errors import ConfigError
 from watchkeeper.ingest.options import parse_time_option
 from watchkeeper.ingest.pipeline import FileSummary, ingest_files
+from watchkeeper.store.coverage import Coverage, workspace_coverage
 from watchkeeper.store.summary import summarize
 from watchkeeper.store.workspace import Workspace
 
@@ -126,10 +127,18 @@ def info(
     workspace: WorkspaceOpt,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Summarise a workspace: counts, time span, vessels, extent, rejects by reason."""
-    summary = summarize(Workspace(workspace, read_only=True))
+    """Summarise a workspace: counts, time span, vessels, extent, rejects by reason, and its
+    coverage (positions per hour and per region) with a warning when the data is a short or
+    lopsided sample.
+
+    Example: watchkeeper info -w ws --json
+    """
+    ws = Workspace(workspace, read_only=True)
+    summary, coverage = summarize(ws), workspace_coverage(ws)
     if as_json:
-        console.print_json(json.dumps(summary.as_dict(), default=str))
+        console.print_json(
+            json.dumps(summary.as_dict() | {"coverage": coverage.as_dict()}, default=str)
+        )
         return
     table = Table(show_header=False, title=f"workspace {summary.path}")
     table.add_row("files ingested", f"{summary.files:,}")
@@ -144,7 +153,28 @@ def info(
         table.add_row(f"rejected: {reason}", f"{n:,}")
     for kind, n in summary.skipped.items():
         table.add_row(f"skipped: {kind}", f"{n:,}")
+    _coverage_rows(table, coverage)
     console.print(table)
+    for warning in coverage.warnings:
+        console.print(f"[yellow]WARNING[/yellow] {warning}", highlight=False)
+
+
+def _coverage_rows(table: Table, c: Coverage, top: int = 5) -> None:
+    """Coverage in the info table: the core window, the busiest hours and regions."""
+    if not c.positions or c.core_start is None:
+        return
+    table.add_row(
+        "core window",
+        f"{100 * c.core_share:.1f} % in {c.core_h:.2f} h from {c.core_start:%Y-%m-%d %H:%M} UTC",
+    )
+    table.add_row("hours with data", f"{c.hours_with_data} of {c.hours_spanned} spanned")
+    busiest = sorted((kv for kv in c.per_hour.items() if kv[1]), key=lambda kv: -kv[1])[:top]
+    for hour, n in busiest:
+        table.add_row(f"positions in hour {hour[:13]}h", f"{n:,}")
+    for r in c.regions[:top]:
+        table.add_row(f"region {r.label}", f"{r.positions:,} positions, {r.vessels:,} vessels")
+    if c.n_regions > top:
+        table.add_row("regions", f"{c.n_regions} cells of the data (info --json lists them)")
 
 
 @export_app.command("positions")

@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from watchkeeper.assess.imo import imo_label
 from watchkeeper.assess.vessels import (
     EXPORT_FORMATS,
     build_vessels,
@@ -153,7 +154,7 @@ def vessels_cmd(
             f"{v['risk']:.0f}",
             str(v["mmsi"]),
             v["name"] or "",
-            str(v["imo"] or ""),
+            imo_label(v["imo"], v["mmsi"]),
             v["flag"] or "",
             v["sanctions_match"] or "",
             reasons,

@@ -15,7 +15,12 @@ Definition. From the ``identities`` layer (AIS types 5, 19, 24 and provider stat
   MMSI and flag change with registration, so this is also how a *flag change* shows:
   ``details.flag_from``/``flag_to``). ``other_mmsi`` is the MMSI that used the IMO first;
   ``simultaneous`` says whether both used it during overlapping times (identity theft).
-- ``invalid_imo``: an IMO number failing its check digit (:mod:`watchkeeper.assess.imo`).
+- ``invalid_imo``: a 7-digit IMO number failing its check digit, of kind ``invalid`` in
+  :func:`watchkeeper.assess.imo.imo_kind`: US Coast Guard official numbers on US-flag
+  vessels (``uscg_doc``), valid IMOs with two zeros appended (``imo_x100``) and numbers of
+  other lengths (MMSIs, serials: ``other``) are no invalid IMOs. ``imo_shared`` likewise
+  considers only numbers that identify a hull (every kind but ``other``), each event
+  saying which kind (``details.changes[].imo_kind``).
 - ``unassigned_mid``: a ship-station MMSI whose MID is not allocated to any country.
 """
 
@@ -30,7 +35,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from watchkeeper.assess.imo import is_valid_imo
+from watchkeeper.assess.imo import imo_kind
 from watchkeeper.context.flags import flag_of, mid_of
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect.events import event, events_table, to_datetime
@@ -49,6 +54,9 @@ __all__ = [
 FIELDS: dict[str, float] = {"imo": 40.0, "name": 30.0, "callsign": 20.0, "ship_type": 15.0}
 
 Ints = npt.NDArray[np.int64]
+# Numbers that identify a hull (assess/imo.py): an IMO, a mistyped one, an IMO with two
+# zeros appended, a US Coast Guard official number; not 'other' (MMSIs, stray serials).
+_HULL_KINDS = frozenset({"imo", "imo_x100", "uscg_doc", "invalid"})
 
 
 @dataclass(frozen=True)
@@ -207,7 +215,8 @@ def _imo_findings(ids: pa.Table, p: IdentityParams) -> list[_Finding]:
     )
     out = []
     for r in spans:
-        if p.report_invalid_imo and not is_valid_imo(r["imo"]):
+        r["kind"] = imo_kind(r["imo"], r["mmsi"])
+        if p.report_invalid_imo and r["kind"] == "invalid":
             out.append(
                 _Finding(
                     r["mmsi"],
@@ -216,11 +225,11 @@ def _imo_findings(ids: pa.Table, p: IdentityParams) -> list[_Finding]:
                     r["t_max"] / 1000,
                     "invalid_imo",
                     40.0,
-                    {"imo": r["imo"]},
+                    {"imo": r["imo"], "imo_kind": r["kind"]},
                 )
             )
     if p.report_shared_imo:
-        out += _shared(spans)
+        out += _shared([r for r in spans if r["kind"] in _HULL_KINDS])
     return out
 
 
@@ -234,7 +243,8 @@ def _shared(spans: list[dict[str, Any]]) -> list[_Finding]:
         for r in rows[1:]:
             flags = flag_of(first["mmsi"]), flag_of(r["mmsi"])
             together = r["t_min"] <= max(x["t_max"] for x in rows if x is not r)
-            details = {"imo": imo, "flag_from": flags[0], "flag_to": flags[1]}
+            details = {"imo": imo, "imo_kind": first["kind"]}
+            details |= {"flag_from": flags[0], "flag_to": flags[1]}
             details |= {"simultaneous": bool(together), "flag_change": flags[0] != flags[1]}
             risk = 40.0 if together else 20.0
             out.append(

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from watchkeeper.assess.imo import check_digit as imo_check_digit
+from watchkeeper.assess.imo import is_valid_imo as valid_imo
 from watchkeeper.simulate._geo import KN, distance_m, offset
 from watchkeeper.simulate.scenario import FISHING_GROUNDS, PORTS, Port, ScenarioConfig
 from watchkeeper.simulate.traffic import Identity, Track, TrackBuilder, Vessel
@@ -76,17 +78,6 @@ _WORDS = (
     "DRAGON",
 )
 _FISH_PREFIX = ("ZHE LING YU", "LU RONG YU", "MIN SHI YU", "SU GAN YU", "LIAO DAN YU", "ZHE DAI YU")
-
-
-def imo_check_digit(six: int) -> int:
-    """The IMO check digit of a 6-digit stem: sum(d_i * (7 - i)) mod 10 (DOMAIN.md)."""
-    digits = [int(c) for c in f"{six:06d}"]
-    return sum(d * (7 - i) for i, d in enumerate(digits)) % 10
-
-
-def valid_imo(imo: int) -> bool:
-    """Whether a 7-digit IMO number passes its check digit."""
-    return 1_000_000 <= imo <= 9_999_999 and imo % 10 == imo_check_digit(imo // 10)
 
 
 @dataclass(frozen=True)

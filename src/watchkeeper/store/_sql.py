@@ -315,6 +315,25 @@ class SqlStore:
 
     # -- summaries ------------------------------------------------------------------------
 
+    def minute_counts(self) -> pa.Table:
+        """Positions per UTC minute since 1970 (``m``, ``n``), ascending: the time profile."""
+        sql = (
+            f"SELECT epoch_ms(ts) // 60000 AS m, count(*) AS n FROM ({self._scan('positions')}) "
+            "GROUP BY 1 ORDER BY 1"
+        )
+        return self._fetch(sql)
+
+    def cell_counts(self, cell_deg: float) -> pa.Table:
+        """Per cell of ``cell_deg`` degrees (south-west corner ``lat0``, ``lon0``): positions
+        ``n``, distinct vessels ``v`` and distinct hours ``h``."""
+        sql = (
+            "SELECT floor(lat / $1) * $1 AS lat0, floor(lon / $1) * $1 AS lon0, count(*) AS n, "
+            "count(DISTINCT mmsi) AS v, count(DISTINCT epoch_ms(ts) // 3600000) AS h "
+            f"FROM ({self._scan('positions')}) WHERE lat IS NOT NULL AND lon IS NOT NULL "
+            "GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        return self._fetch(sql, [cell_deg])
+
     def mmsis(self) -> list[int]:
         """Distinct MMSIs that have positions, ascending."""
         sql = f"SELECT DISTINCT mmsi FROM ({self._scan('positions')}) ORDER BY mmsi"
