@@ -178,6 +178,7 @@ def test_confounders_off_leave_the_rest_unchanged() -> None:
     assert len(on.vessels) > len(off.vessels)
     for a, b in zip(off.vessels, on.vessels, strict=False):
         assert a.mmsi == b.mmsi and np.array_equal(a.track.t, b.track.t)
+        assert a.identities == b.identities
 
 
 # -- evaluation of decoys ------------------------------------------------------------------

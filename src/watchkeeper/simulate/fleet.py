@@ -222,8 +222,9 @@ class FleetBuilder:
         length = float(r.uniform(90, 250))
         ship_type = int(r.integers(80, 85)) if tanker else int(r.integers(70, 75))
         speed = float(r.uniform(10, 14) if tanker else r.uniform(11, 16))
-        name, cs = self.new_name(role), self.callsign(flag)
+        name = self.new_name(role)
         imo = imo_field if imo_field is not None else self.new_imo()
+        cs = self.callsign(flag)  # drawn after the IMO, as always: same seed, same bytes
         mmsi = self.new_mmsi(mids)
         port = self.ports[int(r.integers(len(self.ports)))]
         b = TrackBuilder(-float(r.uniform(0, 60)) * H, *port.berth)
