@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +27,9 @@ def simulate_cmd(
     days: Annotated[float, typer.Option(help="Length in days.")] = 3.0,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 0,
     scale: Annotated[float, typer.Option(help="Multiply the background fleet (benchmarks).")] = 1.0,
+    confounders: Annotated[
+        bool, typer.Option(help="Innocent look-alikes (ferries, yachts, harbour craft...).")
+    ] = True,
 ) -> None:
     """Generate AIS traffic with planted sanctions-evasion cases and its ground truth.
 
@@ -34,6 +38,8 @@ def simulate_cmd(
     Example: watchkeeper simulate --scenario east-china-sea --days 3 --seed 7 -o sim/
     """
     config = get_scenario(scenario, seed=seed, days=days, scale=scale)
+    if not confounders:
+        config = replace(config, confounders=replace(config.confounders, enabled=False))
     result = simulate(config, out)
     Console(stderr=True).print(
         f"{result.n_vessels} vessels, {result.n_positions:,} positions, "
@@ -81,6 +87,9 @@ def render(report: dict[str, Any], console: Console) -> None:
     s.add_row("sanctions recall", _fmt(sa["recall"]), str(sa["truth"]))
     s.add_row("look-alike decoys flagged", str(sa["decoys_flagged"]), "")
     s.add_row("risk precision@k", _fmt(report["risk"]["precision_at_k"]), str(report["risk"]["k"]))
+    for typ, m in (report.get("decoys") or {}).items():
+        if m["decoys"]:
+            s.add_row(f"decoys flagged as {typ}", str(m["flagged"]), str(m["decoys"]))
     console.print(s)
 
 

@@ -12,12 +12,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from watchkeeper.schema import EVENT_TYPES
-from watchkeeper.simulate.evaluate import evaluate, load_truth
+from watchkeeper.simulate.evaluate import DECOY_TYPES, evaluate, load_truth
 from watchkeeper.simulate.generate import simulate
 from watchkeeper.simulate.scenario import get_scenario
 from watchkeeper.store.workspace import Workspace
@@ -49,11 +49,16 @@ def _cli(args: list[str]) -> StageRun:
     return StageRun(args[0], "failed", dt, err[-1][:200] if err else f"exit {proc.returncode}")
 
 
-def run_seed(seed: int, days: float, work: Path) -> tuple[dict[str, Any], list[StageRun]]:
+def run_seed(
+    seed: int, days: float, work: Path, *, confounders: bool = True
+) -> tuple[dict[str, Any], list[StageRun]]:
     """Run the whole pipeline on one seed; returns the evaluation report and the stage runs."""
     sim, ws = work / f"sim-{seed}", work / f"ws-{seed}"
     t = time.perf_counter()
-    result = simulate(get_scenario("east-china-sea", seed=seed, days=days), sim)
+    config = get_scenario("east-china-sea", seed=seed, days=days)
+    if not confounders:
+        config = replace(config, confounders=replace(config.confounders, enabled=False))
+    result = simulate(config, sim)
     stages = [
         StageRun(
             "simulate",
@@ -83,11 +88,16 @@ def _mean(values: list[float]) -> float:
 def _event_rows(reports: list[dict[str, Any]]) -> list[str]:
     rows = [
         "| event type | observable | unobservable (AIS off) | detected | precision | recall"
-        " | recall, all planted | per seed P / R / R all |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        " | recall, all planted | decoys flagged | per seed P / R / R all |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for typ in EVENT_TYPES:
         ms = [r["events"][typ] for r in reports]
+        dec: list[dict[str, Any]] = [r.get("decoys", {}).get(typ) or {} for r in reports]
+        flagged = "-"
+        if all(dec):
+            n_f, n_d = _mean([d["flagged"] for d in dec]), _mean([d["decoys"] for d in dec])
+            flagged = f"{n_f:.1f} of {n_d:.1f}"
         per_seed = ", ".join(
             f"{m['precision']:.2f} / {m['recall']:.2f} / {m.get('recall_planted', 0.0):.2f}"
             for m in ms
@@ -98,8 +108,50 @@ def _event_rows(reports: list[dict[str, Any]]) -> list[str]:
             f"| {typ} | {_mean([m['truth'] for m in ms]):.1f} | {hidden:.1f} ({off:.1f}) | "
             f"{_mean([m['detected'] for m in ms]):.1f} | {_mean([m['precision'] for m in ms]):.2f}"
             f" | **{_mean([m['recall'] for m in ms]):.2f}**"
-            f" | {_mean([m.get('recall_planted', 0.0) for m in ms]):.2f} | {per_seed} |"
+            f" | {_mean([m.get('recall_planted', 0.0) for m in ms]):.2f} | {flagged} | {per_seed} |"
         )
+    return rows
+
+
+def _decoy_rows(reports: list[dict[str, Any]]) -> list[str]:
+    """False accusations on confounders, per forbidden type and per kind of confounder."""
+    rows = [
+        "| must not be reported as | decoys | flagged | share flagged | false accusations"
+        " | per seed flagged / decoys | flagged by kind (all seeds) |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    for typ in DECOY_TYPES:
+        ms: list[dict[str, Any]] = [r.get("decoys", {}).get(typ) or {} for r in reports]
+        if not all(ms):
+            continue
+        n, f = sum(m["decoys"] for m in ms), sum(m["flagged"] for m in ms)
+        kinds: dict[str, list[int]] = {}
+        for m in ms:
+            for k, v in m["by_kind"].items():
+                acc = kinds.setdefault(k, [0, 0])
+                acc[0], acc[1] = acc[0] + v["flagged"], acc[1] + v["decoys"]
+        per_kind = ", ".join(f"{k} {a}/{b}" for k, (a, b) in kinds.items())
+        per_seed = ", ".join(f"{m['flagged']} / {m['decoys']}" for m in ms)
+        rows.append(
+            f"| {typ} | {n / len(ms):.1f} | {f / len(ms):.1f} | {f / n if n else 0.0:.2f}"
+            f" | {_mean([m['accusations'] for m in ms]):.1f} | {per_seed} | {per_kind} |"
+        )
+    conf: list[dict[str, Any]] = [r.get("confounders") or {} for r in reports]
+    if all(conf):
+        rows += [
+            "",
+            "| confounder vessels | mean | per seed |",
+            "|---|---:|---|",
+            "| US documentation numbers taken for invalid IMOs | "
+            f"{_mean([c['us_invalid_imo'] for c in conf]):.1f} of "
+            f"{_mean([c['us_documented'] for c in conf]):.1f} | "
+            + ", ".join(f"{c['us_invalid_imo']}/{c['us_documented']}" for c in conf)
+            + " |",
+            "| confounder vessels in the top k by risk | "
+            f"{_mean([c['in_top_k'] for c in conf]):.1f} | "
+            + ", ".join(str(c["in_top_k"]) for c in conf)
+            + " |",
+        ]
     return rows
 
 
@@ -201,6 +253,19 @@ def render_markdown(
             "",
             *_case_rows(reports),
             "",
+            "## Confounders: false accusations",
+            "",
+            "Innocent situations the scenario plants to be *not* reported (ferries and yachts",
+            "berthed together in places no list knows, harbour craft and bunker barges alongside",
+            "ships in port, ships sailing out of coverage and the tanker drifting where one fell",
+            "silent, US documentation numbers in the IMO field;",
+            "[simulator.md](simulator.md#confounders-confounderspy)). A decoy is flagged when a",
+            "detection of a type it must not produce",
+            "names its vessels in its time and does not mark itself `in_port` or `service`",
+            "([evaluation.md](evaluation.md#decoys)).",
+            "",
+            *_decoy_rows(reports),
+            "",
         ]
     )
 
@@ -212,12 +277,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=float, default=3.0)
     ap.add_argument("--out", type=Path, default=Path("docs/accuracy.md"))
     ap.add_argument("--work", type=Path, default=None, help="keep intermediate files here")
+    ap.add_argument(
+        "--no-confounders", action="store_true", help="simulate without the confounders"
+    )
     args = ap.parse_args(argv)
     reports, stages = [], []
     with tempfile.TemporaryDirectory(prefix="wk-accuracy-") as tmp:
         work = args.work or Path(tmp)
         for seed in args.seeds:
-            report, runs = run_seed(seed, args.days, work)
+            report, runs = run_seed(seed, args.days, work, confounders=not args.no_confounders)
             reports.append(report)
             stages.append(runs)
             status = ", ".join(f"{s.name} {s.status} {s.seconds:.0f}s" for s in runs)

@@ -10,6 +10,13 @@ events, the acceptance figure; ``recall_planted`` = matched truth events / all t
 the count of ``unobservable`` ones, so that nothing is hidden. Observability is decided by the
 simulator from the received reports (:mod:`watchkeeper.simulate.observe`). Nothing detected
 scores 0, not "undefined".
+
+Decoys (``truth.json`` ``decoys``: confounders such as ferries berthed together or a ship that
+sailed out of coverage) list the event types they must not produce. A detection *accuses* a
+decoy when it would match it as a truth event (same type, vessels, overlapping time) and does
+not itself say it is benign (``details.in_port`` or ``details.service`` true); for
+``ais_gap_deliberate`` an ``ais_gap`` with ``details.deliberate`` true. Reported per type:
+decoys, decoys flagged, and the detections that accuse one (false accusations).
 """
 
 from __future__ import annotations
@@ -26,9 +33,18 @@ import pyarrow as pa
 from watchkeeper.errors import InputError
 from watchkeeper.schema import EVENT_TYPES, EVENTS, VESSELS
 
-__all__ = ["EvalParams", "Truth", "evaluate", "load_truth", "truth_as_results"]
+__all__ = [
+    "DECOY_TYPES",
+    "EvalParams",
+    "Truth",
+    "evaluate",
+    "load_truth",
+    "truth_as_results",
+]
 
 PAIR_TYPES = ("encounter", "dark_sts")
+#: Event types a decoy can forbid (``ais_gap_deliberate``: an ais_gap reported as deliberate).
+DECOY_TYPES = ("encounter", "dark_sts", "loitering", "ais_gap_deliberate", "identity_change")
 
 
 @dataclass(frozen=True)
@@ -203,6 +219,84 @@ def _vessel_scores(truth: Truth, vessels: pa.Table | None) -> dict[str, Any]:
     }
 
 
+def _accusing(row: dict[str, Any]) -> tuple[str, bool]:
+    """A detection's decoy type and whether it accuses (it does not mark itself benign)."""
+    try:
+        details = json.loads(row.get("details") or "{}")
+    except ValueError:
+        details = {}
+    details = details if isinstance(details, dict) else {}
+    benign = bool(details.get("in_port")) or bool(details.get("service"))
+    typ = str(row["type"])
+    if typ == "ais_gap":
+        return "ais_gap_deliberate", bool(details.get("deliberate"))
+    return typ, not benign
+
+
+def _decoy_hit(d: _Ev, dec: _Ev, tol: float) -> bool:
+    """Whether detection ``d`` (already of the decoy's type) names the decoy's vessels in time."""
+    if d.start > dec.end + tol or dec.start > d.end + tol:
+        return False
+    if dec.other is None:
+        return dec.mmsi in (d.mmsi, d.other)
+    pair = {dec.mmsi, dec.other}
+    if d.type in PAIR_TYPES:
+        return d.mmsi in pair and (d.other is None or {d.mmsi, d.other} == pair)
+    return d.mmsi in pair
+
+
+def _decoy_scores(
+    decoys: list[dict[str, Any]], rows: list[dict[str, Any]], tol: float
+) -> dict[str, dict[str, Any]]:
+    dets: dict[str, list[_Ev]] = {}
+    for r in rows:
+        typ, accuses = _accusing(r)
+        if accuses:
+            dets.setdefault(typ, []).append(_Ev.of(r))
+    out: dict[str, dict[str, Any]] = {}
+    for typ in DECOY_TYPES:
+        these = [(d, _Ev.of({**d, "type": typ})) for d in decoys if typ in d.get("types", ())]
+        cand = dets.get(typ, [])
+        hit = [any(_decoy_hit(x, e, tol) for x in cand) for _, e in these]
+        by_kind: dict[str, list[int]] = {}
+        for (d, _), h in zip(these, hit, strict=True):
+            k = by_kind.setdefault(str(d["kind"]), [0, 0])
+            k[0], k[1] = k[0] + 1, k[1] + int(h)
+        out[typ] = {
+            "decoys": len(these),
+            "observable": sum(bool((d.get("observable") or {}).get(typ, True)) for d, _ in these),
+            "flagged": sum(hit),
+            "accusations": sum(any(_decoy_hit(x, e, tol) for _, e in these) for x in cand),
+            "by_kind": {k: {"decoys": v[0], "flagged": v[1]} for k, v in sorted(by_kind.items())},
+        }
+    return out
+
+
+def _confounder_vessels(truth: Truth, vessels: pa.Table | None) -> dict[str, Any]:
+    """US documentation numbers taken for invalid IMOs, and confounder vessels among the top k
+    by risk (k = illicit vessels, as for precision@k)."""
+    decoys = truth.doc.get("decoys") or []
+    illicit = {int(v["mmsi"]) for v in truth.vessels if v["illicit"]}
+    us = {int(d["mmsi"]) for d in decoys if d["kind"] == "us_documentation_number"}
+    conf = {int(d["mmsi"]) for d in decoys} - illicit
+    conf |= {int(d["other_mmsi"]) for d in decoys if d["kind"] == "coverage_exit_near_loitering"}
+    rows = [] if vessels is None else vessels.to_pylist()
+    invalid = set()
+    for r in rows:
+        if int(r["mmsi"]) in us and "invalid_imo" in str(r.get("reasons") or ""):
+            invalid.add(int(r["mmsi"]))
+    ranked = sorted(
+        (r for r in rows if r.get("risk") is not None), key=lambda r: (-float(r["risk"]), r["mmsi"])
+    )
+    top = {int(r["mmsi"]) for r in ranked[: len(illicit)] if float(r["risk"]) > 0}
+    return {
+        "us_documented": len(us),
+        "us_invalid_imo": len(invalid),
+        "confounder_vessels": len(conf),
+        "in_top_k": len(top & conf),
+    }
+
+
 def evaluate(
     truth: Truth,
     events: pa.Table | None,
@@ -211,7 +305,8 @@ def evaluate(
 ) -> dict[str, Any]:
     """All scores as a JSON-ready dict (see the module docstring for the definitions)."""
     tol = (params or EvalParams()).tolerance_s
-    detected = [] if events is None else [_Ev.of(r) for r in events.to_pylist()]
+    rows = [] if events is None else events.to_pylist()
+    detected = [_Ev.of(r) for r in rows]
     gaps = [r for r in truth.events if r["type"] == "ais_gap" and r.get("deliberate")]
     dark = [r for r in truth.events if r["type"] == "dark_sts"]
     dprk = [r for r in truth.events if r["type"] == "port_visit" and r.get("illicit")]
@@ -223,6 +318,8 @@ def evaluate(
         "dark_sts_partner_named": _subset_recall(dark, detected, tol, partner=True),
         "dprk_port_visits": _subset_recall(dprk, detected, tol),
         **_vessel_scores(truth, vessels),
+        "decoys": _decoy_scores(truth.doc.get("decoys") or [], rows, tol),
+        "confounders": _confounder_vessels(truth, vessels),
     }
 
 

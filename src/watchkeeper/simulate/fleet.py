@@ -17,7 +17,7 @@ from watchkeeper.simulate._geo import KN, distance_m, offset
 from watchkeeper.simulate.scenario import FISHING_GROUNDS, PORTS, Port, ScenarioConfig
 from watchkeeper.simulate.traffic import Identity, Track, TrackBuilder, Vessel
 
-__all__ = ["FleetBuilder", "TruthNote", "imo_check_digit", "valid_imo"]
+__all__ = ["Decoy", "FleetBuilder", "TruthNote", "imo_check_digit", "valid_imo"]
 
 H = 3600.0
 
@@ -98,8 +98,29 @@ class TruthNote:
     details: dict[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Decoy:
+    """A confounder: an innocent situation that must not produce events of ``types``.
+
+    ``types`` are event types, plus ``ais_gap_deliberate`` (an ``ais_gap`` reported as
+    deliberate). Pair situations name both vessels; ``end`` is None while open.
+    """
+
+    kind: str
+    types: tuple[str, ...]
+    mmsi: int
+    other_mmsi: int | None
+    start: float
+    end: float | None
+    lat: float
+    lon: float
+    details: dict[str, object] = field(default_factory=dict)
+
+
 @dataclass
-class _Wait:
+class Stay:
+    """A merchant's stay at an anchorage or berth (``vessel`` is set once it is built)."""
+
     vessel: Vessel | None
     port: Port
     t0: float
@@ -117,10 +138,12 @@ class FleetBuilder:
         self.end = config.duration_s
         self.vessels: list[Vessel] = []
         self.notes: list[TruthNote] = []
+        self.decoys: list[Decoy] = []
         self._mmsis: set[int] = set()
         self._imos: set[int] = set()
         self._names: set[str] = set()
-        self._waits: list[_Wait] = []
+        self.waits: list[Stay] = []
+        self.berths: list[Stay] = []  # merchants' berth stays (harbour craft serve them)
         self.ports = tuple(p for p in PORTS if not p.dprk)
 
     # -- identifiers --------------------------------------------------------------------
@@ -161,7 +184,10 @@ class FleetBuilder:
 
     def callsign(self, flag: str) -> str:
         """A call sign with the flag's ITU prefix."""
-        prefix = {"CN": "B", "PA": "3E", "HK": "VR", "LR": "A8", "KR": "D7", "MH": "V7"}
+        prefix = {
+            **{"CN": "B", "PA": "3E", "HK": "VR", "LR": "A8", "KR": "D7", "MH": "V7"},
+            **{"US": "W", "JP": "J", "TW": "BV"},
+        }
         letters = "".join(self.rng.choice(list("ABCDEFGHJKLMNPRSTUVWXYZ"), 4))
         return prefix.get(flag, "9V") + letters
 
@@ -173,23 +199,34 @@ class FleetBuilder:
 
     # -- merchant ships -----------------------------------------------------------------
 
-    def merchant(self, role: str) -> Vessel:
-        """A cargo ship or tanker sailing port to port, waiting at anchorages between calls."""
+    def merchant(
+        self,
+        role: str,
+        flag_mids: tuple[str, tuple[int, ...]] | None = None,
+        imo_field: int | None = None,
+    ) -> Vessel:
+        """A cargo ship or tanker sailing port to port, waiting at anchorages between calls
+        (``flag_mids`` and ``imo_field`` override the drawn flag and IMO)."""
         r = self.rng
-        flag, mids = self.pick_flag()
+        flag, mids = flag_mids or self.pick_flag()
         tanker = role == "tanker"
         length = float(r.uniform(90, 250))
         ship_type = int(r.integers(80, 85)) if tanker else int(r.integers(70, 75))
         speed = float(r.uniform(10, 14) if tanker else r.uniform(11, 16))
-        name, imo, cs = self.new_name(role), self.new_imo(), self.callsign(flag)
+        name = self.new_name(role)
+        imo = imo_field if imo_field is not None else self.new_imo()
+        cs = self.callsign(flag)  # drawn after the IMO, as always: same seed, same bytes
         mmsi = self.new_mmsi(mids)
         port = self.ports[int(r.integers(len(self.ports)))]
         b = TrackBuilder(-float(r.uniform(0, 60)) * H, *port.berth)
         draught = length / 20.0
         first = Identity(name, imo, cs, ship_type, round(length / 20.0, 1), port.name.upper())
         idents: list[tuple[float, Identity]] = [(-1e9, first)]  # in port when the data starts
-        waits: list[_Wait] = []
+        waits: list[Stay] = []
+        berths: list[Stay] = []
+        t_in = b.now
         b.hold(float(r.uniform(4, 30)) * H, 5)
+        berths.append(Stay(None, port, t_in, b.now, *port.berth))
         while b.now < self.end:
             nxt = self._next_port(port)
             draught = round(float(r.uniform(0.45, 1.0)) * length / 16.0, 1)
@@ -202,14 +239,17 @@ class FleetBuilder:
             b.goto(float(lat), float(lon), 5.0)
             t0 = b.now
             b.hold(float(r.lognormal(np.log(14), 0.6)) * H, 1)
-            waits.append(_Wait(None, nxt, t0, b.now, float(lat), float(lon)))
+            waits.append(Stay(None, nxt, t0, b.now, float(lat), float(lon)))
             b.goto(*nxt.berth, 7.0)
+            t0 = b.now
             b.hold(float(r.uniform(8, 30)) * H, 5)
+            berths.append(Stay(None, nxt, t0, b.now, *nxt.berth))
             port = nxt
         v = Vessel(f"{role}-{mmsi}", mmsi, "A", role, flag, length, length / 6.5, b.build(), idents)
-        for w in waits:
+        for w in (*waits, *berths):
             w.vessel = v
-        self._waits.extend(waits)
+        self.waits.extend(waits)
+        self.berths.extend(berths)
         self.vessels.append(v)
         return v
 
@@ -221,8 +261,8 @@ class FleetBuilder:
 
     def bunker_barges(self, n: int) -> None:
         """Barges that lie alongside ships at anchor for hours (not STS events of interest)."""
-        by_port: dict[str, list[_Wait]] = {}
-        for w in sorted(self._waits, key=lambda w: w.t0):
+        by_port: dict[str, list[Stay]] = {}
+        for w in sorted(self.waits, key=lambda w: w.t0):
             by_port.setdefault(w.port.name, []).append(w)
         busiest = sorted(by_port, key=lambda k: (-len(by_port[k]), k))[: max(1, n // 2)]
         if not busiest:
@@ -232,7 +272,7 @@ class FleetBuilder:
             share = (n - 1 - i) // len(busiest) + 1  # barges working this port
             self._barge(waits[(i // len(busiest)) :: share])
 
-    def _barge(self, waits: list[_Wait]) -> None:
+    def _barge(self, waits: list[Stay]) -> None:
         r = self.rng
         port = waits[0].port
         flag, mids = "CN", (412, 413, 414)

@@ -16,7 +16,7 @@ Time is processed in windows (6 h by default): memory stays bounded at any ``--s
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,10 @@ import pyarrow.parquet as pq
 
 from watchkeeper.schema import IDENTITIES, POSITIONS
 from watchkeeper.simulate.cases import CaseBook, Listing, plant_cases
+from watchkeeper.simulate.confounders import Confounders, confounder_places, contact_decoys
 from watchkeeper.simulate.encode import NoiseConfig, NoiseState, noisy_lines
 from watchkeeper.simulate.fleet import FleetBuilder
-from watchkeeper.simulate.observe import Received, mark_observable
+from watchkeeper.simulate.observe import Received, mark_decoys, mark_observable
 from watchkeeper.simulate.reception import (
     IdentityStates,
     ReceptionConfig,
@@ -40,7 +41,7 @@ from watchkeeper.simulate.reception import (
     position_reports,
     positions_table,
 )
-from watchkeeper.simulate.scenario import PORTS, ScenarioConfig
+from watchkeeper.simulate.scenario import PORTS, SAT_BLIND, ScenarioConfig
 from watchkeeper.simulate.traffic import Vessel
 from watchkeeper.simulate.truth import GapTracker, derive_events, vessel_labels, write_truth
 
@@ -85,6 +86,9 @@ def build_world(config: ScenarioConfig) -> World:
     fb.reefers_and_fishing(round(tr.n_fishing * s), round(tr.n_reefer * s))
     counts = {f.name: getattr(config.cases, f.name) for f in fields(config.cases)}
     book = plant_cases(fb, counts)
+    if config.confounders.enabled:
+        Confounders(fb, config.confounders).build()
+    fb.decoys.extend(contact_decoys(fb.vessels, config.duration_s))
     return World(config, fb.vessels, fb, book)
 
 
@@ -129,6 +133,8 @@ def simulate(
     """
     window_s = window_s or 6 * 3600.0 * min(1.0, 10.0 / config.scale)
     rc, nc = reception or ReceptionConfig(), noise or NoiseConfig()
+    if config.confounders.enabled and not rc.sat_blind:
+        rc = replace(rc, sat_blind=SAT_BLIND)  # the coverage-edge confounder
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     world = build_world(config)
@@ -160,9 +166,11 @@ def simulate(
             pa.default_memory_pool().release_unused()
     gaps.close(config.duration_s)
     _write_csv(out, _compact_identities(states, first, config.t0))
-    events = derive_events(world.vessels, world.fleet.notes, gaps, config)
+    places = confounder_places(config.confounders)
+    events = derive_events(world.vessels, world.fleet.notes, gaps, config, places=places)
     received = Received.read(out / "truth", config.t0)  # the reports ingest will see
     events = mark_observable(events, received, config.duration_s)
+    decoys = mark_decoys(world.fleet.decoys, received, config.duration_s)
     del received
     stats = {
         "vessels": len(world.vessels),
@@ -180,6 +188,7 @@ def simulate(
         vessel_labels(world.vessels, world.book),
         world.book,
         stats,
+        decoys,
     )
     write_sanctions(out / "sanctions.ftm.json", world.book.listings)
     write_ports(out / "ports.csv")

@@ -18,6 +18,13 @@ of its type needs (docs/evaluation.md states the rules):
 - ``identity_change`` / ``draught_change``: a static report before and after the change (for
   a state held over a span, such as a fraudulent IMO: a static report inside it).
 
+Decoys (confounders, :class:`~watchkeeper.simulate.fleet.Decoy`) get the same treatment per
+type they must not produce: could the received data fool a detector of that type at all?
+``encounter``: both vessels seen twice 30 min apart; ``loitering``: either one; ``dark_sts``:
+the visible vessel seen so and the partner heard before the end (a vessel leaving coverage: a
+position before its silence); ``ais_gap_deliberate``: a position before the silence;
+``identity_change``: a static report.
+
 Unobservable events keep their reason in ``details["unobservable"]``: ``ais_off`` when the
 hull transmitted during less than half of the event, else ``not_received``.
 """
@@ -36,10 +43,18 @@ import pyarrow.parquet as pq
 from shapely import contains_xy
 
 from watchkeeper.simulate._geo import distance_m
-from watchkeeper.simulate.fleet import TruthNote
+from watchkeeper.simulate.fleet import Decoy, TruthNote
 from watchkeeper.simulate.scenario import PORTS, ZONES
 
-__all__ = ["ObserveParams", "Received", "Track", "is_observable", "mark_observable"]
+__all__ = [
+    "ObserveParams",
+    "Received",
+    "Track",
+    "decoy_observable",
+    "is_observable",
+    "mark_decoys",
+    "mark_observable",
+]
 
 F64 = npt.NDArray[np.float64]
 _EMPTY = np.zeros(0, dtype=np.float64)
@@ -242,3 +257,44 @@ def mark_observable(
             details["unobservable"] = "not_received" if e.observable else "ais_off"
         out.append(TruthNote(**{**asdict(e), "observable": ok, "details": details}))
     return out
+
+
+def _heard_before(tr: Track, t: float, p: ObserveParams) -> bool:
+    return bool(tr.t.size > 0 and tr.t[0] <= t + p.slack_s)
+
+
+def decoy_observable(
+    d: Decoy, typ: str, rx: Received, data_end: float, params: ObserveParams | None = None
+) -> bool:
+    """Whether the received reports could make a detector of ``typ`` report decoy ``d``."""
+    p = params or ObserveParams()
+    end = data_end if d.end is None else d.end
+    a, b = rx.track(d.mmsi), rx.track(d.other_mmsi)
+    if typ == "encounter":
+        return _looks(a, d.start, end, p) and _looks(b, d.start, end, p)
+    if typ == "loitering":
+        return _looks(a, d.start, end, p) or _looks(b, d.start, end, p)
+    if typ == "dark_sts":
+        if d.other_mmsi is None:
+            return _heard_before(a, d.start, p)
+        return _looks(a, d.start, end, p) and _heard_before(b, end, p)
+    if typ == "ais_gap_deliberate":
+        return _heard_before(a, d.start, p)
+    if typ == "identity_change":
+        t = rx.static_times(d.mmsi)
+        return bool(((t >= d.start) & (t <= end)).any())
+    return _n(a.window(d.start, end)) > 0
+
+
+def mark_decoys(
+    decoys: list[Decoy], rx: Received, data_end: float, params: ObserveParams | None = None
+) -> list[dict[str, object]]:
+    """The decoys as truth rows (times in scenario seconds) with ``observable`` per type."""
+    return [
+        {
+            **asdict(d),
+            "types": list(d.types),
+            "observable": {t: decoy_observable(d, t, rx, data_end, params) for t in d.types},
+        }
+        for d in decoys
+    ]

@@ -25,6 +25,7 @@ __all__ = [
     "ReceptionConfig",
     "SatelliteSchedule",
     "concat_raw",
+    "covered",
     "identities_table",
     "identity_reports",
     "position_reports",
@@ -60,6 +61,9 @@ class ReceptionConfig:
         127.5,
     )  # lat0 lon0 lat1 lon1
     outage_h: tuple[float, float] = (12.0, 20.0)  # a regional satellite outage (benign gaps)
+    # Areas outside the satellite feed (lat0, lon0, lat1, lon1): only coastal stations hear
+    # ships there (scenario.SAT_BLIND, set when the scenario has its confounders).
+    sat_blind: tuple[tuple[float, float, float, float], ...] = ()
     position_noise_m: float = 6.0  # GNSS noise, 1 sigma
     sog_noise_kn: float = 0.1
 
@@ -89,6 +93,36 @@ class SatelliteSchedule:
         i = np.searchsorted(self.starts, ts, side="right") - 1
         ok = i >= 0
         return ok & (ts < self.ends[np.clip(i, 0, None)])
+
+
+def _terrestrial(
+    lat: F64, lon: F64, range_m: float
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.intp]]:
+    """Whether each position is within ``range_m`` of a coastal station, and the nearest one."""
+    # Flat-Earth distance is plenty for a 74 km range test.
+    dy = (lat[:, None] - _ST_LAT[None, :]) * 111_320.0
+    dx = (lon[:, None] - _ST_LON[None, :]) * 111_320.0 * np.cos(np.radians(lat))[:, None]
+    d2 = dx * dx + dy * dy
+    nearest = np.argmin(d2, axis=1)
+    return d2[np.arange(lat.size), nearest] < range_m**2, nearest
+
+
+def _in_boxes(
+    lat: F64, lon: F64, boxes: tuple[tuple[float, float, float, float], ...]
+) -> npt.NDArray[np.bool_]:
+    out = np.zeros(lat.size, dtype=bool)
+    for la0, lo0, la1, lo1 in boxes:
+        out |= (lat >= la0) & (lat <= la1) & (lon >= lo0) & (lon <= lo1)
+    return out
+
+
+def covered(
+    lat: F64, lon: F64, range_m: float, sat_blind: tuple[tuple[float, float, float, float], ...]
+) -> npt.NDArray[np.bool_]:
+    """Whether a ship at each position can be heard at all: by a coastal station, or by the
+    satellite feed outside its blind areas (passes and outages aside)."""
+    near, _ = _terrestrial(lat, lon, range_m)
+    return near | ~_in_boxes(lat, lon, sat_blind)
 
 
 def _candidates(
@@ -124,12 +158,7 @@ def _receive(
     rng: np.random.Generator,
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int16]]:
     """Which reports are received, and by which station (index; satellites after stations)."""
-    # Flat-Earth distance is plenty for a 74 km range test.
-    dy = (lat[:, None] - _ST_LAT[None, :]) * 111_320.0
-    dx = (lon[:, None] - _ST_LON[None, :]) * 111_320.0 * np.cos(np.radians(lat))[:, None]
-    d2 = dx * dx + dy * dy
-    nearest = np.argmin(d2, axis=1)
-    terrestrial = d2[np.arange(ts.size), nearest] < cfg.terrestrial_range_m**2
+    terrestrial, nearest = _terrestrial(lat, lon, cfg.terrestrial_range_m)
     u = rng.random((2, ts.size))
     got_t = terrestrial & (u[0] >= cfg.terrestrial_loss)
     p_sat = cfg.sat_p_class_b if v.ais_class == "B" else cfg.sat_p_class_a
@@ -137,6 +166,8 @@ def _receive(
     blacked = (ts >= sat.outage[0]) & (ts < sat.outage[1]) & (lat >= la0) & (lat <= la1)
     blacked &= (lon >= lo0) & (lon <= lo1)
     got_s = ~terrestrial & sat.in_pass(ts) & ~blacked & (u[1] < p_sat)
+    if cfg.sat_blind:
+        got_s &= ~_in_boxes(lat, lon, cfg.sat_blind)
     sat_idx = len(STATIONS) + rng.integers(0, len(SATELLITES), ts.size)
     station = np.where(terrestrial, nearest, sat_idx).astype(np.int16)
     return (got_t | got_s) & ~_silent(v, ts), station

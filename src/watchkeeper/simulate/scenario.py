@@ -18,13 +18,21 @@ from watchkeeper.context.zones import sts_east_china_sea
 from watchkeeper.errors import ConfigError
 
 __all__ = [
+    "FERRY_ROUTES",
     "FISHING_GROUNDS",
+    "ISHIGAKI_ROUTE",
+    "MARINAS",
+    "NAHA_ROUTE",
     "PORTS",
+    "SAT_BLIND",
     "SCENARIOS",
     "SHANGHAI",
     "STATIONS",
     "ZONES",
     "CaseConfig",
+    "ConfounderConfig",
+    "FerryRoute",
+    "Marina",
     "Port",
     "ScenarioConfig",
     "TrafficConfig",
@@ -103,6 +111,73 @@ FISHING_GROUNDS: tuple[tuple[float, float, float], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class FerryRoute:
+    """Two small ferry terminals (lat, lon) linked by a straight crossing over water."""
+
+    name: str
+    flag: str
+    mids: tuple[int, ...]
+    a: tuple[float, float]
+    b: tuple[float, float]
+
+
+# Ferry terminals and marinas are coastal water cells of the 1 km land mask (land within
+# 1.5 km), within 50 km of a coastal receiver and more than 10 km from every point of every
+# place list the project can use: GFW's 60,410 named anchorages, the World Port Index, the
+# UN/LOCODE ports bundled in searoute and the scenario's own ports (found by a search over a
+# 0.01 degree grid; tests/simulate/test_sim_confounders.py re-checks it when the lists are
+# present). Crossings are straight lines checked for water on the same mask. Island ferries
+# of this kind (Sinan and Jeju in Korea, Amakusa in Japan) berth together overnight.
+FERRY_ROUTES: tuple[FerryRoute, ...] = (
+    FerryRoute("SINAN", "KR", (440, 441), (34.74, 125.87), (34.86, 125.97)),
+    FerryRoute("JEJU EAST", "KR", (440, 441), (33.31, 126.85), (33.43, 126.94)),
+    FerryRoute("GYEONGGI", "KR", (440, 441), (37.26, 126.43), (37.44, 126.36)),
+    FerryRoute("AMAKUSA", "JP", (431, 432), (32.64, 130.13), (32.78, 130.14)),
+)
+
+
+@dataclass(frozen=True)
+class Marina:
+    """A marina (lat, lon) and the bearings that lead out to open water (land mask)."""
+
+    name: str
+    lat: float
+    lon: float
+    sea_bearings: tuple[float, ...]
+
+
+#: Marinas: chosen as the ferry terminals (no place list has a point within 10 km).
+MARINAS: tuple[Marina, ...] = (
+    Marina("SEOGWIPO", 33.23, 126.63, (135.0, 165.0, 195.0)),
+    Marina("WANDO", 34.46, 126.74, (180.0, 225.0)),
+)
+
+#: Where the scenario's satellite feed does not reach (lat0, lon0, lat1, lon1): satellite AIS
+#: is bought per area of interest, and this one covers the Yellow and East China Seas, not the
+#: Philippine Sea east of Taiwan. There only the coastal receivers hear ships, so a ship bound
+#: out past ~74 km from Keelung falls silent: a coverage gap, not a deliberate one.
+SAT_BLIND: tuple[tuple[float, float, float, float], ...] = ((21.5, 121.9, 26.8, 131.0),)
+
+#: Keelung anchorage to Naha (Okinawa, WPI 26.22 N 127.67 E) and to an anchorage off Ishigaki
+#: (24.40 N 124.07 E), legs checked for water on the 1 km land mask: the ways out of Keelung's
+#: terrestrial coverage into the Pacific side, which the satellite feed does not cover. The
+#: last point is where the ship stops.
+NAHA_ROUTE: tuple[tuple[float, float], ...] = (
+    (25.45, 122.2),
+    (25.91, 124.6),
+    (25.985, 127.376),
+    (26.2, 127.6),
+    (26.22, 127.67),
+)
+ISHIGAKI_ROUTE: tuple[tuple[float, float], ...] = (
+    (25.2, 122.3),
+    (24.75, 123.4),
+    (24.5, 124.0),
+    (24.4, 124.07),
+)
+
+
 def hotspot_ring() -> Polygon:
     """The STS hotspot reported by Japan, 250-450 km S to SE of Shanghai: the detector's own
     polygon (:func:`watchkeeper.context.zones.sts_east_china_sea`), so truth and detection
@@ -153,6 +228,24 @@ class CaseConfig:
 
 
 @dataclass(frozen=True)
+class ConfounderConfig:
+    """Innocent situations that look like the planted ones (docs/simulator.md#confounders).
+
+    Real traffic is full of them and detectors tuned without them accuse ferries, yachts and
+    harbour craft. ``enabled=False`` gives the scenario without them (byte for byte).
+    """
+
+    enabled: bool = True
+    ferry_routes: int = 4  # routes of FERRY_ROUTES used, two ferries each
+    marinas: int = 2  # marinas of MARINAS used
+    yachts_per_marina: int = 4  # class B sailing/pleasure yachts (plus one US-flag class A)
+    harbour_ports: int = 3  # busiest ports get a tug, a port tender and two pilot boats
+    coverage_exits: int = 3  # ships sailing out of terrestrial coverage (the first one past
+    # a tanker drifting near the coverage edge: the classic false dark-STS partner)
+    us_merchants: int = 2  # US-flag merchants with a Coast Guard number in the IMO field
+
+
+@dataclass(frozen=True)
 class ScenarioConfig:
     """Everything that defines one simulated dataset; the same config gives the same bytes."""
 
@@ -163,6 +256,7 @@ class ScenarioConfig:
     scale: float = 1.0
     traffic: TrafficConfig = field(default_factory=TrafficConfig)
     cases: CaseConfig = field(default_factory=CaseConfig)
+    confounders: ConfounderConfig = field(default_factory=ConfounderConfig)
 
     def __post_init__(self) -> None:
         if self.days < 2 or self.days > 60:  # planted cases need two days to play out

@@ -113,7 +113,9 @@ def _event(
 class _HullEvents:
     """Generic events of one hull from its track sampled every ``step_s``."""
 
-    def __init__(self, v: Vessel, config: ScenarioConfig, p: TruthParams) -> None:
+    def __init__(
+        self, v: Vessel, config: ScenarioConfig, p: TruthParams, places: F64 | None = None
+    ) -> None:
         self.v, self.p = v, p
         self.ts = np.arange(0.0, config.duration_s + 1, p.step_s)
         self.lat, self.lon, self.sog, _, _ = v.track.sample(self.ts)
@@ -123,6 +125,10 @@ class _HullEvents:
         self.on = ~silent
         d = distance_m(self.lat[None, :], self.lon[None, :], _PORT_PTS[:, :1], _PORT_PTS[:, 1:])
         self.port_d = d.reshape(len(PORTS), 3, -1).min(axis=1)
+        self.place_d = self.port_d.min(axis=0)  # ports, and places no list knows (marinas...)
+        if places is not None and places.size:
+            d = distance_m(self.lat[None, :], self.lon[None, :], places[:, :1], places[:, 1:])
+            self.place_d = np.minimum(self.place_d, d.min(axis=0))
 
     def _seen(self, a: int, b: int) -> bool:
         return bool(self.on[a:b].mean() >= 0.5) if b > a else bool(self.on[a])
@@ -160,8 +166,9 @@ class _HullEvents:
         return out
 
     def loitering(self) -> list[TruthNote]:
-        """Under 2 kn for 2 h or more, more than 10 km from any port or anchorage."""
-        away = self.port_d.min(axis=0) > self.p.loiter_away_m
+        """Under 2 kn for 2 h or more, more than 10 km from any port, anchorage or other place
+        where ships stop (ferry terminals, marinas: in no list, but they are not at sea)."""
+        away = self.place_d > self.p.loiter_away_m
         out = []
         for a, b in _runs((self.sog < self.p.loiter_kn) & away):
             if (b - a) * self.p.step_s >= self.p.loiter_s:
@@ -241,13 +248,17 @@ def derive_events(
     gaps: GapTracker,
     config: ScenarioConfig,
     params: TruthParams | None = None,
+    *,
+    places: list[tuple[float, float]] | None = None,
 ) -> list[TruthNote]:
     """All truth events: planted notes plus generic events; generic ones become illicit when
-    they overlap an illicit planted event of the same vessel (the loitering half of an STS)."""
+    they overlap an illicit planted event of the same vessel (the loitering half of an STS).
+    ``places``: where ships stop besides the scenario's ports (not loitering there)."""
     p = params or TruthParams()
+    extra = np.array(places, dtype=np.float64).reshape(-1, 2) if places else None
     generic: list[TruthNote] = []
     for v in vessels:
-        h = _HullEvents(v, config, p)
+        h = _HullEvents(v, config, p, extra)
         generic += h.port_visits() + h.loitering() + h.zone_entries()
     generic += _gap_events(vessels, gaps)
     illicit_notes: dict[int, list[TruthNote]] = {}
@@ -306,8 +317,10 @@ def write_truth(
     labels: list[dict[str, Any]],
     book: CaseBook,
     stats: dict[str, Any],
+    decoys: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write ``truth.json``: scenario, events (ISO times, UTC), vessel labels, list entities."""
+    """Write ``truth.json``: scenario, events (ISO times, UTC), vessel labels, list entities,
+    and the decoys (confounders: what must not be reported; see docs/evaluation.md)."""
     t0 = config.t0
     rows = []
     for i, e in enumerate(events):
@@ -316,6 +329,18 @@ def write_truth(
         row["start"], row["end"] = _iso(e.start, t0), _iso(e.end, t0)
         row["lat"], row["lon"] = round(e.lat, 5), round(e.lon, 5)
         rows.append(row)
+    decoy_rows = []
+    for i, d in enumerate(decoys or []):
+        decoy_rows.append(
+            {
+                "id": f"d{i:05d}",
+                **d,
+                "start": _iso(d["start"], t0),
+                "end": _iso(d["end"], t0),
+                "lat": round(d["lat"], 5),
+                "lon": round(d["lon"], 5),
+            }
+        )
     doc = {
         "scenario": config.name,
         "seed": config.seed,
@@ -327,5 +352,6 @@ def write_truth(
         "events": rows,
         "vessels": labels,
         "listings": [asdict(x) for x in book.listings],
+        "decoys": decoy_rows,
     }
     path.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
