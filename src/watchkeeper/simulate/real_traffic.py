@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from watchkeeper.context.land import distance_to_shore_km, is_land
+from watchkeeper.context.vessel_types import is_sts_candidate
 from watchkeeper.detect.run import detect_workspace
 from watchkeeper.ingest.pipeline import ingest_files
 from watchkeeper.store import Workspace
@@ -43,8 +44,8 @@ __all__ = [
     "RealFile",
     "RuleParams",
     "Silence",
-    "Vessel",
     "Verdict",
+    "Vessel",
     "gap_verdict",
     "is_deliberate",
     "main",
@@ -91,12 +92,6 @@ HARBOUR_TYPES = frozenset([31, 32, 36, 37, *range(40, 70)])
 #: The types the acceptance counts: passenger, high-speed, pleasure, sailing, tug, pilot.
 PEOPLE_TUG_PILOT = frozenset([31, 32, 36, 37, 50, 52, *range(40, 50), *range(60, 70)])
 _HARBOUR_NAME = re.compile(r"\b(TUG|PILOT|FERRY|YACHT|TOW|LAUNCH|WATER TAXI|FIREBOAT|CREW BOAT)\b")
-
-
-def is_candidate(ship_type: int | None) -> bool:
-    """STS candidate by raw type: tanker, cargo, fishing or unknown (docs/real-traffic.md)."""
-    t = ship_type or 0
-    return 80 <= t <= 89 or 70 <= t <= 79 or t == 30 or t == 0 or 1 <= t <= 19 or 90 <= t <= 99
 
 
 @dataclass(frozen=True)
@@ -213,8 +208,8 @@ def pair_verdict(f: Facts, p: RuleParams = RuleParams()) -> Verdict:
             edge = _silence_edge(s, p)
             if edge:
                 return Verdict(EDGE, edge)
-    if not all(is_candidate(v.ship_type) for v in f.vessels):
-        odd = [v for v in f.vessels if not is_candidate(v.ship_type)]
+    if not all(is_sts_candidate(v.ship_type) for v in f.vessels):
+        odd = [v for v in f.vessels if not is_sts_candidate(v.ship_type)]
         return Verdict(OTHER, f"{odd[0].mmsi} is AIS type {odd[0].ship_type}, not an STS type")
     return _genuine_pair(f, p)
 
@@ -356,17 +351,21 @@ def read_raw(path: Path) -> Raw:
             "SELECT mmsi, mode(trim(name)) FROM raw WHERE trim(name) <> '' GROUP BY mmsi"
         ).fetchall()
     )
-    col = {n: tab.column(n).to_numpy() for n in tab.column_names}
+    col = {n: np.asarray(tab.column(n).to_numpy(), dtype=np.float64) for n in tab.column_names}
     return Raw(
-        col["mmsi"].astype(np.int64),
-        *(col[n].astype(np.float64) for n in ("t", "lat", "lon", "sog", "status")),
+        np.asarray(tab.column("mmsi").to_numpy(), dtype=np.int64),
+        col["t"],
+        col["lat"],
+        col["lon"],
+        col["sog"],
+        col["status"],
         names={int(k): str(v) for k, v in vnames.items()},
         types={int(k): int(v) for k, v in types.items()},
     )
 
 
-def _km(lat0: float, lon0: float, lat: Floats, lon: Floats) -> Floats:
-    """Great-circle distances (km) from one point to many."""
+def _km(lat0: float | Floats, lon0: float | Floats, lat: Floats, lon: Floats) -> Floats:
+    """Great-circle distances (km) from one point to many, or between paired points."""
     p0, p1 = np.radians(lat0), np.radians(lat)
     dp, dl = p1 - p0, np.radians(lon - lon0)
     a = np.sin(dp / 2) ** 2 + np.cos(p0) * np.cos(p1) * np.sin(dl / 2) ** 2
@@ -565,19 +564,15 @@ def _common(cx: Context, a: int, b: int, span: tuple[float, float]) -> tuple[flo
     ta, tb = r.t[sa], r.t[sb]
     if not len(ta) or not len(tb):
         return None, 0.0
-    k = np.clip(np.searchsorted(tb, ta), 1, len(tb) - 1) if len(tb) > 1 else np.zeros(len(ta), int)
-    k = np.where(np.abs(tb[k - 1] - ta) < np.abs(tb[k] - ta), k - 1, k) if len(tb) > 1 else k
+    k = np.clip(np.searchsorted(tb, ta), 0, len(tb) - 1)
+    before = np.maximum(k - 1, 0)
+    k = np.where(np.abs(tb[before] - ta) < np.abs(tb[k] - ta), before, k)  # nearest in time
     ok = np.abs(tb[k] - ta) <= cx.params.pair_s
     if not ok.any():
         return None, 0.0
     lat_a, lon_a = r.lat[sa][ok], r.lon[sa][ok]
     lat_b, lon_b = r.lat[sb][k[ok]], r.lon[sb][k[ok]]
-    d = np.array(
-        [
-            _km(la, lo, lat_b[i : i + 1], lon_b[i : i + 1])[0]
-            for i, (la, lo) in enumerate(zip(lat_a, lon_a, strict=True))
-        ]
-    )
+    d = _km(lat_a, lon_a, lat_b, lon_b)
     tt = ta[ok]
     return float(np.median(d) * 1000.0), float((tt.max() - tt.min()) / 3600.0)
 
