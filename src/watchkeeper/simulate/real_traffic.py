@@ -328,7 +328,7 @@ class Raw:
 
 def read_raw(path: Path) -> Raw:
     """The raw rows of a MarineCadastre CSV (read with DuckDB, independent of the ingester)."""
-    con = duckdb.connect()
+    con = _duck()
     src = f"read_csv('{path}', header=true, all_varchar=true)"
     names = [d[0] for d in con.execute(f"SELECT * FROM {src} LIMIT 0").description]
     status = "TRY_CAST(Status AS DOUBLE)" if "Status" in names else "NULL::DOUBLE"
@@ -364,6 +364,11 @@ def read_raw(path: Path) -> Raw:
     )
 
 
+def _duck() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection without the progress bar (the page run is a batch job)."""
+    return duckdb.connect(config={"enable_progress_bar": False})
+
+
 def _km(lat0: float | Floats, lon0: float | Floats, lat: Floats, lon: Floats) -> Floats:
     """Great-circle distances (km) from one point to many, or between paired points."""
     p0, p1 = np.radians(lat0), np.radians(lat)
@@ -383,7 +388,7 @@ class Gazetteer:
 
     @classmethod
     def load(cls, data: Path) -> Gazetteer:
-        con = duckdb.connect()
+        con = _duck()
         gfw = con.execute(
             "SELECT latitude::DOUBLE, longitude::DOUBLE, trim(coalesce(label, '')) || "
             "CASE WHEN coalesce(trim(sublabel), '') <> '' THEN ' / ' || trim(sublabel) "
@@ -437,7 +442,7 @@ class Reception:
                 "h": np.floor(raw.t / 3600).astype(np.int64),
             }
         )
-        con = duckdb.connect()
+        con = _duck()
         con.register("cells", tab)
         rows = con.execute(
             "SELECT r, c, h, count(DISTINCT m) FROM cells GROUP BY r, c, h"
@@ -847,8 +852,12 @@ def render_markdown(results: Sequence[FileResult], commit: str, label: str) -> s
 _START, _STOP = "<!-- real-traffic:start -->", "<!-- real-traffic:stop -->"
 
 
-def splice_accuracy(page: str, results: Sequence[FileResult], findings_page: str) -> str:
-    """``docs/accuracy.md`` with its "Real traffic" section (between markers) replaced or added."""
+def splice_accuracy(
+    page: str, results: Sequence[FileResult], findings_page: str, stamp: str = ""
+) -> str:
+    """``docs/accuracy.md`` with its "Real traffic" section (between markers) replaced or
+    added; ``stamp`` says what was measured (detectors, commit)."""
+    name = Path(findings_page).name
     section = "\n".join(
         [
             _START,
@@ -856,8 +865,9 @@ def splice_accuracy(page: str, results: Sequence[FileResult], findings_page: str
             "",
             "Every encounter, dark STS and deliberate AIS gap found on two real files, each "
             "with a verdict by the rule in [real-traffic.md](real-traffic.md) (written before "
-            f"looking); one line per finding in [{Path(findings_page).name}]"
-            f"({Path(findings_page).name}). Correct = verdict **genuine**.",
+            f"looking); one line per finding in [{name}]({name}), with the findings checked "
+            f"by hand in [real-traffic.md](real-traffic.md#inspection). Correct = verdict "
+            f"**genuine**. {stamp}",
             "",
             *_summary_rows(results),
             _STOP,
@@ -898,11 +908,15 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="wk-real-") as tmp:
             sys.stderr.write(f"{f.label}: ingest, detect, judge\n")
             results.append(run_file(f, args.data, Path(tmp), RuleParams(), args.parquet))
-    args.out.write_text(render_markdown(results, _commit(), args.label), encoding="utf-8")
+    commit = _commit()
+    args.out.write_text(render_markdown(results, commit, args.label), encoding="utf-8")
     sys.stderr.write(f"wrote {args.out}\n")
     if args.accuracy:
         page = args.accuracy.read_text(encoding="utf-8") if args.accuracy.exists() else ""
-        args.accuracy.write_text(splice_accuracy(page, results, str(args.out)), encoding="utf-8")
+        stamp = f"Measured: {args.label}, commit `{commit}` (`make accuracy-real`)."
+        args.accuracy.write_text(
+            splice_accuracy(page, results, str(args.out), stamp), encoding="utf-8"
+        )
         sys.stderr.write(f"updated {args.accuracy}\n")
     return 0
 
