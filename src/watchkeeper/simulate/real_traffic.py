@@ -366,7 +366,9 @@ def read_raw(path: Path) -> Raw:
 
 def _duck() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection without the progress bar (the page run is a batch job)."""
-    return duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _km(lat0: float | Floats, lon0: float | Floats, lat: Floats, lon: Floats) -> Floats:
