@@ -26,6 +26,7 @@ from watchkeeper.simulate.real_traffic import (
     Silence,
     Verdict,
     Vessel,
+    context_flag,
     gap_verdict,
     is_deliberate,
     main,
@@ -218,9 +219,19 @@ def test_precision_and_page() -> None:
     r = _result()
     assert precision(r.findings) == 0.5 and precision([]) is None
     page = render_markdown([r], "abc1234", "before")
-    assert "| day | encounter | 2 | 1 | 0.50 | 1 | 0 | 0 | 0 | 1 |" in page
+    assert "| day | encounter | 2 | 1 | 0.50 | 1 | 0 | 0 | 0 | 1 | 0 (0) |" in page
     assert "Genuine transfers found (encounter or dark STS): 1." in page
     assert "`abc1234`" in page and "**harbour craft**" in page
+
+
+def test_context_rows_are_listed_apart_and_not_counted() -> None:
+    r = _result()
+    r.findings[1].context = context_flag({"in_port": False, "service": True})
+    page = render_markdown([r], "abc1234", "after")
+    assert "| day | encounter | 1 | 1 | 1.00 | 0 | 0 | 0 | 0 | 0 | 1 (1) |" in page
+    assert "### encounter: kept by the detector as context only (not counted)" in page
+    assert "(detector: `details.service`)" in page
+    assert context_flag({"in_port": True}) == "in_port" and context_flag({}) is None
 
 
 def test_splice_replaces_or_appends_the_section() -> None:

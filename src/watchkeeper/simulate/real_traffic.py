@@ -46,6 +46,7 @@ __all__ = [
     "Silence",
     "Verdict",
     "Vessel",
+    "context_flag",
     "gap_verdict",
     "is_deliberate",
     "main",
@@ -673,6 +674,7 @@ class Finding:
     event: dict[str, Any]
     facts: Facts | None
     verdict: Verdict
+    context: str | None = None  # kept by the detector as context only (see context_flag)
 
     def involves(self, types: frozenset[int]) -> bool:
         return self.facts is not None and any(v.ship_type in types for v in self.facts.vessels)
@@ -689,13 +691,24 @@ class FileResult:
     parquet: str | None = None  # the Parquet round trip, when checked
 
 
+def context_flag(details: dict[str, Any]) -> str | None:
+    """Why the detector keeps a pair event only as context, adding nothing to risk
+    (``details.in_port`` or ``details.service`` true), or None for a finding proper."""
+    for key in ("in_port", "service"):
+        if details.get(key) is True:
+            return key
+    return None
+
+
 def findings(cx: Context, events: pa.Table) -> list[Finding]:
-    """Every encounter, dark_sts and deliberate ais_gap of ``events`` with its verdict."""
+    """Every encounter, dark_sts and deliberate ais_gap of ``events`` with its verdict
+    (pair events the detector flags as context are kept, marked, and not counted)."""
     out: list[Finding] = []
     for ev in events.to_pylist():
         if ev["type"] in ("encounter", "dark_sts"):
             f = pair_facts(cx, ev)
-            out.append(Finding(ev["type"], ev, f, pair_verdict(f, cx.params)))
+            flag = context_flag(json.loads(ev["details"] or "{}"))
+            out.append(Finding(ev["type"], ev, f, pair_verdict(f, cx.params), flag))
         elif ev["type"] == "ais_gap" and is_deliberate(json.loads(ev["details"] or "{}")):
             g = gap_facts(cx, ev)
             v = gap_verdict(g, cx.params) if g else Verdict(OTHER, "no raw row before the gap")
@@ -756,19 +769,23 @@ def _p(x: float | None) -> str:
 def _summary_rows(results: Sequence[FileResult]) -> list[str]:
     rows = [
         "| file | type | findings | genuine | precision | harbour craft | in port | coverage edge "
-        "| other | with passenger/HSC/pleasure/sailing/tug/pilot |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| other | with passenger/HSC/pleasure/sailing/tug/pilot | kept as context, not counted "
+        "(of which with those types) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     groups = [(r.file.label, r.findings) for r in results]
     groups.append(("both files", [f for r in results for f in r.findings]))
     for label, fs in groups:
         for kind in TYPES:
-            of = [f for f in fs if f.kind == kind]
+            of = [f for f in fs if f.kind == kind and f.context is None]
+            ctx = [f for f in fs if f.kind == kind and f.context is not None]
             n = Counter(f.verdict.label for f in of)
             people = sum(f.involves(PEOPLE_TUG_PILOT) for f in of)
+            ctx_people = sum(f.involves(PEOPLE_TUG_PILOT) for f in ctx)
             rows.append(
                 f"| {label} | {kind} | {len(of)} | {n[GENUINE]} | {_p(precision(of))} | "
-                f"{n[HARBOUR]} | {n[IN_PORT]} | {n[EDGE]} | {n[OTHER]} | {people} |"
+                f"{n[HARBOUR]} | {n[IN_PORT]} | {n[EDGE]} | {n[OTHER]} | {people} | "
+                f"{len(ctx)} ({ctx_people}) |"
             )
     return rows
 
@@ -793,8 +810,13 @@ def _duration(ev: dict[str, Any]) -> str:
     return f"{(ev['end'] - ev['start']).total_seconds() / 3600:.1f} h"
 
 
-def _finding_rows(fs: Sequence[Finding], kind: str) -> list[str]:
-    of = sorted((f for f in fs if f.kind == kind), key=lambda f: f.event["start"])
+def _flag(f: Finding) -> str:
+    return f" (detector: `details.{f.context}`)" if f.context else ""
+
+
+def _finding_rows(fs: Sequence[Finding], kind: str, context: bool = False) -> list[str]:
+    mine = (f for f in fs if f.kind == kind and (f.context is not None) == context)
+    of = sorted(mine, key=lambda f: f.event["start"])
     if not of:
         return ["None."]
     rows = [
@@ -808,7 +830,7 @@ def _finding_rows(fs: Sequence[Finding], kind: str) -> list[str]:
         start = ev["start"].strftime("%Y-%m-%d %H:%M")
         rows.append(
             f"| {k} | {start} | {vessels} | {_place(facts)} | {_duration(ev)} | "
-            f"**{f.verdict.label}** | {f.verdict.reason} |"
+            f"**{f.verdict.label}** | {f.verdict.reason}{_flag(f)} |"
         )
     return rows
 
@@ -848,6 +870,9 @@ def render_markdown(results: Sequence[FileResult], commit: str, label: str) -> s
         out += ["", f"## {r.file.label}", "", f"File: `{r.file.path.name}`."]
         for kind in TYPES:
             out += ["", f"### {kind}", "", *_finding_rows(r.findings, kind)]
+            if any(f.kind == kind and f.context for f in r.findings):
+                out += ["", f"### {kind}: kept by the detector as context only (not counted)"]
+                out += ["", *_finding_rows(r.findings, kind, context=True)]
     return "\n".join(out) + "\n"
 
 
