@@ -14,6 +14,8 @@ Run: ``python -m watchkeeper.simulate.real_traffic --out docs/real-traffic-findi
 from __future__ import annotations
 
 import argparse
+import csv
+import gzip
 import json
 import math
 import re
@@ -31,6 +33,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from watchkeeper.context.land import distance_to_shore_km, is_land
 from watchkeeper.context.vessel_types import is_sts_candidate
@@ -328,16 +331,17 @@ class Raw:
 
 
 def read_raw(path: Path) -> Raw:
-    """The raw rows of a MarineCadastre CSV (read with DuckDB, independent of the ingester)."""
+    """The raw rows of a MarineCadastre CSV, read as text (independent of the ingester);
+    values that do not parse become null and their rows are dropped."""
     con = _duck()
-    src = f"read_csv('{path}', header=true, all_varchar=true)"
-    names = [d[0] for d in con.execute(f"SELECT * FROM {src} LIMIT 0").description]
+    con.register("src", _text_csv(path))
+    names = [d[0] for d in con.execute("SELECT * FROM src LIMIT 0").description]
     status = "TRY_CAST(Status AS DOUBLE)" if "Status" in names else "NULL::DOUBLE"
     con.execute(
         f"CREATE TABLE raw AS SELECT TRY_CAST(MMSI AS BIGINT) AS mmsi, "
         f"epoch(TRY_CAST(BaseDateTime AS TIMESTAMP)) AS t, TRY_CAST(LAT AS DOUBLE) AS lat, "
         f"TRY_CAST(LON AS DOUBLE) AS lon, TRY_CAST(SOG AS DOUBLE) AS sog, {status} AS status, "
-        f"TRY_CAST(VesselType AS INTEGER) AS vtype, VesselName AS name FROM {src}"
+        "TRY_CAST(VesselType AS INTEGER) AS vtype, VesselName AS name FROM src"
     )
     con.execute("DELETE FROM raw WHERE mmsi IS NULL OR t IS NULL OR lat IS NULL OR lon IS NULL")
     tab = con.sql(
@@ -363,6 +367,15 @@ def read_raw(path: Path) -> Raw:
         names={int(k): str(v) for k, v in vnames.items()},
         types={int(k): int(v) for k, v in types.items()},
     )
+
+
+def _text_csv(path: Path) -> pa.Table:
+    """A CSV file (gzip by its name) with every column as text."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as f:
+        header = next(csv.reader([f.readline()]), [])
+    types = dict.fromkeys(header, pa.string())
+    return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types))
 
 
 def _duck() -> duckdb.DuckDBPyConnection:
@@ -392,16 +405,17 @@ class Gazetteer:
     @classmethod
     def load(cls, data: Path) -> Gazetteer:
         con = _duck()
+        con.register("gfw", _text_csv(data / "ports/gfw-anchorages/anchorage_overrides.csv"))
+        con.register("wpi", _text_csv(data / "ports/wpi/WPI_ports.csv"))
         gfw = con.execute(
-            "SELECT latitude::DOUBLE, longitude::DOUBLE, trim(coalesce(label, '')) || "
-            "CASE WHEN coalesce(trim(sublabel), '') <> '' THEN ' / ' || trim(sublabel) "
-            "ELSE '' END FROM read_csv(?, header=true, all_varchar=true)",
-            [str(data / "ports/gfw-anchorages/anchorage_overrides.csv")],
+            "SELECT TRY_CAST(latitude AS DOUBLE) AS la, TRY_CAST(longitude AS DOUBLE) AS lo, "
+            "trim(coalesce(label, '')) || CASE WHEN coalesce(trim(sublabel), '') <> '' "
+            "THEN ' / ' || trim(sublabel) ELSE '' END FROM gfw WHERE la IS NOT NULL "
+            "AND lo IS NOT NULL"
         ).fetchall()
         wpi = con.execute(
-            "SELECT latitude::DOUBLE, longitude::DOUBLE, trim(label) || ' (' || iso3 || ')' "
-            "FROM read_csv(?, header=true, all_varchar=true)",
-            [str(data / "ports/wpi/WPI_ports.csv")],
+            "SELECT TRY_CAST(latitude AS DOUBLE) AS la, TRY_CAST(longitude AS DOUBLE) AS lo, "
+            "trim(label) || ' (' || iso3 || ')' FROM wpi WHERE la IS NOT NULL AND lo IS NOT NULL"
         ).fetchall()
         off = [r for r in gfw if _OFFSHORE.search(r[2])]
         port = [r for r in gfw if not _OFFSHORE.search(r[2])]
