@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench accuracy clean
+.PHONY: demo test lint typecheck bench accuracy accuracy-real clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench: $(STAMP)
 
 accuracy: $(STAMP)
 	$(PY) -m watchkeeper.simulate.accuracy --seeds 1 2 3 --out docs/accuracy.md
+
+accuracy-real: $(STAMP)
+	$(PY) -m watchkeeper.simulate.real_traffic --out docs/real-traffic-findings.md --accuracy docs/accuracy.md --parquet
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
