@@ -15,7 +15,8 @@ from watchkeeper.detect.encounter import EncounterParams
 from watchkeeper.detect.run import DetectParams, detect_all
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-KEEP = DetectParams(detectors={"encounter": EncounterParams(keep_in_port=True)})
+KEEP = DetectParams(detectors={"encounter": EncounterParams(keep_in_port=True, keep_service=True)})
+SERVICE = DetectParams(detectors={"encounter": EncounterParams(keep_service=True)})
 
 
 def _encounters(name: str, params: DetectParams = KEEP) -> list[dict[str, Any]]:
@@ -45,7 +46,7 @@ def test_people_carriers_in_port_are_service_contacts(name: str, pairs: int) -> 
         d = r["details"]
         assert d["service"] and "not an STS class" in d["reason"]
         assert r["risk"] == 0.0 and d["places_checked"]
-    # by default (keep_in_port off) the marina and terminal meetings are dropped
+    # by default (keep_in_port and keep_service off) the marina and terminal meetings are dropped
     assert _encounters(name, DetectParams()) == []
 
 
@@ -62,10 +63,24 @@ def test_fishing_boats_in_their_harbour_are_in_port() -> None:
 def test_tug_alongside_a_tanker_is_a_service_contact_with_its_confidence() -> None:
     # the articulated tug-barge OSG HORIZON (31) 8 h alongside the tanker CAPE BAXLEY (80) at
     # the Big Stone Beach anchorage, Delaware Bay: lightering, by harbour craft
-    rows = _encounters("noaa-2020-01-01-tug-alongside-tanker-big-stone.csv.gz", DetectParams())
+    name = "noaa-2020-01-01-tug-alongside-tanker-big-stone.csv.gz"
+    assert _encounters(name, DetectParams()) == []  # by default service contacts are dropped
+    rows = _encounters(name, SERVICE)
     assert len(rows) == 1
     r, d = rows[0], rows[0]["details"]
     assert {r["mmsi"], r["other_mmsi"]} == {338447000, 538090158}
     assert d["service"] and "type 31" in d["reason"] and r["risk"] == 0.0
     assert sorted(d["classes"]) == ["service", "tanker"]
     assert r["confidence"] == pytest.approx(min(1.0, 0.6 + d["observed_h"] / 10.0), abs=1e-3)
+
+
+def test_two_vessels_of_declared_type_other_are_a_service_contact() -> None:
+    # the Sandy Hook pilot station off Ambrose: NEW YORK (IMO 7437068) and WANDERER, both AIS
+    # type 90, drifting together at 1-2 kn for the whole day, 15 km from the nearest anchorage
+    name = "noaa-2020-01-01-pilot-station-sandy-hook.csv.gz"
+    assert _encounters(name, DetectParams()) == []
+    rows = _encounters(name, SERVICE)
+    assert len(rows) >= 1
+    for r in rows:
+        assert {r["mmsi"], r["other_mmsi"]} == {367008090, 367726790}
+        assert r["details"]["service"] and "both declare" in r["details"]["reason"]

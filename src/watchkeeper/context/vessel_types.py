@@ -9,13 +9,26 @@ law enforcement, medical (50-59), sailing and pleasure craft (36-37), high-speed
 and passenger ships (60-69). A pair where either vessel is one of these is a *service contact*,
 not an STS candidate. An unknown or unassigned type (0, 1-19, 90-99, or never reported) stays a
 candidate, at lower confidence.
+
+A *pair* needs one more thing (:func:`sts_pair_reason`): at least one side that may carry
+cargo, i.e. a tanker, cargo ship or fishing vessel, or a vessel that never said what it is.
+Two vessels that both declare "other type" (90-99) have each told the world they are none of
+the cargo classes: on the NOAA 2020-01-01 day the one such pair at sea was the Sandy Hook
+pilot station (NEW YORK, IMO 7437068, with WANDERER, drifting together off Ambrose for the
+whole day), and a station or survey vessel with its tender meets that way every day.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["STS_CLASSES", "VesselClass", "is_sts_candidate", "vessel_class"]
+__all__ = [
+    "STS_CLASSES",
+    "VesselClass",
+    "is_sts_candidate",
+    "sts_pair_reason",
+    "vessel_class",
+]
 
 
 class VesselClass(StrEnum):
@@ -66,3 +79,25 @@ def is_sts_candidate(ship_type: int | None) -> bool:
     (True, True, True, False)
     """
     return vessel_class(ship_type) in STS_CLASSES
+
+
+def _declared_other(ship_type: int | None) -> bool:
+    return ship_type is not None and 90 <= int(ship_type) <= 99
+
+
+def sts_pair_reason(ta: int | None, tb: int | None) -> str | None:
+    """Why a pair of vessels of these AIS ship types cannot be an STS transfer (None: it can).
+
+    >>> sts_pair_reason(80, 0) is None, sts_pair_reason(80, 52)[:15], sts_pair_reason(90, 91)[:15]
+    (True, 'service contact', 'service contact')
+    """
+    for t in (ta, tb):
+        if not is_sts_candidate(t):
+            cls = vessel_class(t)
+            what = "harbour craft" if cls is VesselClass.SERVICE else "carries people"
+            if cls is VesselClass.OTHER:
+                what = "military or special craft"
+            return f"service contact: AIS ship type {t} ({cls.value}: {what}), not an STS class"
+    if _declared_other(ta) and _declared_other(tb):
+        return f"service contact: both declare AIS type 'other' ({ta}, {tb}), neither carries cargo"
+    return None

@@ -45,7 +45,7 @@ import pyarrow as pa
 
 from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.context.reception import Coverage, ReceptionMap, reception_map
-from watchkeeper.context.vessel_types import is_sts_candidate
+from watchkeeper.context.vessel_types import is_sts_candidate, sts_pair_reason
 from watchkeeper.detect._dark_gaps import (
     DarkGaps,
     GapSpeeds,
@@ -86,10 +86,11 @@ class DarkStsParams:
     # 1 km: the encounter distance (500 m, GFW) plus the spread of two drifting mean points.
     alongside_km: float = 1.0
     # A gap that starts or ends in port is often a port-side outage, and a partner would
-    # rather reappear at sea. "In port": within port_km of a listed port or anchorage, as
-    # unlisted anchorages lie 10-25 km off the port's listed point (task F brief).
+    # rather reappear at sea. "In port": within port_km of a port or anchorage *area* that is
+    # not offshore (context.places: anchorages are listed as areas, so the 10 km GFW uses to
+    # drop encounters near ports suffices, as for encounters).
     port_factor: float = 0.6
-    port_km: float = 25.0
+    port_km: float = 10.0
     # A partner goes dark near the meeting: no penalty for its last position within
     # approach_free_km of the spot, then exp(-(d - free) / approach_scale_km) (about 3 h and
     # 8 h of sailing at 10 kn).
@@ -169,7 +170,8 @@ def _candidates(
     if not is_sts_candidate(types.get(int(loiter["mmsi"]))):
         return []
     sel = np.flatnonzero((g.mmsi != loiter["mmsi"]) & (g.t0 < le) & (g.t1 > ls) & ~g.left)
-    sel = sel[[is_sts_candidate(types.get(int(m))) for m in g.mmsi[sel]]]
+    lt = types.get(int(loiter["mmsi"]))
+    sel = sel[[sts_pair_reason(lt, types.get(int(m))) is None for m in g.mmsi[sel]]]
     if not len(sel):
         return []
     sub = g.take(sel)
@@ -366,6 +368,8 @@ def _both_dark_hypotheses(
     for n, i in enumerate(idx.tolist()):
         for j in idx[n + 1 :].tolist():
             if g.mmsi[i] == g.mmsi[j]:
+                continue
+            if sts_pair_reason(types.get(int(g.mmsi[i])), types.get(int(g.mmsi[j]))):
                 continue
             together = min(g.t1[i], g.t1[j]) - max(g.t0[i], g.t0[j])
             if together < p.min_alongside_h * H:

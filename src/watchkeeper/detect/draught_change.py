@@ -13,8 +13,9 @@ The event spans from the start of that stop, or the last report of the old value
 earlier, to the first report of the new value: the interval in which the cargo moved (the
 last stop is where; a vessel unheard after an earlier stop may have moved it there).
 It is reported when the stop is at sea: more than ``min_place_km`` from any port
-or anchorage and ``min_shore_km`` from shore (for a dark stop, both the last position before
-and the first after). No stop in the window (a draught corrected while sailing) or a stop in
+or anchorage area that is not offshore (a lightering area far out is no port) and
+``min_shore_km`` from shore (for a dark stop, both the last position before and the first
+after). No stop in the window (a draught corrected while sailing) or a stop in
 port (ordinary loading) is no event.
 """
 
@@ -100,7 +101,8 @@ def last_stop(
 
 def _at_sea(stop: Stop, places: PlaceIndex | None, p: DraughtParams) -> dict[str, Any] | None:
     """Distances of the stop to places and shore when it is at sea, else None."""
-    place = places.nearest(stop.lat, stop.lon)[0] if places is not None else np.full(1, np.inf)
+    far = np.full(1, np.inf)
+    place = places.nearest(stop.lat, stop.lon, ports_only=True)[0] if places is not None else far
     shore = distance_to_shore_km(stop.lat, stop.lon)
     if place.min() <= p.min_place_km or shore.min() < p.min_shore_km:
         return None

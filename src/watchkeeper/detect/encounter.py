@@ -11,10 +11,11 @@ are checked.
 Not every such meeting can be an STS transfer (issue "findings that hold on real traffic"):
 
 - **Service contacts.** When either vessel is harbour craft (tug, tow, pilot, tender, SAR...)
-  or carries people (passenger, high-speed craft, sailing, pleasure), the event is kept with
-  ``details.service = true``, a ``details.reason`` and risk 0
-  (:func:`watchkeeper.context.vessel_types.is_sts_candidate`). A vessel of unknown type
-  stays a candidate, its confidence multiplied by ``unknown_type_factor``.
+  or carries people (passenger, high-speed craft, sailing, pleasure), or both declare AIS
+  type "other" (:func:`watchkeeper.context.vessel_types.sts_pair_reason`), the meeting is
+  dropped; ``keep_service = True`` keeps it with ``details.service = true``, a
+  ``details.reason`` and risk 0. A vessel of unknown type stays a candidate, its confidence
+  multiplied by ``unknown_type_factor``.
 - **In port.** Within ``min_place_km`` of a port or anchorage area that is not offshore, the
   meeting is dropped, as GFW does: on the NOAA 2020-01-01 day (three US coasts) 17,613 of
   17,616 such runs were in ports and marinas, and keeping them would bury the findings.
@@ -26,6 +27,7 @@ Not every such meeting can be an STS transfer (issue "findings that hold on real
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from watchkeeper.context.ports import PlaceIndex
-from watchkeeper.context.vessel_types import VesselClass, is_sts_candidate, vessel_class
+from watchkeeper.context.vessel_types import VesselClass, sts_pair_reason, vessel_class
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
 from watchkeeper.tracks.geo import haversine_m
@@ -66,6 +68,10 @@ class EncounterParams:
     # Meetings in ports and anchorages (not offshore): dropped (False, GFW) or kept with
     # details.in_port = true and risk 0 (True) for an analyst who wants to see them.
     keep_in_port: bool = False
+    # Service contacts (a tug alongside a tanker, a pilot boat, a ferry at its berth): dropped
+    # (False) or kept with details.service = true and risk 0 (True). On the NOAA 2020-01-01
+    # day both kept ones were a tug or tug-barge alongside a tanker or barge (lightering).
+    keep_service: bool = False
     # Holes inside a run: slices where the pair is not known to be close (one vessel not
     # received and not bridged by the resampler). GFW merges runs < 4 h apart; DESIGN §3
     # asks at least for one missed slice. 3 slices (30 min): one satellite pass missed.
@@ -299,7 +305,14 @@ def detect_encounters(
         )
         for k in np.flatnonzero(keep)
     ]
+    if not params.keep_service:
+        rows = [r for r in rows if not _is_service(r)]
     return events_table(rows)
+
+
+def _is_service(row: dict[str, Any]) -> bool:
+    details = row["details"]
+    return bool((json.loads(details) if isinstance(details, str) else details)["service"])
 
 
 def _still(col: dict[str, Any], s: Ints, e: Ints, params: EncounterParams) -> npt.NDArray[np.bool_]:
@@ -380,18 +393,6 @@ class _Where:
         return found, self.checked
 
 
-def _service_reason(ta: int | None, tb: int | None) -> str | None:
-    """Why a pair of these ship types is not an STS candidate (None: it is one)."""
-    for t in (ta, tb):
-        if not is_sts_candidate(t):
-            cls = vessel_class(t)
-            what = "harbour craft" if cls is VesselClass.SERVICE else "carries people"
-            if cls is VesselClass.OTHER:
-                what = "military or special craft"
-            return f"service contact: AIS ship type {t} ({cls.value}: {what}), not an STS class"
-    return None
-
-
 def _event(
     col: dict[str, Any],
     s: int,
@@ -412,7 +413,7 @@ def _event(
     confidence = min(1.0, 0.6 + observed_h / 10.0)
     classes = [vessel_class(ta), vessel_class(tb)]
     confidence *= params.unknown_type_factor ** classes.count(VesselClass.UNKNOWN)
-    service = _service_reason(ta, tb)
+    service = sts_pair_reason(ta, tb)
     details: dict[str, Any] = {
         "duration_h": round(hours, 3),
         "observed_h": round(observed_h, 3),

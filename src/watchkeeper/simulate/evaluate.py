@@ -195,6 +195,12 @@ def _subset_recall(
     return _recalls(found, [_observable(r) for r in truth])
 
 
+def _deliberate(row: dict[str, Any]) -> bool:
+    details = row.get("details")
+    d = json.loads(details) if isinstance(details, str) else (details or {})
+    return bool(d.get("deliberate"))
+
+
 def _vessel_scores(truth: Truth, vessels: pa.Table | None) -> dict[str, Any]:
     labels = {int(v["mmsi"]): v for v in truth.vessels}
     sanctioned = {m for m, v in labels.items() if v["sanctioned"]}
@@ -307,6 +313,7 @@ def evaluate(
     tol = (params or EvalParams()).tolerance_s
     rows = [] if events is None else events.to_pylist()
     detected = [_Ev.of(r) for r in rows]
+    flagged = [_Ev.of(r) for r in rows if r["type"] == "ais_gap" and _deliberate(r)]
     gaps = [r for r in truth.events if r["type"] == "ais_gap" and r.get("deliberate")]
     dark = [r for r in truth.events if r["type"] == "dark_sts"]
     dprk = [r for r in truth.events if r["type"] == "port_visit" and r.get("illicit")]
@@ -314,7 +321,8 @@ def evaluate(
         "scenario": truth.doc.get("scenario"),
         "seed": truth.doc.get("seed"),
         "events": _per_type(truth.events, detected, tol),
-        "deliberate_gaps": _subset_recall(gaps, detected, tol),
+        # a planted switch-off counts as found only when the gap is flagged deliberate
+        "deliberate_gaps": _subset_recall(gaps, flagged, tol),
         "dark_sts_partner_named": _subset_recall(dark, detected, tol, partner=True),
         "dprk_port_visits": _subset_recall(dprk, detected, tol),
         **_vessel_scores(truth, vessels),
