@@ -195,7 +195,7 @@ def _planted(seed: int) -> tuple[list[VesselIdentity], list[ListEntity], set[int
     """Listed hulls renamed (IMO kept) or hiding their IMO, and look-alike decoys."""
     import random
 
-    from watchkeeper.assess.imo import check_digit
+    from watchkeeper.context.imo import check_digit
 
     rng = random.Random(seed)
     syll = ["KUM", "UN", "SAN", "YU", "JONG", "SAE", "BYOL", "RYE", "SONG", "CHON", "MA", "JI"]

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from watchkeeper import Workspace, ingest_files
-from watchkeeper.assess.imo import imo_kind
 from watchkeeper.assess.vessels import build_vessels
+from watchkeeper.context.imo import imo_kind
 from watchkeeper.detect.run import detect_workspace
 
 HERE = Path(__file__).resolve().parents[1]

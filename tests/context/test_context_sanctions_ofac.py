@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from watchkeeper.assess.imo import is_valid_imo
+from watchkeeper.context.imo import is_valid_imo
 from watchkeeper.context.sanctions.model import ListEntity, ListFile, entities_table
 from watchkeeper.context.sanctions.ofac import read_sdn_csv, read_sdn_xml
 from watchkeeper.errors import FormatError

@@ -12,8 +12,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from watchkeeper.assess.imo import hull_imo, imo_kind
 from watchkeeper.assess.names import normalise_name
+from watchkeeper.context.imo import hull_imo, imo_kind
 
 __all__ = [
     "MERCHANT_TYPES",
@@ -50,7 +50,7 @@ class VesselIdentity:
 
     @property
     def imo_kinds(self) -> dict[int, str]:
-        """What each number in the IMO field is (``assess.imo.imo_kind``): an ``imo``, a US
+        """What each number in the IMO field is (``context.imo.imo_kind``): an ``imo``, a US
         Coast Guard official number (``uscg_doc``), an ``invalid`` IMO, ...
 
         >>> VesselIdentity(368217490, imos={1317731, 9074729}).imo_kinds

@@ -34,8 +34,8 @@ from watchkeeper.assess.facts import (
     event_facts,
     event_secs,
 )
-from watchkeeper.assess.imo import imo_kind
 from watchkeeper.context.flags import is_flag_of_convenience
+from watchkeeper.context.imo import imo_kind
 from watchkeeper.context.places import DPRK_PORT_NAMES
 from watchkeeper.errors import ConfigError
 
@@ -169,7 +169,7 @@ def _fact_evidence(f: VesselFacts, w: RiskWeights) -> list[Evidence]:
         out.append(Evidence("flag_of_convenience", w.flag_of_convenience, flag, detail=detail))
     kinds = {i: imo_kind(i, f.mmsi) for i in sorted(set(f.imos))}
     # Only kind 'invalid': US Coast Guard official numbers, IMOs with two zeros appended and
-    # other lengths (MMSIs, serials) are no failed IMO (assess/imo.py).
+    # other lengths (MMSIs, serials) are no failed IMO (context/imo.py).
     if bad := [i for i, k in kinds.items() if k == "invalid"]:
         facts = frozenset(("invalid_imo", i) for i in bad)
         detail = f"IMO {bad} fails its check digit"

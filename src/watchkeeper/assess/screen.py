@@ -17,7 +17,7 @@ A name-only hit is dropped when the two cannot be the same ship: both carry *dif
 valid* IMOs (the IMO is the hull), or the list says merchant ship (tanker, cargo, bulk ...)
 while AIS says small craft (pleasure, sailing, fishing, tug, pilot, SAR type codes, or
 shorter than 30 m). An MMSI-only hit with a different valid IMO is dropped too. The IMO field
-is read through :func:`watchkeeper.assess.imo.imo_kind`: a valid IMO with two zeros appended
+is read through :func:`watchkeeper.context.imo.imo_kind`: a valid IMO with two zeros appended
 (a transponder artefact) is that IMO; a US Coast Guard official number is no IMO. Every hit
 carries its features (what was compared, the two values, the score) and a one-line
 explanation.
@@ -35,8 +35,8 @@ import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from watchkeeper.assess.identity import VesselIdentity, vessel_identities
-from watchkeeper.assess.imo import is_valid_imo
 from watchkeeper.assess.names import name_key, name_numbers, name_similarity, normalise_name
+from watchkeeper.context.imo import is_valid_imo
 from watchkeeper.errors import ConfigError
 
 __all__ = ["SCREENING", "ScreenParams", "VesselIdentity", "screen", "vessel_identities"]

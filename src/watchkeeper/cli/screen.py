@@ -21,7 +21,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from watchkeeper.assess.imo import imo_label
 from watchkeeper.assess.vessels import (
     EXPORT_FORMATS,
     build_vessels,
@@ -29,6 +28,7 @@ from watchkeeper.assess.vessels import (
     write_vessels,
 )
 from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
+from watchkeeper.context.imo import imo_label
 from watchkeeper.context.sanctions import add_list, current_entities, list_versions, read_list
 from watchkeeper.context.sanctions.read import list_paths
 from watchkeeper.errors import ConfigError

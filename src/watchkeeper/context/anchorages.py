@@ -158,18 +158,24 @@ _EMPTY = pa.table(
 
 
 def places_of(found: Sequence[pa.Table]) -> pa.Table:
-    """A ``PLACES`` table (kind 'anchorage', sorted by position) of :func:`crowd_places` and
-    :func:`learn_berths` results."""
+    """A ``PLACES`` table (kind 'anchorage', sorted by position, named by position) of
+    :func:`crowd_places` and :func:`learn_berths` results."""
     rows = sorted(
         (r["lat"], r["lon"], r["why"]) for t in found for r in t.cast(_EMPTY.schema).to_pylist()
     )
     return places_table(
         [
-            {"name": f"learned place {i + 1}", "lat": lat, "lon": lon}
-            | {"kind": "anchorage", "source": why}
-            for i, (lat, lon, why) in enumerate(rows)
+            {"name": _name(lat, lon), "lat": lat, "lon": lon} | {"kind": "anchorage", "source": why}
+            for lat, lon, why in rows
         ]
     )
+
+
+def _name(lat: float, lon: float) -> str:
+    """A learned place's name: its position (the same place keeps its name from run to run,
+    whatever else was learned; 3 decimals is 110 m, within a cell)."""
+    ns, ew = "N" if lat >= 0 else "S", "E" if lon >= 0 else "W"
+    return f"learned place {abs(lat):.3f}{ns} {abs(lon):.3f}{ew}"
 
 
 def learn_anchorages(positions: pa.Table, params: AnchorageParams = AnchorageParams()) -> pa.Table:

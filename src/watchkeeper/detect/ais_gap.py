@@ -8,8 +8,9 @@ Definition: no position for >= ``min_gap_h`` (reported). Each gap gets a ``cause
   the heard area), its last course and speed lead out of the heard cells, or no other vessel
   was heard in the same cells (its cell and the 8 around it) in most of its hours.
 - ``deliberate``: a candidate intentional disabling (GFW): >= ``suspicious_h``, starting
-  > ``offshore_km`` from shore, in covered water, and others heard in the same cells in at
-  least ``min_heard_h`` hours and ``min_heard_share`` of its hours.
+  > ``offshore_km`` from shore, in covered water, and reception shown to work there: others
+  heard in the same cells in at least ``min_heard_h`` hours and ``min_heard_share`` of its
+  hours, or the vessel itself heard ``min_prior_positions`` times in the ``prior_h`` before.
 - ``in_coverage``: reception worked around it, but it is shorter or nearer shore than that.
 
 ``details.deliberate`` is true for ``deliberate`` only. Coverage comes from a reception map
@@ -61,6 +62,12 @@ class GapParams:
     # hole ends at the next pass (largest daily gap ~4 h median, Eriksen 2018).
     min_heard_h: int = 3
     min_heard_share: float = 0.5
+    # Or the vessel's own reception before it fell silent (GFW's gap events, Welch et al.
+    # 2022: >= 14 positions in the 12 h before the gap): it was heard steadily right there,
+    # so the silence is not the receivers'. Needed where traffic is too thin for others to
+    # be heard every hour (open sea under satellite coverage).
+    prior_h: float = 12.0
+    min_prior_positions: int = 14
     # A gap whose hours mostly hold no data at all (any vessel, anywhere) is a hole in the
     # feed (a sample cut to minutes, a receiver network outage), not a silent vessel.
     min_data_share: float = 0.5
@@ -121,6 +128,7 @@ class GapCauses:
     hours: Ints  # whole hours inside the gap
     data_hours: Ints  # of which hours with any data
     heard_hours: Ints  # of which hours with others heard in the same cells
+    prior_positions: Ints  # the vessel's own positions in the prior_h before the gap
 
     @property
     def out_of_coverage(self) -> npt.NDArray[np.bool_]:
@@ -145,7 +153,9 @@ def classify_gaps(
     hours, data_hours, heard = cov.heard_hours(lat, lon, c.t[a], stop_s)
     span = np.maximum(hours, 1)
     no_data = data_hours < p.min_data_share * span
+    prior = prior_positions(c, a, p.prior_h)
     heard_ok = (heard >= p.min_heard_h) & (heard >= p.min_heard_share * span)
+    heard_ok |= prior >= p.min_prior_positions
     poor = ~covered | edge | leaving | ~heard_ok
     long_offshore = ((stop_s - c.t[a]) >= p.suspicious_h * 3600.0) & (shore_km > p.offshore_km)
     cause = np.select(
@@ -153,7 +163,18 @@ def classify_gaps(
         ["open", "no_data", "out_of_coverage", "deliberate"],
         default="in_coverage",
     )
-    return GapCauses(cause, covered, edge, leaving, hours, data_hours, heard)
+    return GapCauses(cause, covered, edge, leaving, hours, data_hours, heard, prior)
+
+
+def prior_positions(c: Cols, a: Ints, hours: float) -> Ints:
+    """Positions of the same track in the ``hours`` before and at each index ``a``."""
+    if not len(a):
+        return np.zeros(0, dtype=np.int64)
+    # positions are sorted by (track, t): one monotone integer key, whole seconds
+    dense = np.unique(c.track, return_inverse=True)[1].astype(np.int64)
+    key = (dense << 34) + np.floor(c.t).astype(np.int64)  # 2**34 s is 544 years
+    lo = np.searchsorted(key, key[a] - int(hours * 3600.0), side="left")
+    return np.asarray(a - lo + 1, dtype=np.int64)
 
 
 def detect_gaps(
@@ -204,6 +225,7 @@ def detect_gaps(
                         "hours": int(why.hours[k]),
                         "data_hours": int(why.data_hours[k]),
                         "heard_hours": int(why.heard_hours[k]),
+                        "prior_positions": int(why.prior_positions[k]),
                     },
                     "track_id": int(c.track[i]),
                     "params": params.__dict__,

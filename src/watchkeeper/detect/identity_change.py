@@ -16,7 +16,7 @@ Definition. From the ``identities`` layer (AIS types 5, 19, 24 and provider stat
   ``details.flag_from``/``flag_to``). ``other_mmsi`` is the MMSI that used the IMO first;
   ``simultaneous`` says whether both used it during overlapping times (identity theft).
 - ``invalid_imo``: a 7-digit IMO number failing its check digit, of kind ``invalid`` in
-  :func:`watchkeeper.assess.imo.imo_kind`: US Coast Guard official numbers on US-flag
+  :func:`watchkeeper.context.imo.imo_kind`: US Coast Guard official numbers on US-flag
   vessels (``uscg_doc``), valid IMOs with two zeros appended (``imo_x100``) and numbers of
   other lengths (MMSIs, serials: ``other``) are no invalid IMOs. ``imo_shared`` likewise
   considers only numbers that identify a hull (every kind but ``other``), each event
@@ -35,8 +35,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from watchkeeper.assess.imo import imo_kind
 from watchkeeper.context.flags import flag_of, mid_of
+from watchkeeper.context.imo import imo_kind
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
@@ -54,7 +54,7 @@ __all__ = [
 FIELDS: dict[str, float] = {"imo": 40.0, "name": 30.0, "callsign": 20.0, "ship_type": 15.0}
 
 Ints = npt.NDArray[np.int64]
-# Numbers that identify a hull (assess/imo.py): an IMO, a mistyped one, an IMO with two
+# Numbers that identify a hull (context/imo.py): an IMO, a mistyped one, an IMO with two
 # zeros appended, a US Coast Guard official number; not 'other' (MMSIs, stray serials).
 _HULL_KINDS = frozenset({"imo", "imo_x100", "uscg_doc", "invalid"})
 

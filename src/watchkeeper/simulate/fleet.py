@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from watchkeeper.assess.imo import check_digit as imo_check_digit
-from watchkeeper.assess.imo import is_valid_imo as valid_imo
+from watchkeeper.context.imo import check_digit as imo_check_digit
+from watchkeeper.context.imo import is_valid_imo as valid_imo
 from watchkeeper.simulate._geo import KN, distance_m, offset
 from watchkeeper.simulate.scenario import FISHING_GROUNDS, PORTS, Port, ScenarioConfig
 from watchkeeper.simulate.traffic import Identity, Track, TrackBuilder, Vessel

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from watchkeeper.assess.imo import parse_imo
+from watchkeeper.context.imo import parse_imo
 from watchkeeper.context.sanctions.model import ListEntity, ListFile
 from watchkeeper.errors import FormatError
 

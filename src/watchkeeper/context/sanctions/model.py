@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from watchkeeper.assess.imo import is_valid_imo
+from watchkeeper.context.imo import is_valid_imo
 
 __all__ = [
     "LIST_ENTITIES",

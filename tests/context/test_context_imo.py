@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watchkeeper.assess.imo import (
+from watchkeeper.context.flags import flag_of
+from watchkeeper.context.imo import (
     IMO_KINDS,
     US_MIDS,
     check_digit,
@@ -15,7 +16,6 @@ from watchkeeper.assess.imo import (
     is_valid_imo,
     parse_imo,
 )
-from watchkeeper.context.flags import flag_of
 
 
 @pytest.mark.parametrize(
