@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS rejects (
 
 _IDENTITY_VARIANTS = """
 SELECT mmsi, imo, name, callsign, ship_type, max(length_m) AS length_m,
-    min(ts) AS first_ts, max(ts) AS last_ts
+    min(ts) AS first_ts, max(coalesce(ts_last, ts)) AS last_ts
 FROM ({scan}) GROUP BY mmsi, imo, name, callsign, ship_type
 """
 _NONEMPTY = "FILTER (WHERE {c} IS NOT NULL AND trim(CAST({c} AS VARCHAR)) <> '')"
@@ -72,7 +72,7 @@ WITH p AS (
     SELECT mmsi, min(ts) AS first_seen, max(ts) AS last_seen, count(*) AS n_positions
     FROM ({{positions}}) GROUP BY mmsi
 ), i AS (
-    SELECT mmsi, min(ts) AS i_first, max(ts) AS i_last,
+    SELECT mmsi, min(ts) AS i_first, max(coalesce(ts_last, ts)) AS i_last,
         arg_max(imo, ts) {_NONEMPTY.format(c="imo")} AS imo,
         arg_max(name, ts) {_NONEMPTY.format(c="name")} AS name,
         arg_max(callsign, ts) {_NONEMPTY.format(c="callsign")} AS callsign,
