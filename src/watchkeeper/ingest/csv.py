@@ -28,6 +28,7 @@ import pyarrow.csv as pcsv
 
 from watchkeeper.errors import FormatError
 from watchkeeper.ingest.csv_layout import CsvLayout, resolve_layout
+from watchkeeper.ingest.identity_runs import IdentityRuns
 from watchkeeper.ingest.csv_rows import (
     RowBlock,
     convert_rows,
@@ -111,10 +112,14 @@ def _decode_stream(
     source = Path(file).name
     first.lines, first.first_line = first.lines[1:], first.first_line + 1
     partial = False
+    runs = IdentityRuns()  # runs joined across chunks: the same rows whatever the chunk size
     for block in itertools.chain([first], blocks):
         block.cut = stream.truncated if block.unterminated else None
         partial = block.cut is not None
-        yield _decode_block(block, layout, file, source)
+        decoded = _decode_block(block, layout, file, source)
+        decoded.identities = runs.add(decoded.identities)
+        yield decoded
+    yield Decoded(identities=runs.flush())
     if stream.truncated is not None and not partial:  # cut at a line boundary
         reason = [RejectReason.TRUNCATED.value]
         yield Decoded(rejects=make_rejects(file, [None], reason, [None], [stream.truncated]))

@@ -3,7 +3,8 @@
 A report is identified by what it says: MMSI, message type, position, speed, course, heading
 and navigational status, and its time to the second. Two rows saying the same within
 :data:`~watchkeeper.ingest.identity_runs.DUPLICATE_WITHIN_MS` of each other are one broadcast:
-the second is dropped and counted as ``duplicate``. A real new report of an unmoving ship comes
+the second is dropped and counted as ``duplicate``. Rows whose time was assumed (``--time``)
+are never duplicates: their equal times are the user's, not the receivers'. A real new report of an unmoving ship comes
 3 minutes later at the soonest (ITU-R M.1371: class A at anchor), and a moving ship's next
 report has another position, so the rule never merges two broadcasts.
 
@@ -33,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from watchkeeper.ingest.identity_runs import DUPLICATE_WITHIN_MS
-from watchkeeper.schema import TIMESTAMP
+from watchkeeper.schema import TIMESTAMP, Quality
 
 __all__ = ["KEY_COLUMNS", "Deduper", "report_keys"]
 
@@ -92,6 +93,16 @@ def report_keys(table: pa.Table) -> tuple[U64, npt.NDArray[np.int64]]:
     return h, ms // DUPLICATE_WITHIN_MS
 
 
+def _timed(positions: pa.Table) -> npt.NDArray[np.bool_]:
+    """Rows whose time came from the source: with an assumed time (``--time``), equal times
+    say nothing about being one broadcast."""
+    if "quality" not in positions.column_names:
+        return np.ones(positions.num_rows, dtype=bool)
+    q = pc.fill_null(positions.column("quality"), 0).to_numpy(zero_copy_only=False)
+    timed: npt.NDArray[np.bool_] = (np.asarray(q) & int(Quality.TIME_ASSUMED)) == 0
+    return timed
+
+
 def _at(content: U64, second: npt.NDArray[np.int64]) -> U64:
     return _mix(content, second.astype(np.uint64))
 
@@ -142,15 +153,16 @@ class Deduper:
             return positions
         content, second = report_keys(positions)
         key = _at(content, second)
-        dup = self._within(content, second, key)
+        dup = self._within(content, second, key) & _timed(positions)
         day = second // _SECONDS_PER_DAY
+        timed = _timed(positions)
         for d in np.unique(day).tolist():
             rows = np.flatnonzero(day == d)
             keys = self._day(int(d))
             near = np.zeros(len(rows), dtype=bool)
             for shift in (-1, 0, 1):
                 near |= keys.contains(_at(content[rows], second[rows] + shift))
-            dup[rows] |= near
+            dup[rows] |= near & timed[rows]
             keys.add(key[rows[~dup[rows]]])
         self.duplicates += int(dup.sum())
         return positions.filter(pa.array(~dup)) if dup.any() else positions
