@@ -32,7 +32,7 @@ def test_ingest_info_export(shared_data: Path, tmp_path: Path) -> None:
         app, ["export", "positions", "-w", ws, "--format", "geojson", "-o", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert len(json.loads(out.read_text())["features"]) == 28
+    assert len(json.loads(out.read_text())["features"]) == 27
 
 
 def test_untimed_file_tells_the_user_what_to_do(shared_data: Path, tmp_path: Path) -> None:

@@ -254,7 +254,7 @@ def _report_runs(cand: pa.Table, file: str) -> pa.Table:
     Every row with static fields is a report of its vessel's identity (MarineCadastre repeats
     them on each row), so each counts, at its time, like an AIS type 5 (docs/ingest.md, "One
     identity model"). Consecutive rows of one MMSI with the same fields become one run (first
-    and last time, number of distinct report seconds) before validation, which keeps a chunk
+    and last time, number of rows) before validation, which keeps a chunk
     of ~80,000 rows to a few hundred identity rows; the ingest joins runs across chunks
     (:class:`~watchkeeper.ingest.identity_runs.IdentityRuns`). Rows that validation rejects
     are already rejected as positions, so identity rejects are not counted twice.
@@ -270,12 +270,8 @@ def _report_runs(cand: pa.Table, file: str) -> pa.Table:
     order = np.argsort(mmsi, kind="stable")  # file order within each MMSI
     m, k, t = mmsi[order], keys[order], ms[order]
     new = np.r_[True, (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (t[1:] // _DAY != t[:-1] // _DAY)]
-    group = np.cumsum(new) - 1
     starts = np.flatnonzero(new)
-    sec = t // 1000 - t.min() // 1000
-    span = int(sec.max()) + 1
-    seconds = np.unique(group * span + sec)  # a row repeated in the same second counts once
-    per_group = np.bincount(seconds // span, minlength=len(starts))
+    per_group = np.diff(np.append(starts, len(m)))
     runs = cand.take(pa.array(order[starts]))
     runs = runs.append_column("ts_last", pa.array(np.maximum.reduceat(t, starts)).cast(TIMESTAMP))
     runs = runs.append_column("n_reports", pa.array(per_group.astype(np.int32)))

@@ -12,9 +12,11 @@ report, ``ts_last`` the last and ``n_reports`` how many. A detector that counts 
 which is exactly the count the single reports would give.
 
 Runs are cut at UTC midnight so that a row lives in the day file of its reports and windowed
-detection reads it with its day. A report repeating the previous one of its run within
-:data:`DUPLICATE_WITHIN_MS` (the same broadcast heard by a second receiver) is not counted
-again; for NMEA it is counted as ``duplicate_static`` in the ingest summary.
+detection reads it with its day. A static message repeating the previous report of its run
+within :data:`DUPLICATE_WITHIN_MS` (the same broadcast heard by a second receiver) is not
+counted again and is counted as ``duplicate_static`` in the ingest summary. A table row
+counts once per row: a CSV row stored twice is one duplicate *position*, and its identity
+report is counted twice (MarineCadastre publishes deduplicated rows: 2 copies in 99,999).
 
 >>> import pyarrow as pa
 >>> from datetime import datetime, UTC
@@ -81,12 +83,11 @@ def collapse_runs(ids: pa.Table) -> tuple[pa.Table, int]:
     m, k, d = mmsi[order], _keys(ids)[order], t0[order] // _MS_PER_DAY
     s0, s1, c = t0[order], t1[order], count[order]
     new = np.r_[True, (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (d[1:] != d[:-1])]
+    # A broadcast heard twice: a message (not a table row, whose copies are position
+    # duplicates) repeating its run's last report within the receivers' clock agreement.
     heard = ~pc.is_null(ids.column("msg_type")).to_numpy(zero_copy_only=False)[order]
-    # A broadcast heard twice: within the receivers' clock agreement. A table row (no message
-    # type) is a report per distinct second, as the CSV reader counts them within a chunk.
     near = np.abs(s0[1:] - s1[:-1]) <= DUPLICATE_WITHIN_MS
-    same_second = s0[1:] // 1000 == s1[:-1] // 1000
-    dup = np.r_[False, ~new[1:] & np.where(heard[1:], near, same_second)]
+    dup = np.r_[False, ~new[1:] & heard[1:] & near]
     starts = np.flatnonzero(new)
     runs = ids.take(pa.array(order[starts]))
     columns = {
@@ -96,7 +97,7 @@ def collapse_runs(ids: pa.Table) -> tuple[pa.Table, int]:
     }
     for name, col in columns.items():
         runs = runs.set_column(runs.schema.get_field_index(name), name, col)
-    return runs.cast(ids.schema), int((dup & heard).sum())
+    return runs.cast(ids.schema), int(dup.sum())
 
 
 class IdentityRuns:
