@@ -18,20 +18,14 @@ counted again and is counted as ``duplicate_static`` in the ingest summary. A ta
 counts once per row: a CSV row stored twice is one duplicate *position*, and its identity
 report is counted twice (MarineCadastre publishes deduplicated rows: 2 copies in 99,999).
 
->>> import pyarrow as pa
 >>> from datetime import datetime, UTC
->>> from watchkeeper.ingest.validate import validate_identities
->>> from watchkeeper.ingest.validate import candidate_names
 >>> from watchkeeper.schema import IDENTITIES
 >>> t = [datetime(2024, 3, 4, 0, m, tzinfo=UTC) for m in (0, 6, 12)]
->>> rows = [{"mmsi": 1, "ts": x, "name": "A", "msg_type": 5} for x in t]
->>> cand = pa.Table.from_pylist(rows).append_column("_line", pa.array([1, 2, 3]))
->>> ids, _ = validate_identities(cand, file="f")
+>>> rows = [{"mmsi": 1, "ts": x, "ts_last": x, "n_reports": 1, "name": "A"} for x in t]
 >>> runs = IdentityRuns()
->>> closed = runs.add(ids)
->>> out = pa.concat_tables([closed, runs.flush()])
->>> out.num_rows, out.column("n_reports").to_pylist()
-(1, [3])
+>>> closed = runs.add(pa.Table.from_pylist(rows, schema=IDENTITIES))
+>>> [(r["name"], r["n_reports"]) for r in runs.flush().to_pylist()]
+[('A', 3)]
 """
 
 from __future__ import annotations
