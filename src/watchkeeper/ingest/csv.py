@@ -261,10 +261,11 @@ def _report_runs(cand: pa.Table, file: str) -> pa.Table:
     """
     cand = cand.select([*candidate_names(IDENTITIES), "_line", "_raw"])
     keys = static_key(cand)
-    cand = cand.filter(pc.and_(pc.is_valid(keys), pc.is_valid(cand.column("ts"))))
+    reports = pc.and_(pc.is_valid(keys), pc.is_valid(cand.column("ts")))
+    cand = cand.filter(reports)
     if cand.num_rows == 0:
         return validate_identities(cand, file=file)[0]
-    keys = _keys(static_key(cand))
+    keys = _codes(keys.filter(reports))
     mmsi = pc.fill_null(cand.column("mmsi"), -1).to_numpy()
     ms = pc.cast(cand.column("ts"), pa.int64()).to_numpy()
     order = np.argsort(mmsi, kind="stable")  # file order within each MMSI
@@ -281,5 +282,8 @@ def _report_runs(cand: pa.Table, file: str) -> pa.Table:
     return identities.filter(pc.is_valid(static_key(identities)))  # all fields were padding
 
 
-def _keys(keys: pa.Array) -> np.ndarray:
-    return np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object)
+def _codes(keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """An integer per distinct key (cheaper to compare than the strings)."""
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    return np.asarray(pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False))
