@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-
 from nmea_helpers import encoded, tagged
 
 from watchkeeper import Workspace

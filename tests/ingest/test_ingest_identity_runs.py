@@ -18,8 +18,8 @@ from watchkeeper.detect.identity_change import stable_changes
 from watchkeeper.ingest.identity_runs import IdentityRuns, collapse_runs
 from watchkeeper.ingest.pipeline import ingest_file
 from watchkeeper.ingest.validate import candidate_names, validate_identities
-from watchkeeper.simulate.generate import simulate
 from watchkeeper.schema import IDENTITIES
+from watchkeeper.simulate.generate import simulate
 from watchkeeper.simulate.scenario import ScenarioConfig, TrafficConfig
 
 T0 = datetime(2024, 3, 4, tzinfo=UTC)
@@ -126,7 +126,7 @@ def _same_events(seed: int, root: Path) -> None:
     a, b = _by_key(nmea), _by_key(csv)
     assert {k: len(v) for k, v in a.items()} == {k: len(v) for k, v in b.items()}
     kinds = {e["type"] for e in nmea.to_pylist()}
-    assert _FROM_STATICS <= kinds, "the scenario must plant identity and draught changes"
+    assert kinds >= _FROM_STATICS, "the scenario must plant identity and draught changes"
     for key, xs in a.items():
         for x, y in zip(xs, b[key], strict=True):
             if key[0] not in _FROM_STATICS:

@@ -28,13 +28,13 @@ import pyarrow.csv as pcsv
 
 from watchkeeper.errors import FormatError
 from watchkeeper.ingest.csv_layout import CsvLayout, resolve_layout
-from watchkeeper.ingest.identity_runs import IdentityRuns
 from watchkeeper.ingest.csv_rows import (
     RowBlock,
     convert_rows,
     split_lines_one_by_one,
     static_key,
 )
+from watchkeeper.ingest.identity_runs import IdentityRuns
 from watchkeeper.ingest.options import raise_first_reject
 from watchkeeper.ingest.sources import InflatingReader, Source, open_source
 from watchkeeper.ingest.validate import (

@@ -3,10 +3,11 @@
 A report is identified by what it says: MMSI, message type, position, speed, course, heading
 and navigational status, and its time to the second. Two rows saying the same within
 :data:`~watchkeeper.ingest.identity_runs.DUPLICATE_WITHIN_MS` of each other are one broadcast:
-the second is dropped and counted as ``duplicate``. Rows whose time was assumed (``--time``)
-are never duplicates: their equal times are the user's, not the receivers'. A real new report of an unmoving ship comes
-3 minutes later at the soonest (ITU-R M.1371: class A at anchor), and a moving ship's next
-report has another position, so the rule never merges two broadcasts.
+the second is dropped and counted as ``duplicate``. A real new report of an unmoving ship
+comes 3 minutes later at the soonest (ITU-R M.1371: class A at anchor), and a moving ship's
+next report has another position, so the rule never merges two broadcasts. Rows whose time
+was assumed (``--time``) are never duplicates: their equal times are the user's, not the
+receivers'.
 
 Each row is reduced to a 64-bit hash of its content and second; the hashes of a day are kept
 sorted (:class:`_DayKeys`), about 8 bytes per stored position, and only for the few most

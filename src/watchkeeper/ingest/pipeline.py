@@ -35,7 +35,14 @@ from watchkeeper.ingest.validate import make_rejects
 from watchkeeper.schema import Decoded, RejectReason
 from watchkeeper.store.workspace import Workspace
 
-__all__ = ["DUPLICATE", "DUPLICATE_STATIC", "FileSummary", "ingest_file", "ingest_files", "iter_source"]
+__all__ = [
+    "DUPLICATE",
+    "DUPLICATE_STATIC",
+    "FileSummary",
+    "ingest_file",
+    "ingest_files",
+    "iter_source",
+]
 
 #: ``skipped`` kinds: position reports and static reports heard twice, stored once.
 DUPLICATE = "duplicate"
