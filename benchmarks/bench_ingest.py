@@ -18,7 +18,8 @@ into a fresh workspace, two runs each, on the machine above (2 cores shared with
 load ~1): before 4.60-4.85 s wall, 4.31-4.47 s CPU, 425 MiB peak; after 5.32-5.36 s wall,
 4.99 s CPU (+13 %), 476 MiB peak (the day's report hashes and the open identity runs). First
 version +50 % CPU: binary searches in random order were cache misses; probing in key order
-and one sort per chunk brought it to +13 %.
+and one sort per chunk brought it to +13 %. The simulator's 2-day NMEA (405,551 lines,
+15 % duplicates): 3.31 s CPU before, 3.32-3.49 s after.
 """
 
 from __future__ import annotations
