@@ -77,3 +77,25 @@ def test_two_receivers_files_of_one_day(tmp_path: Path) -> None:
     s2 = ingest_file(ws, second)
     assert (s2.positions, s2.duplicates) == (1, 1)
     assert ws.count("positions") == 2
+
+
+def test_many_chunks_of_one_day_merge_their_keys() -> None:
+    """Past the pending limit the day's keys are merged into the sorted part: still found."""
+    import numpy as np
+
+    n = 150_000
+    table = pa.table(
+        {
+            "mmsi": pa.array(np.arange(n) % 997 + 1, pa.int64()),
+            "ts": pa.array(T0.timestamp() * 1000 + np.arange(n) * 500, pa.int64()).cast(
+                pa.timestamp("ms", tz="UTC")
+            ),
+            "lat": pa.array(np.linspace(20, 40, n)),
+            "lon": pa.array(np.full(n, 120.0)),
+        }
+    )
+    d = Deduper()
+    for i in range(0, n, 20_000):
+        assert d.keep(table.slice(i, 20_000)).num_rows == min(20_000, n - i)
+    assert d.keep(table.take(pa.array(np.arange(0, n, 7)))).num_rows == 0
+    assert d.duplicates == len(range(0, n, 7))
