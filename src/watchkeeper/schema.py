@@ -91,6 +91,11 @@ IDENTITIES = pa.schema(
         pa.field("msg_type", pa.int8()),
         pa.field("source", pa.string()),
         pa.field("line", pa.int64()),  # line or row number in its source file; null: unknown
+        # A row is a run of identical reports of one MMSI within one UTC day (docs/ingest.md,
+        # "One identity model"): ts is the first report, ts_last the last, n_reports how many
+        # (distinct seconds). Null (files written before runs existed): one report at ts.
+        pa.field("ts_last", TIMESTAMP),
+        pa.field("n_reports", pa.int32()),
     ]
 )
 

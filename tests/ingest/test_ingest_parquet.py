@@ -104,3 +104,27 @@ def test_not_parquet_is_a_format_error(tmp_path: Path) -> None:
 def test_detect_layer() -> None:
     assert detect_layer(POSITIONS.names) == "positions"
     assert detect_layer(IDENTITIES.names) == "identities"
+
+
+def test_static_columns_of_positions_are_identity_reports(tmp_path: Path) -> None:
+    """Static columns on position rows count as reports, as in a CSV: the ingest stores them
+    as one run per value with its count (docs/formats.md)."""
+    from watchkeeper import Workspace
+    from watchkeeper.ingest.pipeline import ingest_file
+
+    t0 = datetime(2024, 3, 4, tzinfo=UTC)
+    rows = [
+        {"mmsi": 412000001, "ts": t0.replace(minute=m), "lat": 30.0, "lon": 122.0 + m / 100}
+        | {"name": "SEA STAR", "draught_m": 8.0 if m < 30 else 11.5}
+        for m in range(0, 60, 6)
+    ]
+    path = tmp_path / "with_static.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    decoded = read_parquet(path)
+    assert decoded.positions.num_rows == 10 and decoded.identities.num_rows == 10
+    ws = Workspace(tmp_path / "ws")
+    summary = ingest_file(ws, path)
+    runs = ws.read("identities").sort_by("ts").to_pylist()
+    assert summary.identities == 2
+    assert [(r["draught_m"], r["n_reports"]) for r in runs] == [(8.0, 5), (11.5, 5)]
+    assert runs[0]["ts_last"] == t0.replace(minute=24)

@@ -85,7 +85,9 @@ def test_noaa_round_trip_through_the_workspace(shared_data: Path, tmp_path: Path
     ingest_file(ws1, shared_data / NOAA)
     out = tmp_path / "export.csv"
     with out.open("wb") as f:
-        assert export_positions(ws1, f, fmt="csv") == 99_994
+        # 99,994 valid rows less 2 duplicates of MMSI 338120363: line 2814 repeats line 316,
+        # line 2802 (00:00:01) says what line 335 (00:00:00) said
+        assert export_positions(ws1, f, fmt="csv") == 99_992
     ws2 = Workspace(tmp_path / "b")
     ingest_file(ws2, out)
     # The CSV has no column for the source, the quality flags or the source line;

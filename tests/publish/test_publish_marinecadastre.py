@@ -61,7 +61,10 @@ def test_round_trip_gives_identical_positions(noaa: Decoded, tmp_path: Path) -> 
     # what MarineCadastre CSV cannot carry: quality flags (a nulled heading reads back as 511)
     flagged = pc.sum(pc.not_equal(a.column("quality"), 0)).as_py()
     assert flagged == pc.sum(pc.not_equal(a.column("quality"), b.column("quality"))).as_py()
-    assert back.identities.num_rows == noaa.identities.num_rows
+    # every row's static fields are the same reports; the runs may cut differently, since
+    # the original rows of an MMSI interleave out of time order and the export is by time
+    reports = pc.sum(noaa.identities.column("n_reports")).as_py()
+    assert pc.sum(back.identities.column("n_reports")).as_py() == reports
 
 
 def test_noaa_rows_are_written_as_noaa_wrote_them(noaa: Decoded, shared_data: Path) -> None:

@@ -122,3 +122,25 @@ def test_many_days_keep_few_writers_open(workspace: Workspace) -> None:
     assert "ff00.parquet" in names and "ff00-1.parquet" in names
     workspace.discard("ff00")
     assert workspace.count("positions") == 0
+
+
+def test_identities_written_before_runs_read_as_single_reports(tmp_path: Path) -> None:
+    """A workspace whose identity files lack ts_last and n_reports still reads (as nulls:
+    one report each), and the identity detector counts them as single reports."""
+    import pyarrow.parquet as pq
+
+    from watchkeeper.detect.identity_change import report_times
+    from watchkeeper.schema import IDENTITIES
+
+    old = pa.schema([f for f in IDENTITIES if f.name not in ("ts_last", "n_reports")])
+    t = datetime(2024, 3, 4, tzinfo=UTC)
+    folder = tmp_path / "ws" / "identities" / "day=2024-03-04"
+    folder.mkdir(parents=True)
+    row = dict.fromkeys(old.names) | {"mmsi": 412000001, "ts": t, "name": "A"}
+    pq.write_table(pa.Table.from_pylist([row], schema=old), folder / "old.parquet")
+    ws = Workspace(tmp_path / "ws")
+    ids = ws.identities()
+    assert ids.column("n_reports").to_pylist() == [None]
+    first, last, count = report_times(ids)
+    assert (first[0], last[0], count[0]) == (t.timestamp(), t.timestamp(), 1)
+    assert ws.identity_variants().num_rows == 1

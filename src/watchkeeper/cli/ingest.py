@@ -93,7 +93,7 @@ def _progress() -> Progress:
 
 
 def _print_summaries(summaries: list[FileSummary]) -> None:
-    table = Table("file", "format", "positions", "identities", "rejects", "skipped")
+    table = Table("file", "format", "positions", "identities", "rejects", "duplicates", "skipped")
     rejects: Counter[str] = Counter()
     for s in summaries:
         if s.not_ingested:
@@ -106,7 +106,8 @@ def _print_summaries(summaries: list[FileSummary]) -> None:
             f"{s.positions:,}",
             f"{s.identities:,}",
             f"{s.n_rejects:,}",
-            f"{sum(s.skipped.values()):,}",
+            f"{s.duplicates:,}",  # position reports heard twice, stored once
+            f"{sum(s.skipped.values()) - s.duplicates:,}",
         )
         rejects.update(s.rejects)
     console.print(table)

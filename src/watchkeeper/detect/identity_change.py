@@ -137,15 +137,37 @@ def _last_of(code: int, run_code: Ints, run_end: Ints, r_from: int, r_to: int) -
     return int(run_end[r_from])
 
 
+def report_times(ids: pa.Table) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], Ints]:
+    """Per identity row (a run of identical reports, ``schema.IDENTITIES``): its first and
+    last report time (s) and how many reports it stands for; a row without the run columns
+    is one report."""
+    first = _seconds(ids.column("ts"))
+    last, count = first, np.ones(ids.num_rows, dtype=np.int64)
+    if "ts_last" in ids.column_names:
+        last = np.where(np.isnan(t := _seconds(ids.column("ts_last"))), first, t)
+    if "n_reports" in ids.column_names:
+        n = pc.fill_null(ids.column("n_reports"), 1).to_numpy(zero_copy_only=False)
+        count = np.asarray(n, dtype=np.int64)
+    return first, last, count
+
+
+def _seconds(col: pa.ChunkedArray) -> npt.NDArray[np.float64]:
+    ms = pc.cast(col, pa.int64()).to_numpy(zero_copy_only=False)
+    return np.asarray(ms, dtype=np.float64) / 1000.0  # null -> NaN
+
+
 def stable_changes(ids: pa.Table, field: str, min_reports: int) -> list[Change]:
     """Every change between stable values of ``field``, as an interval of two reports.
 
-    ``ids`` is sorted by (mmsi, ts); a value is stable when reported ``min_reports`` times
-    in a row (missing values do not break a run). Between the two stable runs a garbled
-    report may interleave: ``last_old`` is the last report of the old value all the same.
+    ``ids`` is sorted by (mmsi, ts); each row is a run of ``n_reports`` identical reports
+    (one, for a table without the run columns). A value is stable when reported
+    ``min_reports`` times in a row (missing values do not break a run), so the count is the
+    same whether a format's reports are stored one by one or as runs. Between the two stable
+    runs a garbled report may interleave: ``last_old`` is the last report of the old value
+    all the same.
     """
     mmsi = ids.column("mmsi").to_numpy().astype(np.int64)
-    t = ids.column("ts").cast(pa.int64()).to_numpy().astype(np.float64) / 1000.0
+    t, t_last, count = report_times(ids)
     codes, values = _codes(ids, field)
     ok = np.flatnonzero(codes >= 0)
     m, c = mmsi[ok], codes[ok]
@@ -154,7 +176,8 @@ def stable_changes(ids: pa.Table, field: str, min_reports: int) -> list[Change]:
     new_run = np.concatenate([[True], (m[1:] != m[:-1]) | (c[1:] != c[:-1])])
     starts = np.flatnonzero(new_run)
     ends = np.append(starts[1:], len(m)) - 1
-    keep = np.flatnonzero(ends - starts + 1 >= min_reports)  # run indices of stable values
+    reports = np.add.reduceat(count[ok], starts)
+    keep = np.flatnonzero(reports >= min_reports)  # run indices of stable values
     km, kc = m[starts[keep]], c[starts[keep]]
     out = []
     for k in (np.flatnonzero((km[1:] == km[:-1]) & (kc[1:] != kc[:-1])) + 1).tolist():
@@ -164,7 +187,7 @@ def stable_changes(ids: pa.Table, field: str, min_reports: int) -> list[Change]:
         out.append(
             Change(
                 int(km[k]),
-                float(t[i_old]),
+                float(t_last[i_old]),
                 float(t[i_new]),
                 values[int(kc[k - 1])],
                 values[int(kc[k])],
@@ -174,10 +197,10 @@ def stable_changes(ids: pa.Table, field: str, min_reports: int) -> list[Change]:
     return out
 
 
-def _report(ids: pa.Table, row: int) -> dict[str, Any]:
-    """Reference to one identity report: its time and source."""
+def _report(ids: pa.Table, row: int, t: float) -> dict[str, Any]:
+    """Reference to one identity report: its time and source (of the run at ``row``)."""
     src = ids.column("source")[row].as_py() if "source" in ids.column_names else None
-    return {"ts": to_datetime(ids.column("ts")[row].value / 1000.0).isoformat(), "source": src}
+    return {"ts": to_datetime(t).isoformat(), "source": src}
 
 
 def _change_findings(ids: pa.Table, p: IdentityParams) -> list[_Finding]:
@@ -191,7 +214,10 @@ def _change_findings(ids: pa.Table, p: IdentityParams) -> list[_Finding]:
             if seen[key] > 1:
                 continue
             detail = {"field": field, "from": ch.old, "to": ch.new}
-            detail |= {"last_old": _report(ids, ch.rows[0]), "first_new": _report(ids, ch.rows[1])}
+            detail |= {
+                "last_old": _report(ids, ch.rows[0], ch.last_old),
+                "first_new": _report(ids, ch.rows[1], ch.first_new),
+            }
             out.append(
                 _Finding(
                     ch.mmsi, None, ch.first_new, ch.first_new, "change", risk, detail, ch.last_old
@@ -205,16 +231,19 @@ def _imo_findings(ids: pa.Table, p: IdentityParams) -> list[_Finding]:
     have = ids.filter(pc.and_(pc.is_valid(ids.column("imo")), pc.not_equal(ids.column("imo"), 0)))
     if have.num_rows == 0:
         return []
+    first, last, _ = report_times(have)
     spans = (
         have.select(["mmsi", "imo"])
-        .append_column("t", have.column("ts").cast(pa.int64()))
+        .append_column("t", pa.array(np.round(first * 1000).astype(np.int64)))
+        .append_column("t_end", pa.array(np.round(last * 1000).astype(np.int64)))
         .group_by(["imo", "mmsi"])
-        .aggregate([("t", "min"), ("t", "max")])
+        .aggregate([("t", "min"), ("t_end", "max")])
         .sort_by([("imo", "ascending"), ("t_min", "ascending")])
         .to_pylist()
     )
     out = []
     for r in spans:
+        r["t_max"] = r.pop("t_end_max")
         r["kind"] = imo_kind(r["imo"], r["mmsi"])
         if p.report_invalid_imo and r["kind"] == "invalid":
             out.append(

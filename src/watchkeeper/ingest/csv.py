@@ -4,8 +4,8 @@ The file is read in line-aligned blocks of bytes (bounded memory), each block pa
 Arrow with every field as text; numbers and times are then converted here, so that one bad
 value quarantines its own row (``malformed_row``, ``bad_timestamp``) and never the chunk.
 Each row gives a position; a row carrying static fields (name, IMO, call sign, type,
-dimensions, draught) also gives an identity, but only when that vessel's static fields differ
-from the last ones seen for it in the file (MarineCadastre repeats them on every row).
+dimensions, draught) is also an identity report at its time; consecutive equal reports of a
+vessel are stored as one run with its count (see ``identity_runs``).
 
 >>> import io
 >>> data = b"MMSI,BaseDateTime,LAT,LON\\n366999999,2022-01-03T00:00:00,37.8,-122.4\\n"
@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ from watchkeeper.ingest.csv_rows import (
     split_lines_one_by_one,
     static_key,
 )
+from watchkeeper.ingest.identity_runs import IdentityRuns
 from watchkeeper.ingest.options import raise_first_reject
 from watchkeeper.ingest.sources import InflatingReader, Source, open_source
 from watchkeeper.ingest.validate import (
@@ -42,13 +43,14 @@ from watchkeeper.ingest.validate import (
     validate_identities,
     validate_positions,
 )
-from watchkeeper.schema import IDENTITIES, Decoded, RejectReason
+from watchkeeper.schema import IDENTITIES, TIMESTAMP, Decoded, RejectReason
 
 __all__ = ["DEFAULT_CHUNK_BYTES", "iter_csv", "read_csv"]
 
 #: Bytes of text per chunk: ~80,000 MarineCadastre rows, a few tens of MB of Arrow memory.
 DEFAULT_CHUNK_BYTES = 8 << 20
 _MAX_LINE_BYTES = 64 << 20  # a "line" longer than this is binary data, not a CSV row
+_DAY = 86_400_000  # ms: identity runs are cut at UTC midnight (stored by day)
 
 
 @dataclass
@@ -59,13 +61,6 @@ class _Block:
     first_line: int
     unterminated: bool = False  # the last line had no newline: the file ended there
     cut: str | None = None  # why the stream ended early, when this line is its partial end
-
-
-@dataclass
-class _Seen:
-    """State carried across chunks: the last static tuple seen per MMSI."""
-
-    static: dict[int, str] = field(default_factory=dict)
 
 
 def iter_csv(
@@ -115,13 +110,16 @@ def _decode_stream(
         raise FormatError(f"{file}: empty CSV file, no header")
     layout = resolve_layout(first.lines[0], columns)
     source = Path(file).name
-    seen = _Seen()
     first.lines, first.first_line = first.lines[1:], first.first_line + 1
     partial = False
+    runs = IdentityRuns()  # runs joined across chunks: the same rows whatever the chunk size
     for block in itertools.chain([first], blocks):
         block.cut = stream.truncated if block.unterminated else None
         partial = block.cut is not None
-        yield _decode_block(block, layout, file, source, seen)
+        decoded = _decode_block(block, layout, file, source)
+        decoded.identities = runs.add(decoded.identities)
+        yield decoded
+    yield Decoded(identities=runs.flush())
     if stream.truncated is not None and not partial:  # cut at a line boundary
         reason = [RejectReason.TRUNCATED.value]
         yield Decoded(rejects=make_rejects(file, [None], reason, [None], [stream.truncated]))
@@ -166,11 +164,11 @@ def _text(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "") if "\r" in text else text
 
 
-def _decode_block(block: _Block, layout: CsvLayout, file: str, source: str, seen: _Seen) -> Decoded:
+def _decode_block(block: _Block, layout: CsvLayout, file: str, source: str) -> Decoded:
     rows, rejects, skipped = _split_rows(block, layout, file)
     cand, more_rejects = convert_rows(rows, layout, file=file, source=source)
     positions, pos_rejects = validate_positions(cand, file=file)
-    identities = _new_identities(cand, file, seen)
+    identities = _report_runs(cand, file)
     all_rejects = pa.concat_tables([rejects, more_rejects, pos_rejects])
     order = pc.sort_indices(all_rejects, [("line", "ascending")])
     return Decoded(positions, identities, all_rejects.take(order), skipped)
@@ -250,51 +248,42 @@ def _parse_lines(lines: list[str], layout: CsvLayout) -> tuple[pa.Table, np.ndar
     return table, np.asarray(invalid, dtype=np.int64)
 
 
-def _new_identities(cand: pa.Table, file: str, seen: _Seen) -> pa.Table:
-    """Identity rows whose static tuple differs from the last one seen for the same MMSI.
+def _report_runs(cand: pa.Table, file: str) -> pa.Table:
+    """The rows' static fields as identity reports, grouped into runs within the chunk.
 
-    Rows repeating the previous row of their MMSI verbatim are dropped before validation
-    (most of a MarineCadastre file); the exact, cleaned comparison runs on the rest. Rows
-    that validation rejects are already rejected as positions, so identity rejects (bad
-    MMSI, no time: the same checks) are not counted twice.
+    Every row with static fields is a report of its vessel's identity (MarineCadastre repeats
+    them on each row), so each counts, at its time, like an AIS type 5 (docs/ingest.md, "One
+    identity model"). Consecutive rows of one MMSI with the same fields become one run (first
+    and last time, number of rows) before validation, which keeps a chunk
+    of ~80,000 rows to a few hundred identity rows; the ingest joins runs across chunks
+    (:class:`~watchkeeper.ingest.identity_runs.IdentityRuns`). Rows that validation rejects
+    are already rejected as positions, so identity rejects are not counted twice.
     """
     cand = cand.select([*candidate_names(IDENTITIES), "_line", "_raw"])
+    keys = static_key(cand)
+    reports = pc.and_(pc.is_valid(keys), pc.is_valid(cand.column("ts")))
+    cand = cand.filter(reports)
+    if cand.num_rows == 0:
+        return validate_identities(cand, file=file)[0]
+    keys = _codes(keys.filter(reports))
     mmsi = pc.fill_null(cand.column("mmsi"), -1).to_numpy()
-    cand = cand.filter(pa.array(~_repeats(mmsi, _keys(static_key(cand)))))
-    identities, _ = validate_identities(cand, file=file)
-    keys = static_key(identities)
-    identities = identities.filter(pc.is_valid(keys))  # rows without static fields: none
-    if identities.num_rows == 0:
-        return identities
-    changed = _changed(identities.column("mmsi").to_numpy(), _keys(keys.drop_null()), seen)
-    return identities.filter(pa.array(changed))
-
-
-def _keys(keys: pa.Array) -> np.ndarray:
-    return np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object)
-
-
-def _repeats(mmsi: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Per row, whether it has the key of the previous row of the same MMSI in this chunk."""
+    ms = pc.cast(cand.column("ts"), pa.int64()).to_numpy()
     order = np.argsort(mmsi, kind="stable")  # file order within each MMSI
-    m, k = mmsi[order], keys[order]
-    same = np.r_[False, (m[1:] == m[:-1]) & (k[1:] == k[:-1])]
-    out = np.empty(len(m), dtype=bool)
-    out[order] = same
-    return out
+    m, k, t = mmsi[order], keys[order], ms[order]
+    new = np.r_[True, (m[1:] != m[:-1]) | (k[1:] != k[:-1]) | (t[1:] // _DAY != t[:-1] // _DAY)]
+    starts = np.flatnonzero(new)
+    per_group = np.diff(np.append(starts, len(m)))
+    runs = cand.take(pa.array(order[starts]))
+    runs = runs.append_column("ts_last", pa.array(np.maximum.reduceat(t, starts)).cast(TIMESTAMP))
+    runs = runs.append_column("n_reports", pa.array(per_group.astype(np.int32)))
+    first = pa.array(np.minimum.reduceat(t, starts)).cast(TIMESTAMP)
+    runs = runs.set_column(runs.schema.get_field_index("ts"), "ts", first)
+    identities, _ = validate_identities(runs, file=file)
+    return identities.filter(pc.is_valid(static_key(identities)))  # all fields were padding
 
 
-def _changed(mmsi: np.ndarray, keys: np.ndarray, seen: _Seen) -> np.ndarray:
-    """Per row, whether its key differs from the previous one of the same MMSI (updates seen)."""
-    order = np.argsort(mmsi, kind="stable")
-    m, k = mmsi[order], keys[order]
-    first = np.r_[True, m[1:] != m[:-1]]
-    last = np.r_[m[1:] != m[:-1], True]
-    changed = np.r_[True, k[1:] != k[:-1]]
-    for i in np.flatnonzero(first).tolist():
-        changed[i] = seen.static.get(int(m[i])) != k[i]
-    for i in np.flatnonzero(last).tolist():
-        seen.static[int(m[i])] = k[i]
-    out = np.empty(len(m), dtype=bool)
-    out[order] = changed
-    return out
+def _codes(keys: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """An integer per distinct key (cheaper to compare than the strings)."""
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    return np.asarray(pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False))

@@ -1,9 +1,10 @@
 """Parquet files in the canonical POSITIONS or IDENTITIES schema, cast and validated.
 
 The layer is recognised by its columns (mmsi, ts, lat, lon: positions; mmsi, ts and an
-identity field: identities). Missing optional columns become null, wider or narrower types
-are cast, times without a zone are taken as UTC and strings as ISO 8601. ``_line`` is the
-1-based row number; the ``raw`` of a rejected row is the row as JSON.
+identity field: identities). Static columns beside the positions (name, IMO, draught...) are
+identity reports of their rows, as in a CSV. Missing optional columns become null, wider
+or narrower types are cast, times without a zone are taken as UTC and strings as ISO 8601.
+``_line`` is the 1-based row number; the ``raw`` of a rejected row is the row as JSON.
 
 >>> import tempfile, pyarrow as pa, pyarrow.parquet as pq
 >>> path = tempfile.mktemp(suffix=".parquet")
@@ -26,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from watchkeeper.errors import FormatError
+from watchkeeper.ingest.csv_rows import static_key
 from watchkeeper.ingest.csv_values import parse_time
 from watchkeeper.ingest.validate import make_rejects, validate_identities, validate_positions
 from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS, TIMESTAMP, Decoded, RejectReason
@@ -83,13 +85,27 @@ def _decode(table: pa.Table, schema: pa.Schema, file: str, first: int) -> Decode
     cand = cand.filter(pa.array(~bad_ts))
     if schema is POSITIONS:
         good, rejects = validate_positions(cand, file=file)
-        decoded = Decoded(positions=good)
+        decoded = Decoded(positions=good, identities=_identity_reports(table, bad_ts, file, first))
     else:
         good, rejects = validate_identities(cand, file=file)
         decoded = Decoded(identities=good)
     rejects = _with_raw(rejects, table, first)
     decoded.rejects = pa.concat_tables([pre, rejects]).sort_by("line")
     return decoded
+
+
+def _identity_reports(table: pa.Table, bad_ts: np.ndarray, file: str, first: int) -> pa.Table:
+    """The static columns of position rows (name, IMO, draught...) as identity reports, one per
+    row that has any, as the CSV reader and NMEA static messages give them (docs/formats.md);
+    the ingest joins them into runs. Their rejects (bad MMSI, no time) are the positions'."""
+    if not set(table.column_names) & _IDENTITY_KEYS:
+        return IDENTITIES.empty_table()
+    cand, _ = _candidate(table, IDENTITIES, file)
+    lines = np.arange(first, first + table.num_rows, dtype=np.int64)
+    cand = cand.append_column("_line", pa.array(lines)).filter(pa.array(~bad_ts))
+    cand = cand.filter(pc.is_valid(static_key(cand)))
+    identities, _ = validate_identities(cand, file=file)
+    return identities.filter(pc.is_valid(static_key(identities)))  # all fields were padding
 
 
 def _candidate(table: pa.Table, schema: pa.Schema, file: str) -> tuple[pa.Table, np.ndarray]:

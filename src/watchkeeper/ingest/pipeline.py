@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pyarrow as pa
 
 from watchkeeper.errors import FormatError
 from watchkeeper.ingest.csv import iter_csv
+from watchkeeper.ingest.dedupe import KEY_COLUMNS, Deduper
+from watchkeeper.ingest.identity_runs import IdentityRuns
 from watchkeeper.ingest.nmea import iter_nmea
 from watchkeeper.ingest.options import TimeOption, raise_first_reject
 from watchkeeper.ingest.parquet import iter_parquet
@@ -31,7 +35,18 @@ from watchkeeper.ingest.validate import make_rejects
 from watchkeeper.schema import Decoded, RejectReason
 from watchkeeper.store.workspace import Workspace
 
-__all__ = ["FileSummary", "ingest_file", "ingest_files", "iter_source"]
+__all__ = [
+    "DUPLICATE",
+    "DUPLICATE_STATIC",
+    "FileSummary",
+    "ingest_file",
+    "ingest_files",
+    "iter_source",
+]
+
+#: ``skipped`` kinds: position reports and static reports heard twice, stored once.
+DUPLICATE = "duplicate"
+DUPLICATE_STATIC = "duplicate_static"
 
 #: Called with (bytes read so far, total bytes) as a file streams in.
 Progress = Callable[[int, int], None]
@@ -50,6 +65,11 @@ class FileSummary:
     identities: int = 0
     rejects: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def duplicates(self) -> int:
+        """Position reports heard twice (another receiver, another file) and stored once."""
+        return self.skipped[DUPLICATE]
 
     @property
     def n_rejects(self) -> int:
@@ -140,18 +160,21 @@ def _stream_into(
     total = path.stat().st_size
     pos_out = ws.writer("positions", ingest_id)
     ids_out = ws.writer("identities", ingest_id)
+    dedupe = Deduper(_stored_day(ws))
+    runs = IdentityRuns()
     stream, _, _ = open_source(path, str(path))
     try:
         for chunk in iter_source(path, stream, fmt, time=time, columns=columns):
             if strict:
                 raise_first_reject(chunk)
-            pos_out.write(chunk.positions)
-            ids_out.write(chunk.identities)
+            pos_out.write(dedupe.keep(chunk.positions))
+            ids_out.write(runs.add(chunk.identities))
             ws.add_rejects(ingest_id, chunk.rejects)
             summary.rejects.update(chunk.reject_counts())
             summary.skipped.update(chunk.skipped)
             if progress is not None:
                 progress(stream.bytes_read, total)
+        ids_out.write(runs.flush())
         if stream.truncated is not None and not summary.rejects[RejectReason.TRUNCATED.value]:
             _record_truncation(ws, ingest_id, summary, str(path), stream.truncated, strict)
     finally:
@@ -160,6 +183,22 @@ def _stream_into(
         ids_out.close()
     summary.positions = pos_out.rows
     summary.identities = ids_out.rows
+    for kind, n in ((DUPLICATE, dedupe.duplicates), (DUPLICATE_STATIC, runs.duplicates)):
+        if n:
+            summary.skipped[kind] += n
+
+
+def _stored_day(ws: Workspace) -> Callable[[int], pa.Table | None]:
+    """Loads the positions a workspace already holds for a day (None when it has none)."""
+    days = set(ws.days("positions"))  # before this ingest writes: its own rows are in memory
+
+    def load(day_no: int) -> pa.Table | None:
+        start = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day_no)
+        if start.date().isoformat() not in days:
+            return None
+        return ws.positions(start=start, end=start + timedelta(days=1), columns=KEY_COLUMNS)
+
+    return load
 
 
 def _record_truncation(

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS, Quality, RejectReason
+from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS, TIMESTAMP, Quality, RejectReason
 
 __all__ = ["candidate_names", "make_rejects", "validate_identities", "validate_positions"]
 
@@ -44,9 +44,28 @@ def make_rejects(
     )
 
 
+#: Columns a reader may leave out: ``line`` comes from ``_line``; a reader giving single
+#: reports leaves the run columns of ``identities`` to :func:`validate_identities`.
+_DERIVED = frozenset({"line", "ts_last", "n_reports"})
+
+
 def candidate_names(schema: pa.Schema) -> list[str]:
-    """The columns of ``schema`` a reader fills: all but ``line``, which comes from ``_line``."""
-    return [name for name in schema.names if name != "line"]
+    """The columns of ``schema`` a reader fills: all but ``line`` and the run columns."""
+    return [name for name in schema.names if name not in _DERIVED]
+
+
+def _as_runs(cand: pa.Table) -> pa.Table:
+    """Single reports as runs of one (``ts_last`` = ``ts``, ``n_reports`` = 1) unless given."""
+    ts = pc.cast(cand.column("ts"), TIMESTAMP)
+    ones = pa.array(np.ones(cand.num_rows, np.int32))
+    for name, default in (("ts_last", ts), ("n_reports", ones)):
+        if name not in cand.column_names:
+            cand = cand.append_column(name, default)
+        else:
+            col = pc.cast(cand.column(name), default.type)
+            filled = pc.coalesce(col, default)
+            cand = cand.set_column(cand.schema.get_field_index(name), name, filled)
+    return cand
 
 
 def _with_line(table: pa.Table) -> pa.Table:
@@ -181,6 +200,7 @@ def validate_identities(cand: pa.Table, *, file: str) -> tuple[pa.Table, pa.Tabl
     Zero IMO, draught and dimensions mean "not available" and become null; text fields lose
     AIS padding. An IMO failing its check digit is kept: it is evidence, judged by detectors.
     """
+    cand = _as_runs(cand)
     reason = _first_reason(
         [
             (RejectReason.BAD_MMSI, _mmsi_bad(cand)),

@@ -313,6 +313,8 @@ class IdentityStates:
         cols["ts"] = pa.array(ts_ms, TIMESTAMP)
         cols["source"] = _dict_strings(station, SOURCE_NAMES)
         cols["line"] = pa.nulls(len(ts_ms), pa.int64())  # simulated: no source file
+        cols["ts_last"] = cols["ts"]  # each row one report
+        cols["n_reports"] = pa.array(np.ones(len(ts_ms), np.int32))
         return pa.table({f.name: cols[f.name] for f in IDENTITIES}, schema=IDENTITIES)
 
 

@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS rejects (
 
 _IDENTITY_VARIANTS = """
 SELECT mmsi, imo, name, callsign, ship_type, max(length_m) AS length_m,
-    min(ts) AS first_ts, max(ts) AS last_ts
+    min(ts) AS first_ts, max(coalesce(ts_last, ts)) AS last_ts
 FROM ({scan}) GROUP BY mmsi, imo, name, callsign, ship_type
 """
 _NONEMPTY = "FILTER (WHERE {c} IS NOT NULL AND trim(CAST({c} AS VARCHAR)) <> '')"
@@ -72,7 +72,7 @@ WITH p AS (
     SELECT mmsi, min(ts) AS first_seen, max(ts) AS last_seen, count(*) AS n_positions
     FROM ({{positions}}) GROUP BY mmsi
 ), i AS (
-    SELECT mmsi, min(ts) AS i_first, max(ts) AS i_last,
+    SELECT mmsi, min(ts) AS i_first, max(coalesce(ts_last, ts)) AS i_last,
         arg_max(imo, ts) {_NONEMPTY.format(c="imo")} AS imo,
         arg_max(name, ts) {_NONEMPTY.format(c="name")} AS name,
         arg_max(callsign, ts) {_NONEMPTY.format(c="callsign")} AS callsign,
@@ -111,7 +111,7 @@ recs AS (
     SELECT w.event_no, w.event_id, '{layer}' AS layer, r.mmsi, r.ts, {cols}, r.source,
         r.line AS source_line, r.filename AS stored_file, r.file_row_number AS stored_row
     FROM ({scan}) r
-    JOIN w ON r.mmsi = w.mmsi AND r.ts BETWEEN w.start AND w.stop{only}
+    JOIN w ON r.mmsi = w.mmsi AND r.ts <= w.stop AND {last} >= w.start{only}
 ), ranked AS (
     SELECT *, row_number() OVER (PARTITION BY event_no, mmsi ORDER BY ts, stored_row) AS k,
         count(*) OVER (PARTITION BY event_no, mmsi) AS n
@@ -123,13 +123,17 @@ LEFT JOIN ingest_log l
 WHERE k = 1 OR k = n OR (k - 1) % greatest(1, n // (? - 1)) = 0
 ORDER BY event_no, mmsi, ts
 """
+# Per layer: its columns, an extra join condition, and the time of its last report (an
+# identity row is a run of reports from ts to ts_last: it is evidence when the run overlaps).
 _EVIDENCE_COLS = {
-    "positions": ("r.lat, r.lon, r.sog_kn, NULL::VARCHAR AS note", ""),
+    "positions": ("r.lat, r.lon, r.sog_kn, NULL::VARCHAR AS note", "", "r.ts"),
     "identities": (
         "NULL::DOUBLE AS lat, NULL::DOUBLE AS lon, NULL::FLOAT AS sog_kn, "
         "concat_ws(' ', 'name=' || trim(r.name), 'imo=' || r.imo, "
-        "'callsign=' || trim(r.callsign), 'draught=' || r.draught_m) AS note",
+        "'callsign=' || trim(r.callsign), 'draught=' || r.draught_m, "
+        "'reports=' || r.n_reports, 'until=' || strftime(r.ts_last, '%Y-%m-%dT%H:%M:%SZ')) AS note",
         " AND w.identity_evidence",
+        "coalesce(r.ts_last, r.ts)",
     ),
 }
 
@@ -368,9 +372,9 @@ class SqlStore:
             return out
         with self._reader(tables=True) as con:
             con.register("_windows", windows)
-            for layer, (cols, only) in _EVIDENCE_COLS.items():
+            for layer, (cols, only, last) in _EVIDENCE_COLS.items():
                 scan = self._scan(layer, provenance=True)
-                sql = _EVIDENCE.format(layer=layer, cols=cols, scan=scan, only=only)
+                sql = _EVIDENCE.format(layer=layer, cols=cols, scan=scan, only=only, last=last)
                 out += con.sql(sql, params=[per_event]).to_arrow_table().to_pylist()
             con.unregister("_windows")
         layer_order = {"positions": 0, "identities": 1}

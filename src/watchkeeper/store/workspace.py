@@ -243,7 +243,10 @@ class Workspace(SqlStore):
         opts = "hive_partitioning=true, union_by_name=true"
         if provenance:
             opts += ", filename=true, file_row_number=true"
-        return f"SELECT * EXCLUDE (day) FROM read_parquet([{names}], {opts})"
+        scan = f"SELECT * EXCLUDE (day) FROM read_parquet([{names}], {opts})"
+        if layer == "identities":  # files written before the run columns: null (one report)
+            scan += f" UNION ALL BY NAME ({_empty_scan(layer, provenance=provenance)})"
+        return scan
 
     # -- layer metadata (from Parquet footers, no scan) -----------------------------------
 
