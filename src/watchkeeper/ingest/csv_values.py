@@ -13,14 +13,27 @@ import pyarrow.compute as pc
 
 from watchkeeper.schema import TIMESTAMP
 
-__all__ = ["parse_float", "parse_imo", "parse_int", "parse_text", "parse_time"]
+__all__ = [
+    "NULL_TEXTS",
+    "parse_float",
+    "parse_imo",
+    "parse_int",
+    "parse_text",
+    "parse_time",
+    "parse_time_format",
+]
+
+#: Values that mean "no value" in provider exports (MarineTraffic writes NULL, spreadsheets
+#: N/A); read as null like an empty field.
+NULL_TEXTS = ("NULL", "null", "Null", "N/A", "n/a", "#N/A")
+_NULL_SET = pa.array(NULL_TEXTS, pa.string())
 
 _FLOAT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _IMO = r"^(?i:imo)?\s*(?P<digits>\d+)(?:\.0*)?$"
 _TIME = (
     r"^(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:[T ](?P<hm>\d{2}:\d{2})(?P<sec>:\d{2})?(?P<frac>\.\d+)?)?"
-    r"\s*(?P<zone>Z|z|UTC|[+-]\d{2}:?\d{2})?$"
+    r"\s*(?P<zone>Z|z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
 )
 _MS_PER_MINUTE = 60_000
 
@@ -31,9 +44,10 @@ def _mask(arr: pa.Array) -> np.ndarray:
 
 
 def parse_text(col: pa.Array) -> pa.Array:
-    """Trimmed text; empty becomes null."""
+    """Trimmed text; empty, ``NULL`` and ``N/A`` (:data:`NULL_TEXTS`) become null."""
     col = pc.utf8_trim_whitespace(col)
-    return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+    empty = pc.or_(pc.equal(col, ""), pc.is_in(col, value_set=_NULL_SET))
+    return pc.if_else(empty, pa.scalar(None, pa.string()), col)
 
 
 def parse_float(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -121,5 +135,14 @@ def parse_time(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     )
     ms = pc.subtract(pc.add(pc.cast(naive, pa.int64()), _frac_ms(frac)), _zone_ms(zone))
     values = pc.cast(ms, pa.int64()).cast(TIMESTAMP)
+    bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(values))
+    return values, bad
+
+
+def parse_time_format(col: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
+    """Times in one strptime format (``%d/%m/%Y %H:%M:%S``), UTC, as ms."""
+    text = parse_text(col)
+    naive = pc.strptime(text, format=fmt, unit="ms", error_is_null=True)
+    values = pc.assume_timezone(naive, "UTC").cast(TIMESTAMP)
     bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(values))
     return values, bad
