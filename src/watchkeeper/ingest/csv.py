@@ -44,7 +44,7 @@ from watchkeeper.ingest.validate import (
 )
 from watchkeeper.schema import IDENTITIES, Decoded, RejectReason
 
-__all__ = ["DEFAULT_CHUNK_BYTES", "iter_csv", "read_csv"]
+__all__ = ["DEFAULT_CHUNK_BYTES", "RowState", "decode_rows", "iter_csv", "read_csv"]
 
 #: Bytes of text per chunk: ~80,000 MarineCadastre rows, a few tens of MB of Arrow memory.
 DEFAULT_CHUNK_BYTES = 8 << 20
@@ -62,7 +62,7 @@ class _Block:
 
 
 @dataclass
-class _Seen:
+class RowState:
     """State carried across chunks: the last static tuple seen per MMSI."""
 
     static: dict[int, str] = field(default_factory=dict)
@@ -73,18 +73,21 @@ def iter_csv(
     *,
     file: str | None = None,
     columns: Mapping[str, str] | None = None,
+    layout: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_BYTES,
 ) -> Iterator[Decoded]:
     """Decode a CSV file or binary stream (plain, gzip, zstd or zip) chunk by chunk.
 
     ``file`` names the source in ``rejects`` (default: the path, or the stream's name);
     ``positions.source`` is its base name. ``columns`` maps canonical names (``mmsi``,
-    ``ts``, ``lat``, ``lon``, ``sog_kn``, ...) to header names for CSVs that are not
-    MarineCadastre's. Raises :class:`FormatError` when mmsi, ts, lat or lon is missing.
+    ``ts``, ``lat``, ``lon``, ``sog_kn``, ...) to column specs (``SPEED/10``, ``A+B``,
+    ``-``); ``layout`` forces a provider preset (:mod:`watchkeeper.ingest.layouts`), else
+    one is detected from the header. Raises :class:`FormatError` when mmsi, ts, lat or lon
+    is missing.
     """
     stream, name, owned = open_source(source, file)
     try:
-        yield from _decode_stream(stream, name, columns, chunk_size)
+        yield from _decode_stream(stream, name, columns, layout, chunk_size)
     finally:
         if owned:
             stream.close()
@@ -95,11 +98,12 @@ def read_csv(
     *,
     file: str | None = None,
     columns: Mapping[str, str] | None = None,
+    layout: str | None = None,
     strict: bool = False,
 ) -> Decoded:
     """The whole file as one :class:`Decoded`; ``strict`` raises at the first rejected row."""
     parts = []
-    for part in iter_csv(source, file=file, columns=columns):
+    for part in iter_csv(source, file=file, columns=columns, layout=layout):
         if strict:
             raise_first_reject(part)
         parts.append(part)
@@ -107,15 +111,19 @@ def read_csv(
 
 
 def _decode_stream(
-    stream: InflatingReader, file: str, columns: Mapping[str, str] | None, chunk_size: int
+    stream: InflatingReader,
+    file: str,
+    columns: Mapping[str, str] | None,
+    preset: str | None,
+    chunk_size: int,
 ) -> Iterator[Decoded]:
     blocks = _blocks(stream, chunk_size)
     first = next(blocks, None)
     if first is None or not first.lines or not first.lines[0].strip():
         raise FormatError(f"{file}: empty CSV file, no header")
-    layout = resolve_layout(first.lines[0], columns)
+    layout = resolve_layout(first.lines[0], columns, preset)
     source = Path(file).name
-    seen = _Seen()
+    seen = RowState()
     first.lines, first.first_line = first.lines[1:], first.first_line + 1
     partial = False
     for block in itertools.chain([first], blocks):
@@ -166,8 +174,26 @@ def _text(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "") if "\r" in text else text
 
 
-def _decode_block(block: _Block, layout: CsvLayout, file: str, source: str, seen: _Seen) -> Decoded:
+def _decode_block(
+    block: _Block, layout: CsvLayout, file: str, source: str, seen: RowState
+) -> Decoded:
     rows, rejects, skipped = _split_rows(block, layout, file)
+    return decode_rows(
+        rows, layout, file=file, source=source, seen=seen, rejects=rejects, skipped=skipped
+    )
+
+
+def decode_rows(
+    rows: RowBlock,
+    layout: CsvLayout,
+    *,
+    file: str,
+    source: str,
+    seen: RowState,
+    rejects: pa.Table,
+    skipped: Counter[str],
+) -> Decoded:
+    """Text fields of tabular rows (CSV lines, JSON records) into one :class:`Decoded`."""
     cand, more_rejects = convert_rows(rows, layout, file=file, source=source)
     positions, pos_rejects = validate_positions(cand, file=file)
     identities = _new_identities(cand, file, seen)
@@ -250,7 +276,7 @@ def _parse_lines(lines: list[str], layout: CsvLayout) -> tuple[pa.Table, np.ndar
     return table, np.asarray(invalid, dtype=np.int64)
 
 
-def _new_identities(cand: pa.Table, file: str, seen: _Seen) -> pa.Table:
+def _new_identities(cand: pa.Table, file: str, seen: RowState) -> pa.Table:
     """Identity rows whose static tuple differs from the last one seen for the same MMSI.
 
     Rows repeating the previous row of their MMSI verbatim are dropped before validation
@@ -284,7 +310,7 @@ def _repeats(mmsi: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return out
 
 
-def _changed(mmsi: np.ndarray, keys: np.ndarray, seen: _Seen) -> np.ndarray:
+def _changed(mmsi: np.ndarray, keys: np.ndarray, seen: RowState) -> np.ndarray:
     """Per row, whether its key differs from the previous one of the same MMSI (updates seen)."""
     order = np.argsort(mmsi, kind="stable")
     m, k = mmsi[order], keys[order]

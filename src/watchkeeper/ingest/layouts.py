@@ -346,8 +346,7 @@ _GFW = Layout(
 
 #: Every preset by name, in the order ``watchkeeper layouts`` lists them.
 PRESETS: dict[str, Layout] = {
-    p.name: p
-    for p in (_MARINECADASTRE, _MARINETRAFFIC, _SPIRE, _EXACTEARTH, _AISHUB, _AISDK, _GFW)
+    p.name: p for p in (_MARINECADASTRE, _MARINETRAFFIC, _SPIRE, _EXACTEARTH, _AISHUB, _AISDK, _GFW)
 }
 
 
