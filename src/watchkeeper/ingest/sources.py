@@ -199,13 +199,19 @@ def detect_format(path: Path) -> Format:
     nmea = sum(1 for ln in data_lines if _looks_nmea(ln))
     if nmea and nmea >= len(data_lines) // 2:
         return "nmea"
-    if lines[0].lstrip("\ufeff").startswith(("{", "[")):
+    if _looks_json(lines[0]):
         return "json"  # JSON lines or a JSON array (GFW tracks, AISHub)
     if any(sep in lines[0] for sep in (",", ";", "\t", "|")):
         return "csv"
     raise FormatError(
         f"{path}: not recognised as NMEA AIS, CSV, JSON or Parquet (first line: {lines[0][:80]!r})"
     )
+
+
+def _looks_json(line: str) -> bool:
+    """A JSON object or array opening (not a Markdown link such as ``[text](url)``)."""
+    head = line.lstrip("\ufeff").replace(" ", "")
+    return head.startswith(('{"', "[{", "[[", "[]")) or head in ("{", "[")
 
 
 def _looks_nmea(line: str) -> bool:
