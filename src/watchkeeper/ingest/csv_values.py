@@ -80,8 +80,10 @@ def parse_int(col: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndarray]
 
 
 def parse_imo(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """IMO numbers written ``IMO9018464`` or ``9018464`` as int32 (0 stays 0: not available)."""
+    """IMO numbers written ``IMO9018464`` or ``9018464`` as int32 (0 stays 0: not available;
+    ``Unknown``, the Danish Maritime Authority's placeholder, is null)."""
     text = parse_text(col)
+    text = pc.if_else(pc.equal(pc.utf8_lower(text), "unknown"), pa.scalar(None, pa.string()), text)
     digits = pc.struct_field(pc.extract_regex(text, _IMO), [0])
     values, _ = parse_int(digits, pa.int32())
     bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(digits))
@@ -116,7 +118,7 @@ def parse_time(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """ISO 8601 times (``T`` or space, optional seconds, fraction and zone) as UTC ms.
 
     A time without a zone is UTC (MarineCadastre's convention); an explicit offset is
-    applied. Impossible dates (``2022-02-30``) are bad like unparseable text.
+    applied; 9-10 digits are Unix seconds. Impossible dates (``2022-02-30``) are bad like unparseable text.
     """
     text = parse_text(col)
     fast = _try_cast(text, pa.timestamp("ms"))  # zone-less ISO 8601: all of MarineCadastre
@@ -135,8 +137,20 @@ def parse_time(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     )
     ms = pc.subtract(pc.add(pc.cast(naive, pa.int64()), _frac_ms(frac)), _zone_ms(zone))
     values = pc.cast(ms, pa.int64()).cast(TIMESTAMP)
+    values = _epoch_seconds(text, values)
     bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(values))
     return values, bad
+
+
+def _epoch_seconds(text: pa.Array, values: pa.Array) -> pa.Array:
+    """Unix times in seconds (AISHub's AIS format writes ``1302264927``) where ``values``
+    has none; 9-10 digits cover 1973-2286."""
+    epoch = pc.fill_null(pc.match_substring_regex(text, r"^\d{9,10}$"), False)
+    if not pc.any(epoch).as_py():
+        return values
+    seconds = pc.cast(pc.if_else(epoch, text, "0"), pa.int64())
+    ms = pc.cast(pc.multiply(seconds, 1000), TIMESTAMP)
+    return pc.if_else(epoch, ms, values)
 
 
 def parse_time_format(col: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:

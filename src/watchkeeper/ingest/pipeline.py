@@ -63,8 +63,8 @@ class FileSummary:
 
     @property
     def all_rejected(self) -> bool:
-        """Every record of the file was rejected (a wrong layout or mapping, mostly)."""
-        return self.positions == 0 and self.identities == 0 and self.n_rejects > 0
+        """No position kept and some rejected: a wrong layout or mapping, mostly."""
+        return self.positions == 0 and self.n_rejects > 0
 
 
 def iter_source(
