@@ -107,14 +107,16 @@ def _explain_rejected(s: FileSummary, top: int = 3) -> None:
     err.print(
         f"[red]error[/red] {s.file}: all {s.n_rejects:,} records rejected ({reasons})",
         highlight=False,
+        soft_wrap=True,
     )
     if s.example:
-        err.print(f"  first: {s.example}", highlight=False, markup=False)
+        err.print(f"  first: {s.example}", highlight=False, markup=False, soft_wrap=True)
     err.print(
         "  check the layout (`watchkeeper layouts`, --layout) or map columns with --columns; "
         "then rerun with --replace",
         highlight=False,
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -124,12 +126,14 @@ def layouts_command() -> None:
 
     Example: watchkeeper layouts
     """
-    table = Table("name", "provider", "detected by", "columns", "source")
     for p in PRESETS.values():
         detect = ", ".join(p.detect) + (f" + one of {', '.join(p.any_of)}" if p.any_of else "")
         cols = ", ".join(f"{k}={v[0]}" for k, v in p.fields.items())
-        table.add_row(p.name, p.title, detect, cols, p.source)
-    console.print(table)
+        console.print(f"[bold]{p.name}[/bold]  {p.title}", highlight=False, soft_wrap=True)
+        for label, text in (("detected by", detect), ("columns", cols), ("source", p.source)):
+            console.print(f"  {label}: {text}", highlight=False, markup=False, soft_wrap=True)
+        if p.notes:
+            console.print(f"  notes: {p.notes}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _progress() -> Progress:
