@@ -70,7 +70,7 @@ def test_bad_lines_are_quarantined_not_fatal() -> None:
 
 
 def test_unmappable_json_and_aishub_errors_say_so() -> None:
-    with pytest.raises(FormatError, match="ssvid|mmsi"):
+    with pytest.raises(FormatError, match=r"ssvid|mmsi"):
         read_json(io.BytesIO(b'{"id": 1, "when": "2014-01-01"}\n'))
     with pytest.raises(FormatError, match="AISHub"):
         read_json(io.BytesIO(b'[{"ERROR": true, "ERROR_MESSAGE": "Too frequent requests!"}]'))

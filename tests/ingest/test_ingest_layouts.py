@@ -149,7 +149,8 @@ def test_times_of_every_layout() -> None:
 
 def _marinecadastre(first: int, last: int) -> Decoded:
     """The excerpt's rows first..last-1 read as MarineCadastre: the reference."""
-    lines = gzip.open(NOAA_EXCERPT).read().decode().splitlines()
+    with gzip.open(NOAA_EXCERPT) as f:
+        lines = f.read().decode().splitlines()
     data = "\n".join([lines[0], *lines[1 + first : 1 + last]]) + "\n"
     return read_csv(io.BytesIO(data.encode()))
 

@@ -118,7 +118,8 @@ def parse_time(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """ISO 8601 times (``T`` or space, optional seconds, fraction and zone) as UTC ms.
 
     A time without a zone is UTC (MarineCadastre's convention); an explicit offset is
-    applied; 9-10 digits are Unix seconds. Impossible dates (``2022-02-30``) are bad like unparseable text.
+    applied; 9-10 digits are Unix seconds.
+    Impossible dates (``2022-02-30``) are bad like unparseable text.
     """
     text = parse_text(col)
     fast = _try_cast(text, pa.timestamp("ms"))  # zone-less ISO 8601: all of MarineCadastre
