@@ -78,6 +78,8 @@ def test_layouts_are_listed_and_unknown_ones_refused(tmp_path: Path) -> None:
     assert result.exit_code == 0
     for name in ("marinecadastre", "marinetraffic", "spire", "exactearth", "aishub", "aisdk"):
         assert name in result.stdout
+    same = runner.invoke(app, ["ingest", "--list-layouts"])
+    assert same.exit_code == 0 and same.stdout == result.stdout
     bad = runner.invoke(
         app, ["ingest", str(DATA / AIS_FORMAT), "-w", str(tmp_path / "w"), "--layout", "nope"]
     )

@@ -32,6 +32,13 @@ def parse_columns(pairs: list[str] | None) -> dict[str, str] | None:
     return parse_columns_option(pairs)
 
 
+def _list_and_exit(on: bool) -> None:
+    """``ingest --list-layouts``: the same list as ``watchkeeper layouts``."""
+    if on:
+        layouts_command()
+        raise typer.Exit(0)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="NMEA, CSV or Parquet files or folders.")],
@@ -62,6 +69,15 @@ def ingest(
     replace: Annotated[
         bool,
         typer.Option(help="Re-ingest files already ingested, replacing their rows and rejects."),
+    ] = False,
+    list_layouts: Annotated[
+        bool,
+        typer.Option(
+            "--list-layouts",
+            help="List the provider layouts and exit.",
+            is_eager=True,
+            callback=_list_and_exit,
+        ),
     ] = False,
 ) -> None:
     """Ingest AIS files into a workspace; bad records are quarantined and counted.
