@@ -161,6 +161,8 @@ def _marinecadastre(first: int, last: int) -> Decoded:
         ("marinetraffic_export_2022_01_03.csv", 0, 600, "marinetraffic"),
         ("aishub_2022_01_03.csv", 600, 1200, "aishub"),
         ("aisdk_2022_01_03.csv", 1700, 2000, "aisdk"),
+        ("exactearth_hvp_2022_01_03.csv", 2000, 2200, "exactearth"),
+        ("spire_extract_2022_01_03.csv", 2200, 2400, "spire"),
     ],
 )
 def test_provider_file_gives_the_marinecadastre_positions(
