@@ -15,6 +15,7 @@ from watchkeeper.errors import (
     WorkspaceLockedError,
 )
 from watchkeeper.ingest.csv import read_csv
+from watchkeeper.ingest.jsonl import read_json
 from watchkeeper.ingest.nmea import read_nmea
 from watchkeeper.ingest.parquet import read_parquet
 from watchkeeper.ingest.pipeline import FileSummary, ingest_files
@@ -41,6 +42,7 @@ __all__ = [
     "__version__",
     "ingest_files",
     "read_csv",
+    "read_json",
     "read_nmea",
     "read_parquet",
 ]

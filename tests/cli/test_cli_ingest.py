@@ -38,7 +38,7 @@ def test_ingest_info_export(shared_data: Path, tmp_path: Path) -> None:
 def test_untimed_file_tells_the_user_what_to_do(shared_data: Path, tmp_path: Path) -> None:
     path = str(shared_data / "nmea/pyais/nmea_data_sample.txt")
     result = runner.invoke(app, ["ingest", path, "-w", str(tmp_path / "ws")])
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # every sentence rejected (no_timestamp)
     assert "--time" in result.output
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
 from watchkeeper.errors import ConfigError
+from watchkeeper.ingest.layouts import PRESETS, get_layout, parse_columns_option
 from watchkeeper.ingest.options import parse_time_option
 from watchkeeper.ingest.pipeline import FileSummary, ingest_files
 from watchkeeper.store.coverage import Coverage, workspace_coverage
@@ -27,18 +28,15 @@ WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help=WORKSPACE_
 
 
 def parse_columns(pairs: list[str] | None) -> dict[str, str] | None:
-    """``--columns mmsi=ship_id,ts=time`` (repeatable) into a mapping canonical -> header."""
-    if not pairs:
-        return None
-    out: dict[str, str] = {}
-    for item in ",".join(pairs).split(","):
-        if not item.strip():
-            continue
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ConfigError(f"--columns expects canonical=header pairs, got {item!r}")
-        out[key.strip()] = value.strip()
-    return out
+    """``--columns mmsi=ship_id,sog_kn=SPEED/10,ship_type=-`` (repeatable) as a mapping."""
+    return parse_columns_option(pairs)
+
+
+def _list_and_exit(on: bool) -> None:
+    """``ingest --list-layouts``: the same list as ``watchkeeper layouts``."""
+    if on:
+        layouts_command()
+        raise typer.Exit(0)
 
 
 @app.command()
@@ -54,20 +52,52 @@ def ingest(
     ] = None,
     columns: Annotated[
         list[str] | None,
-        typer.Option(help="CSV column mapping, e.g. mmsi=ship_id,ts=time,lat=y,lon=x."),
+        typer.Option(
+            help="CSV/JSON column mapping field=HEADER; HEADER/10 scales, A+B adds, - ignores, "
+            "e.g. mmsi=ship_id,ts=time,sog_kn=SPEED_KNOTSx10/10,ship_type=-."
+        ),
+    ] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(help="Provider layout preset (see `watchkeeper layouts`; default: detect)."),
     ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="nmea, csv or parquet (default: detect).")
+        str | None,
+        typer.Option("--format", help="nmea, csv, json or parquet (default: detect)."),
     ] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first bad record.")] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(help="Re-ingest files already ingested, replacing their rows and rejects."),
+    ] = False,
+    list_layouts: Annotated[
+        bool,
+        typer.Option(
+            "--list-layouts",
+            help="List the provider layouts and exit.",
+            is_eager=True,
+            callback=_list_and_exit,
+        ),
+    ] = False,
 ) -> None:
     """Ingest AIS files into a workspace; bad records are quarantined and counted.
 
+    Exits 1 when every record of a file was rejected (its top reasons and an example line
+    go to stderr).
+
     Example: watchkeeper ingest day1.nmea.gz noaa.csv -w ws
     """
-    if fmt not in (None, "nmea", "csv", "parquet"):
-        raise ConfigError(f"--format must be nmea, csv or parquet, not {fmt!r}")
-    opts = {"time": parse_time_option(time), "columns": parse_columns(columns), "strict": strict}
+    if fmt not in (None, "nmea", "csv", "json", "parquet"):
+        raise ConfigError(f"--format must be nmea, csv, json or parquet, not {fmt!r}")
+    if layout is not None:
+        get_layout(layout)  # an unknown name fails before any file is read
+    opts = {
+        "time": parse_time_option(time),
+        "columns": parse_columns(columns),
+        "layout": layout,
+        "strict": strict,
+        "replace": replace,
+    }
     if console.is_terminal:
         with _progress() as bar:
             task = bar.add_task("ingest", total=None)
@@ -79,6 +109,47 @@ def ingest(
     else:
         summaries = ingest_files(paths, workspace, fmt=fmt, **opts)  # type: ignore[arg-type]
     _print_summaries(summaries)
+    failed = [s for s in summaries if s.all_rejected]
+    for s in failed:
+        _explain_rejected(s)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _explain_rejected(s: FileSummary, top: int = 3) -> None:
+    """Why nothing of a file was kept: its top reject reasons and its first bad record."""
+    err = Console(stderr=True)
+    reasons = ", ".join(f"{r} {n:,}" for r, n in s.rejects.most_common(top))
+    err.print(
+        f"[red]error[/red] {s.file}: all {s.n_rejects:,} records rejected ({reasons})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if s.example:
+        err.print(f"  first: {s.example}", highlight=False, markup=False, soft_wrap=True)
+    err.print(
+        "  check the layout (`watchkeeper layouts`, --layout) or map columns with --columns; "
+        "then rerun with --replace",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("layouts")
+def layouts_command() -> None:
+    """List the provider layouts recognised in CSV and JSON headers (for --layout).
+
+    Example: watchkeeper layouts
+    """
+    for p in PRESETS.values():
+        detect = ", ".join(p.detect) + (f" + one of {', '.join(p.any_of)}" if p.any_of else "")
+        cols = ", ".join(f"{k}={v[0]}" for k, v in p.fields.items())
+        console.print(f"[bold]{p.name}[/bold]  {p.title}", highlight=False, soft_wrap=True)
+        for label, text in (("detected by", detect), ("columns", cols), ("source", p.source)):
+            console.print(f"  {label}: {text}", highlight=False, markup=False, soft_wrap=True)
+        if p.notes:
+            console.print(f"  notes: {p.notes}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _progress() -> Progress:
@@ -100,6 +171,7 @@ def _print_summaries(summaries: list[FileSummary]) -> None:
             console.print(f"[yellow]passed over[/yellow] {s.not_ingested}", highlight=False)
             continue
         note = " (already ingested)" if s.already_ingested else ""
+        note = " (replaced)" if s.replaced else note
         table.add_row(
             Path(s.file).name + note,
             s.format,

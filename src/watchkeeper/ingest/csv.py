@@ -45,7 +45,7 @@ from watchkeeper.ingest.validate import (
 )
 from watchkeeper.schema import IDENTITIES, TIMESTAMP, Decoded, RejectReason
 
-__all__ = ["DEFAULT_CHUNK_BYTES", "iter_csv", "read_csv"]
+__all__ = ["DEFAULT_CHUNK_BYTES", "decode_rows", "iter_csv", "read_csv"]
 
 #: Bytes of text per chunk: ~80,000 MarineCadastre rows, a few tens of MB of Arrow memory.
 DEFAULT_CHUNK_BYTES = 8 << 20
@@ -68,18 +68,21 @@ def iter_csv(
     *,
     file: str | None = None,
     columns: Mapping[str, str] | None = None,
+    layout: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_BYTES,
 ) -> Iterator[Decoded]:
     """Decode a CSV file or binary stream (plain, gzip, zstd or zip) chunk by chunk.
 
     ``file`` names the source in ``rejects`` (default: the path, or the stream's name);
     ``positions.source`` is its base name. ``columns`` maps canonical names (``mmsi``,
-    ``ts``, ``lat``, ``lon``, ``sog_kn``, ...) to header names for CSVs that are not
-    MarineCadastre's. Raises :class:`FormatError` when mmsi, ts, lat or lon is missing.
+    ``ts``, ``lat``, ``lon``, ``sog_kn``, ...) to column specs (``SPEED/10``, ``A+B``,
+    ``-``); ``layout`` forces a provider preset (:mod:`watchkeeper.ingest.layouts`), else
+    one is detected from the header. Raises :class:`FormatError` when mmsi, ts, lat or lon
+    is missing.
     """
     stream, name, owned = open_source(source, file)
     try:
-        yield from _decode_stream(stream, name, columns, chunk_size)
+        yield from _decode_stream(stream, name, columns, layout, chunk_size)
     finally:
         if owned:
             stream.close()
@@ -90,11 +93,12 @@ def read_csv(
     *,
     file: str | None = None,
     columns: Mapping[str, str] | None = None,
+    layout: str | None = None,
     strict: bool = False,
 ) -> Decoded:
     """The whole file as one :class:`Decoded`; ``strict`` raises at the first rejected row."""
     parts = []
-    for part in iter_csv(source, file=file, columns=columns):
+    for part in iter_csv(source, file=file, columns=columns, layout=layout):
         if strict:
             raise_first_reject(part)
         parts.append(part)
@@ -102,13 +106,17 @@ def read_csv(
 
 
 def _decode_stream(
-    stream: InflatingReader, file: str, columns: Mapping[str, str] | None, chunk_size: int
+    stream: InflatingReader,
+    file: str,
+    columns: Mapping[str, str] | None,
+    preset: str | None,
+    chunk_size: int,
 ) -> Iterator[Decoded]:
     blocks = _blocks(stream, chunk_size)
     first = next(blocks, None)
     if first is None or not first.lines or not first.lines[0].strip():
         raise FormatError(f"{file}: empty CSV file, no header")
-    layout = resolve_layout(first.lines[0], columns)
+    layout = resolve_layout(first.lines[0], columns, preset)
     source = Path(file).name
     first.lines, first.first_line = first.lines[1:], first.first_line + 1
     partial = False
@@ -166,6 +174,19 @@ def _text(data: bytes) -> str:
 
 def _decode_block(block: _Block, layout: CsvLayout, file: str, source: str) -> Decoded:
     rows, rejects, skipped = _split_rows(block, layout, file)
+    return decode_rows(rows, layout, file=file, source=source, rejects=rejects, skipped=skipped)
+
+
+def decode_rows(
+    rows: RowBlock,
+    layout: CsvLayout,
+    *,
+    file: str,
+    source: str,
+    rejects: pa.Table,
+    skipped: Counter[str],
+) -> Decoded:
+    """Text fields of tabular rows (CSV lines, JSON records) into one :class:`Decoded`."""
     cand, more_rejects = convert_rows(rows, layout, file=file, source=source)
     positions, pos_rejects = validate_positions(cand, file=file)
     identities = _report_runs(cand, file)

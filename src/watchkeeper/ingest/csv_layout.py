@@ -20,11 +20,19 @@ other CSV works with a user mapping of canonical name to header, e.g.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from watchkeeper.errors import ConfigError, FormatError
+from watchkeeper.ingest.layouts import (
+    TS_FORMATS,
+    ColumnSpec,
+    Layout,
+    detect_layout,
+    fold,
+    get_layout,
+    parse_column_spec,
+)
 
 __all__ = [
     "CANONICAL",
@@ -32,6 +40,7 @@ __all__ = [
     "REQUIRED",
     "CsvLayout",
     "detect_delimiter",
+    "resolve_header",
     "resolve_layout",
 ]
 
@@ -109,20 +118,24 @@ _KEY_ALIASES = {
     "time": "ts",
 }
 
-_FOLD = re.compile(r"[^0-9a-z]")
-
-
-def _fold(name: str) -> str:
-    return _FOLD.sub("", name.strip().strip('"').lower())
+_fold = fold
 
 
 @dataclass(frozen=True)
 class CsvLayout:
-    """A resolved header: the delimiter, the header names and canonical field -> column index."""
+    """A resolved header: delimiter, header names, canonical field -> column index.
+
+    ``extra`` lists further columns added to a field (``A+B``), ``factor`` its scaling
+    (``SPEED/10``), ``ts_format`` a strptime format for non-ISO times, ``name`` the preset.
+    """
 
     delimiter: str
     header: tuple[str, ...]
     index: Mapping[str, int]
+    extra: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    factor: Mapping[str, float] = field(default_factory=dict)
+    ts_format: str | None = None
+    name: str = "generic"
 
     @property
     def n_fields(self) -> int:
@@ -159,23 +172,110 @@ def _auto_index(header: Sequence[str]) -> dict[str, int]:
     return index
 
 
-def _user_index(header: Sequence[str], columns: Mapping[str, str]) -> dict[str, int]:
-    exact = {h: i for i, h in enumerate(header)}
-    folded = {_fold(h): i for i, h in enumerate(header)}
-    index: dict[str, int] = {}
-    for key, name in columns.items():
+@dataclass
+class _Mapping:
+    """Field -> columns and scaling, as it is built up (generic names, preset, user)."""
+
+    header: tuple[str, ...]
+    index: dict[str, int]
+    extra: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    factor: dict[str, float] = field(default_factory=dict)
+
+    def find(self, name: str) -> int | None:
+        """The column called ``name`` (exactly, else compared loosely)."""
+        for i, h in enumerate(self.header):
+            if h == name:
+                return i
+        folded = [_fold(h) for h in self.header]
+        key = _fold(name)
+        return folded.index(key) if key in folded else None
+
+    def set(self, canon: str, spec: ColumnSpec) -> bool:
+        """Map ``canon`` per ``spec`` if all its columns exist; False (unchanged) if not."""
+        if spec.ignored:
+            self.index.pop(canon, None)
+            self.extra.pop(canon, None)
+            self.factor.pop(canon, None)
+            return True
+        cols = [self.find(h) for h in spec.headers]
+        if any(c is None for c in cols):
+            return False
+        found = [c for c in cols if c is not None]
+        self.index[canon] = found[0]
+        self.extra.pop(canon, None)
+        self.factor.pop(canon, None)
+        if len(found) > 1:
+            self.extra[canon] = tuple(found[1:])
+        if spec.factor != 1.0:
+            self.factor[canon] = spec.factor
+        return True
+
+
+def _apply_preset(m: _Mapping, preset: Layout) -> None:
+    for canon, specs in preset.fields.items():
+        for spec in specs:
+            if m.set(canon, parse_column_spec(spec)):
+                break
+
+
+def _apply_user(m: _Mapping, columns: Mapping[str, str]) -> None:
+    for key, value in columns.items():
         canon = _canonical_key(key)
-        i = exact.get(name, folded.get(_fold(name)))
-        if i is None:
+        if not m.set(canon, parse_column_spec(value)):
             raise FormatError(
-                f"column mapping {key}={name!r}: no such column; the header has {', '.join(header)}"
+                f"column mapping {key}={value!r}: no such column; the header has "
+                f"{', '.join(m.header)}"
             )
-        index[canon] = i
-    return index
 
 
-def resolve_layout(header_line: str, columns: Mapping[str, str] | None = None) -> CsvLayout:
-    """Resolve a header line (and an optional user mapping) into a :class:`CsvLayout`.
+def resolve_header(
+    header: Sequence[str],
+    *,
+    delimiter: str = ",",
+    columns: Mapping[str, str] | None = None,
+    layout: str | None = None,
+) -> CsvLayout:
+    """Resolve header names, a preset (``layout``, else detected) and a user mapping.
+
+    Generic names are matched first, then the preset's columns, then ``columns``; later
+    ones win. Raises FormatError when mmsi, ts, lat or lon stays unmapped.
+
+    >>> resolve_header(["MMSI", "SPEED_KNOTSx10", "TIMESTAMP", "LAT", "LON"]).factor
+    {'sog_kn': 0.1}
+    """
+    header = tuple(header)
+    preset = get_layout(layout) if layout else detect_layout(header)
+    m = _Mapping(header, _auto_index(header))
+    if preset is not None:
+        _apply_preset(m, preset)
+    if columns:
+        _apply_user(m, columns)
+    missing = [f for f in REQUIRED if f not in m.index]
+    if missing:
+        raise FormatError(
+            f"header lacks required column(s) {', '.join(missing)}; found "
+            f"{', '.join(header) or 'nothing'}; needed mmsi, ts, lat, lon. Known provider "
+            "layouts are recognised (list them with `watchkeeper layouts`, force one with "
+            "--layout); map others with --columns mmsi=<header>,ts=<header>,... "
+            "(or columns={...} in Python)."
+        )
+    ts_format = preset.ts_format if preset is not None else None
+    ts_format = TS_FORMATS.get(_fold(header[m.index["ts"]]), ts_format)
+    return CsvLayout(
+        delimiter=delimiter,
+        header=header,
+        index=m.index,
+        extra=m.extra,
+        factor=m.factor,
+        ts_format=ts_format,
+        name=preset.name if preset is not None else "generic",
+    )
+
+
+def resolve_layout(
+    header_line: str, columns: Mapping[str, str] | None = None, layout: str | None = None
+) -> CsvLayout:
+    """Resolve a CSV header line (delimiter sniffed) into a :class:`CsvLayout`.
 
     >>> resolve_layout("MMSI,BaseDateTime,LAT,LON").index["ts"]
     1
@@ -184,15 +284,4 @@ def resolve_layout(header_line: str, columns: Mapping[str, str] | None = None) -
     """
     delimiter = detect_delimiter(header_line)
     header = _split_header(header_line, delimiter)
-    index = _auto_index(header)
-    if columns:
-        index.update(_user_index(header, columns))
-    missing = [f for f in REQUIRED if f not in index]
-    if missing:
-        raise FormatError(
-            f"CSV header lacks required column(s) {', '.join(missing)}; found "
-            f"{', '.join(header) or 'nothing'}; needed mmsi, ts, lat, lon "
-            "(MarineCadastre names are recognised; map others with columns="
-            '{"mmsi": "<header>", "ts": "<header>", ...} or --columns).'
-        )
-    return CsvLayout(delimiter=delimiter, header=header, index=index)
+    return resolve_header(header, delimiter=delimiter, columns=columns, layout=layout)

@@ -16,7 +16,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from watchkeeper.ingest.csv_layout import CsvLayout
-from watchkeeper.ingest.csv_values import parse_float, parse_imo, parse_int, parse_text, parse_time
+from watchkeeper.ingest.csv_values import (
+    parse_float,
+    parse_imo,
+    parse_int,
+    parse_text,
+    parse_time,
+    parse_time_format,
+)
+from watchkeeper.ingest.layouts import NAV_STATUS_CODES, SHIP_TYPE_CODES
 from watchkeeper.ingest.validate import make_rejects
 from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS, RejectReason
 
@@ -63,8 +71,62 @@ def _text(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 def _ais_class(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     text = pc.utf8_upper(parse_text(col))
+    text = pc.replace_substring_regex(text, r"^CLASS\s*", "")  # aisdk: "Class A"
     ok = pc.is_in(text, pa.array(["A", "B"]))
     return pc.if_else(ok, text, pa.scalar(None, pa.string())), np.zeros(len(col), dtype=bool)
+
+
+#: Words of free-text ship types (``Oil/Chemical Tanker``, ``Bulk Carrier``) and the ITU-R
+#: M.1371 table 53 code of their kind, tried in this order when no exact name matches.
+_TYPE_WORDS = (
+    ("tanker", 80),
+    ("cargo", 70),
+    ("carrier", 70),
+    ("container", 70),
+    ("passenger", 60),
+    ("ferry", 60),
+    ("fishing", 30),
+    ("tug", 52),
+    ("pilot", 50),
+    ("yacht", 37),
+    ("pleasure", 37),
+    ("sailing", 36),
+    ("high speed", 40),
+)
+
+
+def _text_codes(
+    col: pa.Array, codes: dict[str, int], words: tuple[tuple[str, int], ...] = ()
+) -> pa.Array:
+    """Codes of text values (case-insensitive), null where the text is unknown."""
+    text = pc.utf8_lower(parse_text(col))
+    names = pa.array(list(codes), pa.string())
+    idx = pc.index_in(text, value_set=names)
+    out = pc.take(pa.array(list(codes.values()), pa.int64()), idx)
+    for word, code in words:
+        hit = pc.and_(pc.is_null(out), pc.match_substring(text, word))
+        out = pc.if_else(pc.fill_null(hit, False), code, out)
+    return out
+
+
+def _ship_type(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """AIS type codes; text types (``Tanker``) become their code, unknown text null.
+
+    A type is context, not evidence of position: unknown text never rejects the row."""
+    values, bad = parse_int(col, pa.int16())
+    if not bad.any():
+        return values, bad
+    named = _text_codes(col, SHIP_TYPE_CODES, _TYPE_WORDS).cast(pa.int16())
+    return pc.if_else(pa.array(bad), named, values), np.zeros(len(col), dtype=bool)
+
+
+def _nav_status(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Status codes; text statuses (``At anchor``) become their code, unknown text null."""
+    values, bad = _rounded(col)
+    if not bad.any():
+        return values, bad
+    named = _text_codes(col, NAV_STATUS_CODES).cast(pa.float64())
+    return pc.if_else(pa.array(bad), named, values), np.zeros(len(col), dtype=bool)
 
 
 _PARSERS: dict[str, _Parser] = {
@@ -75,12 +137,12 @@ _PARSERS: dict[str, _Parser] = {
     "sog_kn": _float32,
     "cog_deg": _float32,
     "heading_deg": _rounded,
-    "nav_status": _rounded,
+    "nav_status": _nav_status,
     "ais_class": _ais_class,
     "name": _text,
     "imo": parse_imo,
     "callsign": _text,
-    "ship_type": lambda c: parse_int(c, pa.int16()),
+    "ship_type": _ship_type,
     "length_m": _float32,
     "beam_m": _float32,
     "draught_m": _float32,
@@ -103,7 +165,12 @@ def convert_rows(
     for name, parser in _PARSERS.items():
         if name in layout.index:
             text = rows.fields.column(layout.index[name]).combine_chunks()
-            columns[name], bad[name] = parser(text)
+            if name == "ts" and layout.ts_format:
+                columns[name], bad[name] = parse_time_format(text, layout.ts_format)
+            else:
+                columns[name], bad[name] = parser(text)
+            if name in layout.extra or name in layout.factor:
+                columns[name], bad[name] = _combined(rows, layout, name, columns[name], bad[name])
         else:
             columns[name] = pa.nulls(n, _TYPES[name])
     columns["msg_type"] = pa.nulls(n, pa.int8())  # CSV carries no message type
@@ -125,6 +192,21 @@ def convert_rows(
         detail[rejected].tolist(),
     )
     return cand.filter(pa.array(~rejected)), rejects
+
+
+def _combined(
+    rows: RowBlock, layout: CsvLayout, name: str, values: pa.Array, bad: np.ndarray
+) -> tuple[pa.Array, np.ndarray]:
+    """A field summed over its extra columns (``A+B``) and scaled (``SPEED/10``)."""
+    total = values.cast(pa.float64())
+    for i in layout.extra.get(name, ()):
+        more, more_bad = parse_float(rows.fields.column(i).combine_chunks())
+        total = pc.add(total, more)
+        bad = bad | more_bad
+    total = pc.multiply(total, layout.factor.get(name, 1.0))
+    if pa.types.is_integer(values.type):
+        total = pc.round(total)
+    return total.cast(values.type, safe=False), bad
 
 
 def _row_problems(

@@ -13,14 +13,27 @@ import pyarrow.compute as pc
 
 from watchkeeper.schema import TIMESTAMP
 
-__all__ = ["parse_float", "parse_imo", "parse_int", "parse_text", "parse_time"]
+__all__ = [
+    "NULL_TEXTS",
+    "parse_float",
+    "parse_imo",
+    "parse_int",
+    "parse_text",
+    "parse_time",
+    "parse_time_format",
+]
+
+#: Values that mean "no value" in provider exports (MarineTraffic writes NULL, spreadsheets
+#: N/A); read as null like an empty field.
+NULL_TEXTS = ("NULL", "null", "Null", "N/A", "n/a", "#N/A")
+_NULL_SET = pa.array(("", *NULL_TEXTS), pa.string())
 
 _FLOAT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _IMO = r"^(?i:imo)?\s*(?P<digits>\d+)(?:\.0*)?$"
 _TIME = (
     r"^(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:[T ](?P<hm>\d{2}:\d{2})(?P<sec>:\d{2})?(?P<frac>\.\d+)?)?"
-    r"\s*(?P<zone>Z|z|UTC|[+-]\d{2}:?\d{2})?$"
+    r"\s*(?P<zone>Z|z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
 )
 _MS_PER_MINUTE = 60_000
 
@@ -31,17 +44,25 @@ def _mask(arr: pa.Array) -> np.ndarray:
 
 
 def parse_text(col: pa.Array) -> pa.Array:
-    """Trimmed text; empty becomes null."""
+    """Trimmed text; empty, ``NULL`` and ``N/A`` (:data:`NULL_TEXTS`) become null."""
+    col = pc.utf8_trim_whitespace(col)
+    return pc.if_else(pc.is_in(col, value_set=_NULL_SET), pa.scalar(None, pa.string()), col)
+
+
+def _blank_to_null(col: pa.Array) -> pa.Array:
+    """Trimmed text, empty as null: the fast path of numbers and times. Comparing with ""
+    is 12x cheaper than looking up :data:`NULL_TEXTS` (measured on 80 k values), which is
+    needed only when a cast fails."""
     col = pc.utf8_trim_whitespace(col)
     return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
 
 
 def parse_float(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Decimal numbers (``12``, ``-3.5``, ``1e-3``) as float64."""
-    text = parse_text(col)
-    fast = _try_cast(text, pa.float64())
+    fast = _try_cast(_blank_to_null(col), pa.float64())
     if fast is not None and pc.all(pc.is_finite(fast)).as_py() is not False:
-        return fast, np.zeros(len(text), dtype=bool)
+        return fast, np.zeros(len(col), dtype=bool)
+    text = parse_text(col)
     ok = pc.match_substring_regex(text, _FLOAT)
     values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
     bad = _mask(pc.invert(ok))  # null text gives null ok: not bad
@@ -66,11 +87,15 @@ def parse_int(col: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndarray]
 
 
 def parse_imo(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """IMO numbers written ``IMO9018464`` or ``9018464`` as int32 (0 stays 0: not available)."""
+    """IMO numbers written ``IMO9018464`` or ``9018464`` as int32 (0 stays 0: not available;
+    ``Unknown``, the Danish Maritime Authority's placeholder, is null)."""
     text = parse_text(col)
     digits = pc.struct_field(pc.extract_regex(text, _IMO), [0])
     values, _ = parse_int(digits, pa.int32())
     bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(digits))
+    if bad.any():  # the placeholder is rare: look for it only among unparsed values
+        unknown = _mask(pc.equal(pc.utf8_lower(text), "unknown"))
+        bad &= ~unknown
     return values, bad
 
 
@@ -102,12 +127,13 @@ def parse_time(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """ISO 8601 times (``T`` or space, optional seconds, fraction and zone) as UTC ms.
 
     A time without a zone is UTC (MarineCadastre's convention); an explicit offset is
-    applied. Impossible dates (``2022-02-30``) are bad like unparseable text.
+    applied; 9-10 digits are Unix seconds.
+    Impossible dates (``2022-02-30``) are bad like unparseable text.
     """
+    fast = _try_cast(_blank_to_null(col), pa.timestamp("ms"))  # zone-less ISO 8601: all of
+    if fast is not None:  # MarineCadastre
+        return pc.assume_timezone(fast, "UTC"), np.zeros(len(col), dtype=bool)
     text = parse_text(col)
-    fast = _try_cast(text, pa.timestamp("ms"))  # zone-less ISO 8601: all of MarineCadastre
-    if fast is not None:
-        return pc.assume_timezone(fast, "UTC"), np.zeros(len(text), dtype=bool)
     parts = pc.extract_regex(text, _TIME)
     date, hm, sec, frac, zone = (pc.struct_field(parts, [i]) for i in range(5))
     hm = pc.if_else(pc.equal(hm, ""), "00:00", hm)
@@ -121,5 +147,26 @@ def parse_time(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     )
     ms = pc.subtract(pc.add(pc.cast(naive, pa.int64()), _frac_ms(frac)), _zone_ms(zone))
     values = pc.cast(ms, pa.int64()).cast(TIMESTAMP)
+    values = _epoch_seconds(text, values)
+    bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(values))
+    return values, bad
+
+
+def _epoch_seconds(text: pa.Array, values: pa.Array) -> pa.Array:
+    """Unix times in seconds (AISHub's AIS format writes ``1302264927``) where ``values``
+    has none; 9-10 digits cover 1973-2286."""
+    epoch = pc.fill_null(pc.match_substring_regex(text, r"^\d{9,10}$"), False)
+    if not pc.any(epoch).as_py():
+        return values
+    seconds = pc.cast(pc.if_else(epoch, text, "0"), pa.int64())
+    ms = pc.cast(pc.multiply(seconds, 1000), TIMESTAMP)
+    return pc.if_else(epoch, ms, values)
+
+
+def parse_time_format(col: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
+    """Times in one strptime format (``%d/%m/%Y %H:%M:%S``), UTC, as ms."""
+    text = parse_text(col)
+    naive = pc.strptime(text, format=fmt, unit="ms", error_is_null=True)
+    values = pc.assume_timezone(naive, "UTC").cast(TIMESTAMP)
     bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(values))
     return values, bad

@@ -20,6 +20,7 @@ from watchkeeper.errors import FormatError
 from watchkeeper.ingest.csv import iter_csv
 from watchkeeper.ingest.dedupe import KEY_COLUMNS, Deduper
 from watchkeeper.ingest.identity_runs import IdentityRuns
+from watchkeeper.ingest.jsonl import iter_json
 from watchkeeper.ingest.nmea import iter_nmea
 from watchkeeper.ingest.options import TimeOption, raise_first_reject
 from watchkeeper.ingest.parquet import iter_parquet
@@ -65,6 +66,8 @@ class FileSummary:
     identities: int = 0
     rejects: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    replaced: bool = False  # an earlier ingest of the same file was replaced
+    example: str | None = None  # the first rejected record: line, reason, detail, text
 
     @property
     def duplicates(self) -> int:
@@ -76,6 +79,11 @@ class FileSummary:
         """All rejected records."""
         return sum(self.rejects.values())
 
+    @property
+    def all_rejected(self) -> bool:
+        """No position kept and some rejected: a wrong layout or mapping, mostly."""
+        return self.positions == 0 and self.n_rejects > 0
+
 
 def iter_source(
     path: Path,
@@ -84,13 +92,16 @@ def iter_source(
     *,
     time: TimeOption = None,
     columns: Mapping[str, str] | None = None,
+    layout: str | None = None,
 ) -> Iterator[Decoded]:
     """Decoded chunks of one opened source, by format."""
     name = str(path)
     if fmt == "nmea":
         yield from iter_nmea(LineReader(stream), file=name, time=time)
     elif fmt == "csv":
-        yield from iter_csv(stream, file=name, columns=columns)
+        yield from iter_csv(stream, file=name, columns=columns, layout=layout)
+    elif fmt == "json":
+        yield from iter_json(stream, file=name, columns=columns, layout=layout)
     else:
         yield from iter_parquet(path, file=name)
 
@@ -102,10 +113,16 @@ def ingest_file(
     fmt: Format | None = None,
     time: TimeOption = None,
     columns: Mapping[str, str] | None = None,
+    layout: str | None = None,
     strict: bool = False,
+    replace: bool = False,
     progress: Progress | None = None,
 ) -> FileSummary:
-    """Ingest one file into ``ws``; a file already ingested (same SHA-256) adds nothing."""
+    """Ingest one file into ``ws``; a file already ingested (same SHA-256) adds nothing.
+
+    ``replace`` re-ingests such a file (e.g. with a corrected ``layout`` or ``columns``):
+    its earlier rows, rejects and log entry are removed first (:meth:`Workspace.forget`).
+    """
     path = Path(path)
     if not path.is_file():
         raise FormatError(f"{path}: no such file")
@@ -114,12 +131,16 @@ def ingest_file(
     summary = FileSummary(file=str(path), format=fmt, sha256=digest)
     ingest_id = digest[:32]
     if ws.is_ingested(ingest_id):
-        summary.already_ingested = True
-        return summary
+        if not replace:
+            summary.already_ingested = True
+            return summary
+        ws.forget(ingest_id)
+        summary.replaced = True
     ws.discard(ingest_id)  # leftovers of an interrupted earlier run
     started = datetime.now(UTC)
     try:
-        _stream_into(ws, path, fmt, ingest_id, summary, time, columns, strict, progress)
+        reader = _Reader(fmt, time, columns, layout)
+        _stream_into(ws, path, reader, ingest_id, summary, strict, progress)
     except FormatError as exc:
         ws.discard(ingest_id)
         if str(path) in str(exc):
@@ -146,14 +167,22 @@ def ingest_file(
     return summary
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """How to read one source: its format and the reader options."""
+
+    fmt: Format
+    time: TimeOption
+    columns: Mapping[str, str] | None
+    layout: str | None
+
+
 def _stream_into(
     ws: Workspace,
     path: Path,
-    fmt: Format,
+    reader: _Reader,
     ingest_id: str,
     summary: FileSummary,
-    time: TimeOption,
-    columns: Mapping[str, str] | None,
     strict: bool,
     progress: Progress | None,
 ) -> None:
@@ -164,9 +193,19 @@ def _stream_into(
     runs = IdentityRuns()
     stream, _, _ = open_source(path, str(path))
     try:
-        for chunk in iter_source(path, stream, fmt, time=time, columns=columns):
+        chunks = iter_source(
+            path,
+            stream,
+            reader.fmt,
+            time=reader.time,
+            columns=reader.columns,
+            layout=reader.layout,
+        )
+        for chunk in chunks:
             if strict:
                 raise_first_reject(chunk)
+            if summary.example is None and chunk.rejects.num_rows:
+                summary.example = _example(chunk.rejects)
             pos_out.write(dedupe.keep(chunk.positions))
             ids_out.write(runs.add(chunk.identities))
             ws.add_rejects(ingest_id, chunk.rejects)
@@ -201,6 +240,15 @@ def _stored_day(ws: Workspace) -> Callable[[int], pa.Table | None]:
     return load
 
 
+def _example(rejects: pa.Table) -> str:
+    """The first reject of a chunk as one line: where, why, and the record itself."""
+    row = rejects.slice(0, 1).to_pylist()[0]
+    where = f"line {row['line']}" if row["line"] is not None else "end of file"
+    detail = f" ({row['detail']})" if row["detail"] else ""
+    raw = (row["raw"] or "")[:200]
+    return f"{where}: {row['reason']}{detail}: {raw}"
+
+
 def _record_truncation(
     ws: Workspace, ingest_id: str, summary: FileSummary, file: str, detail: str, strict: bool
 ) -> None:
@@ -218,7 +266,9 @@ def ingest_files(
     fmt: Format | None = None,
     time: TimeOption = None,
     columns: Mapping[str, str] | None = None,
+    layout: str | None = None,
     strict: bool = False,
+    replace: bool = False,
     progress: Progress | None = None,
 ) -> list[FileSummary]:
     """Ingest several files (folders are walked for regular files) into a workspace.
@@ -232,7 +282,15 @@ def ingest_files(
     for path, walked in _expand(paths):
         try:
             summary = ingest_file(
-                ws, path, fmt=fmt, time=time, columns=columns, strict=strict, progress=progress
+                ws,
+                path,
+                fmt=fmt,
+                time=time,
+                columns=columns,
+                layout=layout,
+                strict=strict,
+                replace=replace,
+                progress=progress,
             )
         except FormatError as exc:
             if not walked or strict:

@@ -31,7 +31,7 @@ __all__ = [
     "sha256_file",
 ]
 
-Format = Literal["nmea", "csv", "parquet"]
+Format = Literal["nmea", "csv", "json", "parquet"]
 
 _GZIP = b"\x1f\x8b"
 _ZSTD = b"\x28\xb5\x2f\xfd"
@@ -182,7 +182,7 @@ _SNIFF_BYTES = 64 * 1024
 
 
 def detect_format(path: Path) -> Format:
-    """Recognise NMEA, CSV or Parquet (plain or compressed) from content, not the name."""
+    """Recognise NMEA, CSV, JSON or Parquet (plain or compressed) from content, not the name."""
     with path.open("rb") as f:
         magic = f.read(4)
     if magic == _PARQUET_MAGIC:
@@ -199,11 +199,19 @@ def detect_format(path: Path) -> Format:
     nmea = sum(1 for ln in data_lines if _looks_nmea(ln))
     if nmea and nmea >= len(data_lines) // 2:
         return "nmea"
+    if _looks_json(lines[0]):
+        return "json"  # JSON lines or a JSON array (GFW tracks, AISHub)
     if any(sep in lines[0] for sep in (",", ";", "\t", "|")):
         return "csv"
     raise FormatError(
-        f"{path}: not recognised as NMEA AIS, CSV or Parquet (first line: {lines[0][:80]!r})"
+        f"{path}: not recognised as NMEA AIS, CSV, JSON or Parquet (first line: {lines[0][:80]!r})"
     )
+
+
+def _looks_json(line: str) -> bool:
+    """A JSON object or array opening (not a Markdown link such as ``[text](url)``)."""
+    head = line.lstrip("\ufeff").replace(" ", "")
+    return head.startswith(('{"', "[{", "[[", "[]")) or head in ("{", "[")
 
 
 def _looks_nmea(line: str) -> bool:

@@ -348,7 +348,9 @@ def truth_as_results(truth: Truth) -> tuple[pa.Table, pa.Table]:
                 "lon": r["lon"],
                 "confidence": 1.0,
                 "risk": 100.0 if r["illicit"] else 0.0,
-                "details": json.dumps(r.get("details", {})),
+                "details": json.dumps(
+                    (r.get("details") or {}) | {"deliberate": bool(r.get("deliberate"))}
+                ),
                 "evidence": "[]",
             }
         )

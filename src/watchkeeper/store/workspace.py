@@ -310,6 +310,21 @@ class Workspace(SqlStore):
             with self._writer_con() as con:
                 con.execute("DELETE FROM rejects WHERE ingest_id = ?", [ingest_id])
 
+    def forget(self, ingest_id: str) -> None:
+        """Remove a completed ingest: its log row and rejects (one transaction), then files.
+
+        For re-ingesting a source with other options. Stopped half way, it leaves files of
+        an ingest that is no longer logged, which the next ingest of the source discards."""
+        if self.read_only:
+            raise WorkspaceError(f"workspace {self.path} is open read-only")
+        if self.db_path.exists():
+            with self._writer_con() as con:
+                con.execute("BEGIN TRANSACTION")
+                con.execute("DELETE FROM ingest_log WHERE ingest_id = ?", [ingest_id])
+                con.execute("DELETE FROM rejects WHERE ingest_id = ?", [ingest_id])
+                con.execute("COMMIT")
+        self.discard(ingest_id)
+
     def add_rejects(self, ingest_id: str, rejects: pa.Table) -> None:
         """Quarantine rejected records of one ingest."""
         if rejects.num_rows == 0:
