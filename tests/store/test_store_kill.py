@@ -66,3 +66,55 @@ def test_kill_during_ingest_ci(tmp_path: Path, two_files: tuple[Path, Path]) -> 
 def test_kill_during_ingest_many_trials(tmp_path: Path, two_files: tuple[Path, Path]) -> None:
     outcomes = _kill_ingest(tmp_path, two_files, trials=FULL_TRIALS)
     assert outcomes.count("killed") >= FULL_TRIALS // 2, outcomes
+
+
+DETECT = (
+    "import sys; from watchkeeper import Workspace; "
+    "from watchkeeper.detect.run import detect_workspace; detect_workspace(Workspace(sys.argv[1]))"
+)
+EXPORT = (
+    "import sys; from watchkeeper import Workspace; "
+    "from watchkeeper.publish.exports import export_events; "
+    "export_events(Workspace(sys.argv[1], read_only=True), 'geojson', sys.argv[2])"
+)
+
+
+def _tables(ws_path: Path) -> tuple[int | None, int | None]:
+    from watchkeeper import Workspace
+
+    ws = Workspace(ws_path, read_only=True)
+    events, zones = ws.read_table("events"), ws.read_table("detect_zones")
+    return (None if events is None else events.num_rows, None if zones is None else zones.num_rows)
+
+
+def _kill_detect_and_export(tmp_path: Path, trials: int) -> None:
+    data = multi_day_csv(tmp_path / "d.csv", rows=6_000, days=2, seed=3)
+    base = tmp_path / "base"
+    ingest_files([data], base)
+    done = tmp_path / "done"
+    shutil.copytree(base, done)
+    duration = timed(DETECT, str(done))
+    before, after = _tables(base), _tables(done)
+    assert before[0] is None and after[0] is not None
+    out = tmp_path / "events.geojson"
+    export_s = timed(EXPORT, str(done), str(out))
+    good = out.read_bytes()
+    rng = random.Random(16)
+    for trial in range(trials):
+        ws = tmp_path / f"t{trial}"
+        shutil.copytree(base, ws)
+        kill_after(run_python(DETECT, str(ws)), rng.uniform(0.0, duration * 1.1))
+        assert _tables(ws) in (before, after), trial
+        shutil.rmtree(ws)
+        out.write_bytes(b"previous export\n")
+        kill_after(run_python(EXPORT, str(done), str(out)), rng.uniform(0.0, export_s * 1.1))
+        assert out.read_bytes() in (b"previous export\n", good), trial
+
+
+def test_kill_detect_and_export_ci(tmp_path: Path) -> None:
+    _kill_detect_and_export(tmp_path, trials=2)
+
+
+@pytest.mark.slow
+def test_kill_detect_and_export_many_trials(tmp_path: Path) -> None:
+    _kill_detect_and_export(tmp_path, trials=FULL_TRIALS)

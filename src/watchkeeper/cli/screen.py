@@ -32,6 +32,7 @@ from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
 from watchkeeper.context.sanctions import add_list, current_entities, list_versions, read_list
 from watchkeeper.context.sanctions.read import list_paths
 from watchkeeper.errors import ConfigError
+from watchkeeper.publish._sink import atomic_file
 from watchkeeper.publish.exports import VESSEL_FORMATS, vessels_with_position, write_vessels_geo
 from watchkeeper.store import Workspace
 
@@ -187,6 +188,6 @@ def export_vessels(
     if output == "-":
         write_vessels(table, sys.stdout, fmt)
         return
-    with Path(output).open("w", encoding="utf-8", newline="") as f:
+    with atomic_file(output) as tmp, tmp.open("w", encoding="utf-8", newline="") as f:
         n = write_vessels(table, f, fmt)
     Console(stderr=True).print(f"wrote {n} vessels to {output}", highlight=False)

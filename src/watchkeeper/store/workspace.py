@@ -482,6 +482,22 @@ class Workspace(SqlStore):
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
             con.unregister("_incoming")
 
+    def write_tables(self, tables: dict[str, pa.Table]) -> None:
+        """Replace several DuckDB tables in one transaction: readers (and a process killed
+        half-way) see all the old tables or all the new ones."""
+        for name in tables:
+            check_table_name(name)
+        with self._writer_con() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for i, (name, table) in enumerate(tables.items()):
+                    con.register(f"_incoming{i}", table)
+                    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming{i}")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
     def read_table(self, name: str) -> pa.Table | None:
         """DuckDB table ``name`` as Arrow, or None if it does not exist yet."""
         check_table_name(name)
