@@ -112,7 +112,7 @@ def screen_cmd(
 
     Example: watchkeeper screen -w ws
     """
-    ws = Workspace(workspace)
+    ws = Workspace(workspace, create=False)
     if current_entities(ws, vessels_only=True).num_rows == 0:
         Console(stderr=True).print(
             "[yellow]warning:[/yellow] no listed vessels in this workspace; "
@@ -143,7 +143,7 @@ def vessels_cmd(
 
     Example: watchkeeper vessels -w ws --top 10
     """
-    table = build_vessels(Workspace(workspace))
+    table = build_vessels(Workspace(workspace, create=False))
     out = Table("risk", "mmsi", "name", "imo", "flag", "sanctions", "reasons")
     for v in table.slice(0, top).to_pylist():
         reasons = "; ".join(

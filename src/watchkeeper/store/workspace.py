@@ -380,7 +380,8 @@ class Workspace(SqlStore):
             files = [f for f in files if lo <= f.parent.name[4:] <= hi]
         if not files:
             return _empty_scan(layer, provenance=provenance)
-        names = ", ".join(f"'{f.as_posix()}'" for f in files)
+        # a path is a SQL string literal here: its quotes doubled (a folder named O'Brien)
+        names = ", ".join("'" + f.as_posix().replace("'", "''") + "'" for f in files)
         # union_by_name: files written before a column was added read with it null
         opts = "hive_partitioning=true, union_by_name=true"
         if provenance:
