@@ -14,7 +14,6 @@ SDN XML (``sdn.xml``, schema ``sdn.xsd``): ``sdnEntry`` elements with ``idList``
 from __future__ import annotations
 
 import csv
-import io
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -45,7 +44,9 @@ def _rows(path: Path) -> list[list[str]]:
         text = path.read_bytes().decode("latin-1").rstrip("\x1a\r\n")
     except OSError as exc:
         raise FormatError(f"cannot read {path}: {exc}") from exc
-    return [row for row in csv.reader(io.StringIO(text)) if row]
+    # One record per line (true of every OFAC CSV: no field holds a line break), parsed line
+    # by line so that a stray quote spoils its own line only, never the entries after it.
+    return [row for line in text.splitlines() for row in csv.reader([line]) if row]
 
 
 def _programs(value: str | None) -> tuple[str, ...]:
