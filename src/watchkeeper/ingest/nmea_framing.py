@@ -247,7 +247,7 @@ def parse_pghp(sentence: str) -> int | Rejected:
     try:
         y, mo, d, h, mi, s, ms = (int(v) for v in fields[2:9])
         when = datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # out of range, or beyond a C int
         return Rejected(RejectReason.BAD_TIMESTAMP, f"$PGHP date {','.join(fields[2:9])}")
     stamp = int(when.timestamp() * 1000)
     if not _MIN_MS <= stamp < _MAX_MS:

@@ -46,7 +46,17 @@ def _rows(path: Path) -> list[list[str]]:
         raise FormatError(f"cannot read {path}: {exc}") from exc
     # One record per line (true of every OFAC CSV: no field holds a line break), parsed line
     # by line so that a stray quote spoils its own line only, never the entries after it.
-    return [row for line in text.splitlines() for row in csv.reader([line]) if row]
+    # (split at LF only: str.splitlines would also break at latin-1 NEL, 0x85)
+    lines = (line.rstrip("\r") for line in text.split("\n"))
+    return [row for row in map(_parse_line, lines) if row]
+
+
+def _parse_line(line: str) -> list[str]:
+    """The fields of one CSV line; a line the csv module refuses is one field (a reject)."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return [line]
 
 
 def _programs(value: str | None) -> tuple[str, ...]:
