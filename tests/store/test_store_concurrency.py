@@ -18,7 +18,8 @@ INGEST = (
     "import sys; from watchkeeper.ingest.pipeline import ingest_files; "
     "ingest_files(sys.argv[2:], sys.argv[1])"
 )
-ROUNDS = int(os.environ.get("WATCHKEEPER_CONCURRENCY_ROUNDS", "3"))
+#: Rounds of each two-process test: 2 in CI, 10 in `make reliability`.
+ROUNDS = int(os.environ.get("WATCHKEEPER_CONCURRENCY_ROUNDS", "2"))
 
 
 @pytest.fixture(scope="module")

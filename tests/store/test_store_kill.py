@@ -63,6 +63,7 @@ def test_kill_during_ingest_ci(tmp_path: Path, two_files: tuple[Path, Path]) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.reliability
 def test_kill_during_ingest_many_trials(tmp_path: Path, two_files: tuple[Path, Path]) -> None:
     outcomes = _kill_ingest(tmp_path, two_files, trials=FULL_TRIALS)
     assert outcomes.count("killed") >= FULL_TRIALS // 2, outcomes
@@ -112,9 +113,10 @@ def _kill_detect_and_export(tmp_path: Path, trials: int) -> None:
 
 
 def test_kill_detect_and_export_ci(tmp_path: Path) -> None:
-    _kill_detect_and_export(tmp_path, trials=2)
+    _kill_detect_and_export(tmp_path, trials=1)
 
 
 @pytest.mark.slow
+@pytest.mark.reliability
 def test_kill_detect_and_export_many_trials(tmp_path: Path) -> None:
     _kill_detect_and_export(tmp_path, trials=FULL_TRIALS)
