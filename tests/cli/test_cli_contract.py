@@ -111,7 +111,6 @@ def test_read_commands_refuse_a_missing_workspace(
 @pytest.fixture
 def small_ws(tmp_path: Path) -> Path:
     from _faults import multi_day_csv
-
     from watchkeeper.ingest.pipeline import ingest_files
 
     ws = tmp_path / "it's a workspace"  # a quote in the path reaches no SQL text unescaped

@@ -388,5 +388,5 @@ def test_untimed_parts_many_lines_apart_are_not_joined() -> None:
 def test_pghp_with_huge_numbers_is_bad_timestamp() -> None:
     """Found by fuzzing: a field beyond a C int raised OverflowError."""
     body = "PGHP,1,2010,6,11,11,46,11929,24411929,244,0,,1,72"
-    frames, rejects, _ = frame([f"${body}*{nmea_checksum(body):02X}", sentence(POS)])
+    _, rejects, _ = frame([f"${body}*{nmea_checksum(body):02X}", sentence(POS)])
     assert reasons(rejects)["bad_timestamp"] == 1

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _faults import multi_day_csv, run_python, state
 
+from _faults import multi_day_csv, run_python, state
 from watchkeeper import Workspace
 from watchkeeper.ingest.pipeline import ingest_files
 from watchkeeper.publish.positions import export_positions

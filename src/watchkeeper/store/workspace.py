@@ -283,7 +283,7 @@ class Workspace(SqlStore):
     def _pending(self) -> set[str]:
         """Ingest ids with a ``.pending`` marker (not committed, or crashed)."""
         try:
-            names = os.listdir(self.path / _TXN_DIR)
+            names = [p.name for p in (self.path / _TXN_DIR).iterdir()]
         except FileNotFoundError:
             return set()
         return {n.removesuffix(".pending") for n in names if n.endswith(".pending")}

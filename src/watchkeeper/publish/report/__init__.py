@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from watchkeeper.publish._sink import atomic_file
 from watchkeeper.publish.report.case import Case, ReportParams, evidence_rows, load_case
 from watchkeeper.publish.report.html import render_html
-from watchkeeper.publish._sink import atomic_file
 from watchkeeper.store.base import Store
 
 __all__ = ["Case", "ReportParams", "evidence_rows", "load_case", "render_html", "write_report"]
