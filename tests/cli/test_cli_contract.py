@@ -67,7 +67,9 @@ def test_unknown_option_is_a_usage_error(
     assert "--no-such-option" in err
 
 
-@pytest.mark.parametrize(("path", "required"), [x for x in LEAVES if x[1]], ids=str)
+@pytest.mark.parametrize(
+    ("path", "required"), [x for x in LEAVES if x[1]], ids=[" ".join(p) for p, r in LEAVES if r]
+)
 def test_missing_required_argument_is_a_usage_error(
     path: list[str],
     required: set[str],
