@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench accuracy accuracy-real clean
+.PHONY: demo test lint typecheck bench accuracy accuracy-real reliability fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,18 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/ruff format --check src tests
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/pytest -n 2 -q -m "not reliability"
+
+# The long fault runs (docs/reliability.md): kill -9 at >= 20 random points per stage and
+# repeated concurrency rounds. `make test` runs a short version of each.
+reliability: $(STAMP)
+	$(VENV)/bin/pytest -q -m reliability tests/store/test_store_kill.py
+	WATCHKEEPER_CONCURRENCY_ROUNDS=10 $(VENV)/bin/pytest -q tests/store/test_store_concurrency.py
+
+# >= 100,000 mutated lines through each reader, then the hypothesis properties at length.
+fuzz: $(STAMP)
+	$(PY) -m benchmarks.fuzz --lines 100000
+	WATCHKEEPER_FUZZ_EXAMPLES=3000 $(VENV)/bin/pytest -q tests/ingest/test_ingest_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests

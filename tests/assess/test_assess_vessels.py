@@ -158,6 +158,9 @@ def test_cli_end_to_end(shared_data: Path, noaa: Decoded, tmp_path: Path) -> Non
 
 
 def test_cli_screen_without_lists_warns(tmp_path: Path) -> None:
+    from watchkeeper import Workspace
+
+    Workspace(tmp_path / "ws")  # screen never creates a mistyped workspace
     res = CliRunner().invoke(app, ["screen", "-w", str(tmp_path / "ws")])
     assert res.exit_code == 0 and "0 match" in res.output
     assert "no listed vessels" in res.output

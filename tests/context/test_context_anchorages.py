@@ -55,3 +55,13 @@ def test_a_lone_ship_swinging_at_anchor_is_not_a_place() -> None:
     # 12 h at anchor, swinging 150 m back and forth below 1 kn: one stop, not repeated calls
     swing = track(500, "2024-01-01", 30.0, 140.0, [(i * 10, (i % 2) * 150.0, 0) for i in range(73)])
     assert learn_anchorages(swing).num_rows == 0
+
+
+def test_learned_places_do_not_depend_on_summation_order() -> None:
+    """Means that a parallel scan sums in another order differ in the last bits; the
+    places (and so the events placed at them) must come out the same bytes."""
+    from watchkeeper.context.anchorages import places_of
+
+    a = pa.table({"lat": [37.399957298407635], "lon": [126.54999960476039], "why": ["x"]})
+    b = pa.table({"lat": [37.39995729840763], "lon": [126.54999960476037], "why": ["x"]})
+    assert places_of([a]).equals(places_of([b]))

@@ -123,3 +123,22 @@ def test_sdn_xml_wrong_root(tmp_path: Path) -> None:
     (tmp_path / "x.xml").write_text("<other/>")
     with pytest.raises(FormatError):
         read_sdn_xml(tmp_path / "x.xml")
+
+
+def test_a_broken_line_does_not_swallow_the_next_entry(tmp_path: Path) -> None:
+    """A stray quote used to run on into the following lines, losing their entries."""
+    empty = ",-0- " * 8
+    lines = [
+        '36,"AEROCARIBBEAN AIRLINES",-0- ,"CUBA"' + empty,
+        '99,"BROKEN NAME,-0- ,CUBA' + empty,  # the quote opens and never closes
+        '173,"ANGLO-CARIBBEAN CO., LTD.",-0- ,"CUBA"' + empty,
+        '306,"BANCO NACIONAL DE CUBA",-0- ,"CUBA"' + empty,
+    ]
+    (tmp_path / "sdn.csv").write_text("\n".join(lines) + "\n", encoding="latin-1")
+    got = read_sdn_csv(tmp_path / "sdn.csv", list_date=date(2021, 1, 1))
+    assert [e.name for e in got.entities] == [
+        "AEROCARIBBEAN AIRLINES",
+        "ANGLO-CARIBBEAN CO., LTD.",
+        "BANCO NACIONAL DE CUBA",
+    ]
+    assert len(got.rejects) == 1 and got.rejects[0].startswith("99")

@@ -349,3 +349,11 @@ def test_a_stray_quote_does_not_swallow_the_next_lines() -> None:
         2: "malformed_row",
         3: "malformed_row",
     }
+
+
+def test_mmsi_beyond_float_precision_is_rejected_not_fatal() -> None:
+    """Found by fuzzing: an MMSI above 2**53 made the range check raise ArrowInvalid."""
+    row = GOOD.replace("374208000", "53800736338007363")
+    out = _read(f"{HEADER}\n{row}\n{GOOD}\n")
+    assert out.positions.num_rows == 1
+    assert out.rejects.num_rows == 1

@@ -80,3 +80,15 @@ def test_missing_columns_message_names_found_and_needed() -> None:
         resolve_layout("id,when,north,east")
     message = str(err.value)
     assert "mmsi, ts, lat, lon" in message and "id, when, north, east" in message
+
+
+def test_impossible_years_are_bad_times() -> None:
+    """Years 0001 and 9999 passed CSV ingest and crashed detection (OverflowError)."""
+    from watchkeeper.ingest.csv_values import parse_time
+
+    col = pa.array(["0001-01-01T00:00:00", "9999-12-31T23:59:59", "2024-03-01T00:00:00", None])
+    values, bad = parse_time(col)
+    assert bad.tolist() == [True, True, False, False]
+    assert values.null_count == 3
+    col = pa.array(["0001-01-01 00:00+01:00", "2024-03-01 00:00Z"])
+    assert parse_time(col)[1].tolist() == [True, False]

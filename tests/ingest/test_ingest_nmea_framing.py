@@ -332,3 +332,61 @@ def test_group_of_single_sentences_shares_the_first_time_and_source() -> None:
 def test_source_is_null_without_tag_or_station() -> None:
     frames, _, _ = frame([tagged(f"c:{T0}", sentence(POS))])
     assert frames.column("source").to_pylist() == [None]
+
+
+# ----------------------------------------------------------------- multi-part limits
+
+# The reproduction of the fault report: part 1 and part 2 of sequence id 3, 25 hours apart.
+FAR_1 = (
+    "!AIVDM,2,1,3,A,53m62@@0000044440004i0P4000000000000000000000000003lk3p20DPS,0*42,1700000000"
+)
+FAR_2 = "!AIVDM,2,2,3,A,j84E@FH6000,2*7C,1700090000"
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_parts_hours_apart_are_not_joined(engine: str) -> None:
+    from watchkeeper.ingest.nmea import read_nmea
+
+    out = read_nmea([FAR_1, FAR_2], engine=engine)  # type: ignore[arg-type]
+    assert out.identities.num_rows == 0 and out.positions.num_rows == 0
+    assert reasons(out.rejects) == {"broken_multipart": 2}
+    assert "90,000 s after part 1" in out.rejects.column("detail")[1].as_py()
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_parts_seconds_apart_are_joined(engine: str) -> None:
+    from watchkeeper.ingest.nmea import read_nmea
+
+    near = FAR_2.replace("1700090000", "1700000002")
+    out = read_nmea([FAR_1, near], engine=engine)  # type: ignore[arg-type]
+    assert out.rejects.num_rows == 0 and out.identities.num_rows == 1
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_tagged_parts_far_apart_are_not_joined(engine: str) -> None:
+    """Adjacent tag-block lines (the vectorised path's bulk pairs) obey the same bound."""
+    from watchkeeper.ingest.nmea import read_nmea
+
+    a1, a2 = encoded(five(211000001, "ALPHA"), seq="1", channel="A")
+    lines = [tagged(f"s:r1,c:{T0}", a1), tagged(f"s:r1,c:{T0 + 3600}", a2)]
+    out = read_nmea(lines, engine=engine)  # type: ignore[arg-type]
+    assert reasons(out.rejects) == {"broken_multipart": 2}
+    lines[1] = tagged(f"s:r1,c:{T0 + 1}", a2)
+    assert read_nmea(lines, engine=engine).identities.num_rows == 1  # type: ignore[arg-type]
+
+
+def test_untimed_parts_many_lines_apart_are_not_joined() -> None:
+    a1, a2 = encoded(five(211000001, "ALPHA"), seq="1", channel="A")
+    filler = [sentence(POS)] * 1_000
+    frames, rejects, _ = frame([a1, *filler, a2], time=datetime(2020, 1, 1, tzinfo=UTC))
+    assert reasons(rejects) == {"broken_multipart": 2}
+    assert frames.num_rows == 1_000
+    frames, rejects, _ = frame([a1, *filler[:998], a2], time=datetime(2020, 1, 1, tzinfo=UTC))
+    assert rejects.num_rows == 0 and frames.num_rows == 999
+
+
+def test_pghp_with_huge_numbers_is_bad_timestamp() -> None:
+    """Found by fuzzing: a field beyond a C int raised OverflowError."""
+    body = "PGHP,1,2010,6,11,11,46,11929,24411929,244,0,,1,72"
+    _, rejects, _ = frame([f"${body}*{nmea_checksum(body):02X}", sentence(POS)])
+    assert reasons(rejects)["bad_timestamp"] == 1

@@ -63,3 +63,69 @@ def test_sha256_is_content_based(tmp_path: Path) -> None:
     a.write_bytes(b"same")
     b.write_bytes(b"same")
     assert sha256_file(a) == sha256_file(b)
+
+
+# ------------------------------------------------ text normalisation (fault reproductions)
+
+_CSV_HEADER = (
+    "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
+    "Length,Width,Draft,Cargo,TransceiverClass"
+)
+_CSV_ROWS = [
+    f"21100000{i},2024-03-01T00:0{i}:00,54.1,10.1,5.0,90.0,90,SHIP,,,70,0,,,,,A" for i in range(6)
+]
+_NMEA = "!AIVDM,1,1,,A,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*0A,1700000000"
+
+
+def _ingest(path: Path) -> tuple[str, int, int]:
+    from watchkeeper import Workspace
+    from watchkeeper.ingest.pipeline import ingest_file
+
+    s = ingest_file(Workspace(path.parent / f"ws-{path.name}"), path)
+    return s.format, s.positions, s.n_rejects
+
+
+def _lines(text: str) -> list[str]:
+    return [ln for ln in text.split("\n") if ln]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("cr.csv", "\r".join([_CSV_HEADER, *_CSV_ROWS]).encode(), ("csv", 6, 0)),
+        ("crlf.csv", "\r\n".join([_CSV_HEADER, *_CSV_ROWS]).encode(), ("csv", 6, 0)),
+        ("bom.csv", b"\xef\xbb\xbf" + "\n".join([_CSV_HEADER, *_CSV_ROWS]).encode(), ("csv", 6, 0)),
+        ("u16.csv", "\n".join([_CSV_HEADER, *_CSV_ROWS]).encode("utf-16"), ("csv", 6, 0)),
+        ("u16be.csv", "\n".join([_CSV_HEADER, *_CSV_ROWS]).encode("utf-16-be"), ("csv", 0, -1)),
+        # the same report three times: every line read, stored once (two duplicates)
+        ("bom.nmea", b"\xef\xbb\xbf" + f"{_NMEA}\n".encode() * 3, ("nmea", 1, 0)),
+        ("cr.nmea", f"{_NMEA}\r".encode() * 3, ("nmea", 1, 0)),
+        ("u16.nmea", f"{_NMEA}\r\n".encode("utf-16") * 1, ("nmea", 1, 0)),
+    ],
+)
+def test_any_line_ending_bom_and_utf16(
+    tmp_path: Path, name: str, content: bytes, expected: tuple[str, int, int]
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    if expected[2] == -1:  # UTF-16 without a byte-order mark: refused with a clear message
+        with pytest.raises(FormatError, match="NUL bytes"):
+            _ingest(path)
+        return
+    assert _ingest(path) == expected
+
+
+def test_every_zip_member_is_read(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "two.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a.csv", "\n".join([_CSV_HEADER, *_CSV_ROWS[:3]]))  # no final newline
+        z.writestr("b.csv", "\n".join([_CSV_HEADER, *_CSV_ROWS[3:]]) + "\n")
+        z.writestr("c.csv", "\n".join([_CSV_HEADER, *_CSV_ROWS[:1]]) + "\n")
+    assert _ingest(path) == ("csv", 6, 0)  # c.csv's row repeats one of a.csv: stored once
+    nmea = tmp_path / "n.zip"
+    with zipfile.ZipFile(nmea, "w") as z:
+        z.writestr("a.nmea", f"{_NMEA}\n" * 2)
+        z.writestr("b.nmea", f"{_NMEA.replace('1700000000', '1700000600')}\n" * 3)
+    assert _ingest(nmea) == ("nmea", 2, 0)  # one report per member (repeats stored once)

@@ -21,6 +21,7 @@ def test_simulate_then_evaluate(tmp_path: Path) -> None:
     for name in ("traffic.nmea", "traffic.csv", "sanctions.ftm.json", "truth.json", "ports.csv"):
         assert (out / name).stat().st_size > 0
     ws = tmp_path / "ws"
+    Workspace(ws)  # an empty workspace: evaluate reads, it does not create one
     res = runner.invoke(
         app, ["evaluate", "--truth", str(out / "truth.json"), "-w", str(ws), "--json"]
     )

@@ -257,12 +257,13 @@ def export_positions(
     output: Annotated[str, typer.Option("-o", "--output", help="File, or - for stdout.")] = "-",
 ) -> None:
     """Export positions: CSV with MarineCadastre's 17-column header, Parquet or GeoJSON."""
+    from watchkeeper.publish._sink import atomic_file
     from watchkeeper.publish.positions import export_positions as run
 
     ws = Workspace(workspace, read_only=True)
     if output == "-":
         n = run(ws, sys.stdout.buffer, fmt=fmt)
     else:
-        with Path(output).open("wb") as f:
+        with atomic_file(output) as tmp, tmp.open("wb") as f:
             n = run(ws, f, fmt=fmt)
         Console(stderr=True).print(f"wrote {n:,} positions to {output}")

@@ -32,6 +32,7 @@ from watchkeeper.context.imo import imo_label
 from watchkeeper.context.sanctions import add_list, current_entities, list_versions, read_list
 from watchkeeper.context.sanctions.read import list_paths
 from watchkeeper.errors import ConfigError
+from watchkeeper.publish._sink import atomic_file
 from watchkeeper.publish.exports import VESSEL_FORMATS, vessels_with_position, write_vessels_geo
 from watchkeeper.store import Workspace
 
@@ -111,7 +112,7 @@ def screen_cmd(
 
     Example: watchkeeper screen -w ws
     """
-    ws = Workspace(workspace)
+    ws = Workspace(workspace, create=False)
     if current_entities(ws, vessels_only=True).num_rows == 0:
         Console(stderr=True).print(
             "[yellow]warning:[/yellow] no listed vessels in this workspace; "
@@ -142,7 +143,7 @@ def vessels_cmd(
 
     Example: watchkeeper vessels -w ws --top 10
     """
-    table = build_vessels(Workspace(workspace))
+    table = build_vessels(Workspace(workspace, create=False))
     out = Table("risk", "mmsi", "name", "imo", "flag", "sanctions", "reasons")
     for v in table.slice(0, top).to_pylist():
         reasons = "; ".join(
@@ -187,6 +188,6 @@ def export_vessels(
     if output == "-":
         write_vessels(table, sys.stdout, fmt)
         return
-    with Path(output).open("w", encoding="utf-8", newline="") as f:
+    with atomic_file(output) as tmp, tmp.open("w", encoding="utf-8", newline="") as f:
         n = write_vessels(table, f, fmt)
     Console(stderr=True).print(f"wrote {n} vessels to {output}", highlight=False)

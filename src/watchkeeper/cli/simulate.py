@@ -103,7 +103,7 @@ def evaluate_cmd(
 
     Example: watchkeeper evaluate --truth sim/truth.json -w ws/ --json
     """
-    ws = Workspace(workspace)
+    ws = Workspace(workspace, read_only=True)
     report = evaluate(load_truth(truth), ws.read_table("events"), ws.read_table("vessels"))
     if as_json:
         typer.echo(json.dumps(report, indent=2))

@@ -157,11 +157,19 @@ _EMPTY = pa.table(
 )
 
 
+# Learned positions are rounded to 1e-9 degrees (0.1 mm): means over positions that a
+# parallel scan sums in varying order differ in the last bits from run to run, and the
+# same input must give the same bytes out.
+_DIGITS = 9
+
+
 def places_of(found: Sequence[pa.Table]) -> pa.Table:
     """A ``PLACES`` table (kind 'anchorage', sorted by position, named by position) of
     :func:`crowd_places` and :func:`learn_berths` results."""
     rows = sorted(
-        (r["lat"], r["lon"], r["why"]) for t in found for r in t.cast(_EMPTY.schema).to_pylist()
+        (round(r["lat"], _DIGITS), round(r["lon"], _DIGITS), r["why"])
+        for t in found
+        for r in t.cast(_EMPTY.schema).to_pylist()
     )
     return places_table(
         [

@@ -155,10 +155,9 @@ def detect_workspace(ws: Workspace, *, params: DetectParams | None = None) -> pa
     params = params or DetectParams()
     plan = make_plan(ws.day_counts("positions"), ws.last_time("positions"), params)
     context = learn_context(ws, plan, params)
-    for name, table in context.to_tables().items():
-        ws.write_table(name, table)
     events = finish([run_window(ws, w, context, params) for w in plan.windows])
-    ws.write_table("events", events)
+    # one transaction: an interrupted run leaves the previous events and context in place
+    ws.write_tables({**context.to_tables(), "events": events})
     return events
 
 

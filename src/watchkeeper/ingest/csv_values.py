@@ -130,9 +130,10 @@ def parse_time(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     applied; 9-10 digits are Unix seconds.
     Impossible dates (``2022-02-30``) are bad like unparseable text.
     """
-    fast = _try_cast(_blank_to_null(col), pa.timestamp("ms"))  # zone-less ISO 8601: all of
-    if fast is not None:  # MarineCadastre
-        return pc.assume_timezone(fast, "UTC"), np.zeros(len(col), dtype=bool)
+    blank = _blank_to_null(col)
+    fast = _try_cast(blank, pa.timestamp("ms"))  # zone-less ISO 8601: all of MarineCadastre
+    if fast is not None:
+        return plausible_times(pc.assume_timezone(fast, "UTC"), pc.is_valid(blank))
     text = parse_text(col)
     parts = pc.extract_regex(text, _TIME)
     date, hm, sec, frac, zone = (pc.struct_field(parts, [i]) for i in range(5))
@@ -147,9 +148,7 @@ def parse_time(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     )
     ms = pc.subtract(pc.add(pc.cast(naive, pa.int64()), _frac_ms(frac)), _zone_ms(zone))
     values = pc.cast(ms, pa.int64()).cast(TIMESTAMP)
-    values = _epoch_seconds(text, values)
-    bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(values))
-    return values, bad
+    return plausible_times(_epoch_seconds(text, values), pc.is_valid(text))
 
 
 def _epoch_seconds(text: pa.Array, values: pa.Array) -> pa.Array:
@@ -167,6 +166,20 @@ def parse_time_format(col: pa.Array, fmt: str) -> tuple[pa.Array, np.ndarray]:
     """Times in one strptime format (``%d/%m/%Y %H:%M:%S``), UTC, as ms."""
     text = parse_text(col)
     naive = pc.strptime(text, format=fmt, unit="ms", error_is_null=True)
-    values = pc.assume_timezone(naive, "UTC").cast(TIMESTAMP)
-    bad = _mask(pc.is_valid(text)) & _mask(pc.is_null(values))
-    return values, bad
+    return plausible_times(pc.assume_timezone(naive, "UTC").cast(TIMESTAMP), pc.is_valid(text))
+
+
+# The years an AIS record can have: AIS dates from 1998 (the same bounds as NMEA times);
+# 0001 or 9999 is a placeholder or corruption, and overflows later date arithmetic.
+_FIRST_MS = 631_152_000_000  # 1990-01-01T00:00:00Z
+_END_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z
+
+
+def plausible_times(values: pa.Array, given: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """``values`` (UTC ms timestamps) with those outside 1990-2099 nulled, and the mask of
+    rows that had a time (``given``) but no plausible one."""
+    ms = pc.cast(pc.cast(values, TIMESTAMP), pa.int64())
+    ok = pc.and_(pc.greater_equal(ms, _FIRST_MS), pc.less(ms, _END_MS))
+    kept = pc.if_else(ok, pc.cast(values, TIMESTAMP), pa.scalar(None, TIMESTAMP))
+    bad = _mask(given) & _mask(pc.is_null(kept))
+    return kept, bad

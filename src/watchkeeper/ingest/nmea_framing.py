@@ -8,7 +8,8 @@ receive time and receiver. Handled here (see ``/work/briefs/frames.md`` for the 
 * USCG/NAIS trailers after the checksum (``,b003669794,1272412827``);
 * Gatehouse ``$PGHP`` lines, which time the next AIS sentence;
 * multi-part reassembly keyed by (tag-block group id, else source; talker; channel; seq id),
-  interleaved groups allowed; incomplete groups are quarantined as ``broken_multipart``;
+  interleaved groups allowed, consecutive parts at most ``max_part_gap_s`` seconds and
+  ``max_part_lines`` lines apart; incomplete groups are quarantined as ``broken_multipart``;
 * the ``--time`` policy for untimed sentences (:mod:`watchkeeper.ingest.options`).
 
 The parsing functions are pure; :class:`_Framer` holds the little state a stream needs
@@ -76,6 +77,15 @@ class FramingLimits:
 
     max_pending: int = 10_000  # generous: 10 seq ids x 2 channels x 500 receivers
     max_groups: int = 10_000  # same order as max_pending
+    # The parts of one message go out in consecutive 26.67 ms slots (ITU-R M.1371-5,
+    # Annex 2 §3.3.4), so a receiver stamps them within the same second; 10 s leaves room
+    # for feeds that stamp at batch time. Parts further apart belong to different messages
+    # that reuse the sequence id (it cycles 0-9), and are ``broken_multipart``.
+    max_part_gap_s: float = 10.0
+    # Lines between consecutive parts, for feeds without times: a merged feed interleaves
+    # other receivers' sentences, but at ~1,000 sentences/s (a busy national feed) parts of
+    # one message are a second's lines apart at most.
+    max_part_lines: int = 1_000
 
 
 @dataclass
@@ -237,7 +247,7 @@ def parse_pghp(sentence: str) -> int | Rejected:
     try:
         y, mo, d, h, mi, s, ms = (int(v) for v in fields[2:9])
         when = datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # out of range, or beyond a C int
         return Rejected(RejectReason.BAD_TIMESTAMP, f"$PGHP date {','.join(fields[2:9])}")
     stamp = int(when.timestamp() * 1000)
     if not _MIN_MS <= stamp < _MAX_MS:
@@ -440,11 +450,26 @@ class _Framer:
         if waiting[-1].part + 1 != frag.part or waiting[-1].total != frag.total:
             self._broken([*waiting, frag], f"part {frag.part} after part {waiting[-1].part}")
             return
+        apart = self._apart(waiting[-1], frag)
+        if apart is not None:
+            self._broken([*waiting, frag], apart)
+            return
         waiting.append(frag)
         if frag.part == frag.total:
             self._complete(waiting)
         else:
             self._wait(key, waiting)
+
+    def _apart(self, prev: Fragment, frag: Fragment) -> str | None:
+        """Why two consecutive parts are too far apart to be one message (None: they are not)."""
+        lines = frag.line - prev.line
+        if lines > self.limits.max_part_lines:
+            return f"part {frag.part} came {lines} lines after part {prev.part}"
+        if prev.ts_ms is not None and frag.ts_ms is not None:
+            gap_s = abs(frag.ts_ms - prev.ts_ms) / 1000
+            if gap_s > self.limits.max_part_gap_s:
+                return f"part {frag.part} came {gap_s:,.0f} s after part {prev.part}"
+        return None
 
     def _wait(self, key: tuple[str, ...], frags: list[Fragment]) -> None:
         self.pending[key] = frags

@@ -232,9 +232,10 @@ class _Block:
             return self.source
         return pc.if_else(pa.array(self.source_mask), pa.scalar(None, pa.string()), self.source)
 
-    def pairs(self) -> np.ndarray | None:
+    def pairs(self, max_gap_ms: float) -> np.ndarray | None:
         """Part 1 of every two-part group if the multi-part lines are all adjacent complete
-        pairs with one key (then reassembly needs no state), else None."""
+        pairs with one key, at most ``max_gap_ms`` apart (then reassembly needs no state),
+        else None."""
         multi = self.total > 1
         first = np.flatnonzero(multi & (self.part == 1))
         second = first + 1
@@ -250,6 +251,7 @@ class _Block:
             return None
         same = self._same_key(first, second)
         same &= self.source_len[first] == self.source_len[second]
+        same &= np.abs(self.ms[second] - self.ms[first]) <= max_gap_ms
         if not same.all():
             return None
         a, b = pa.array(first), pa.array(second)
@@ -446,7 +448,7 @@ class _FastFramer:
             single = pc.match_substring_regex(others, "VD[MO],1,1,")
             if pc.any(pc.and_(sentence, pc.invert(single))).as_py():
                 return None
-        return plain.pairs()
+        return plain.pairs(self.ref.limits.max_part_gap_s * 1000)
 
     def _saw_plain(self, plain: _Block, j: int, prev_row: int) -> None:
         """Plain line j came after the reference's last line: it consumed $PGHP, set the time."""

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from watchkeeper.errors import FormatError
 from watchkeeper.ingest.csv_rows import static_key
-from watchkeeper.ingest.csv_values import parse_time
+from watchkeeper.ingest.csv_values import parse_time, plausible_times
 from watchkeeper.ingest.validate import make_rejects, validate_identities, validate_positions
 from watchkeeper.schema import IDENTITIES, POSITIONS, REJECTS, TIMESTAMP, Decoded, RejectReason
 
@@ -147,7 +147,7 @@ def _times(col: pa.ChunkedArray, file: str) -> tuple[pa.Array, np.ndarray]:
     if pa.types.is_timestamp(col.type):
         if col.type.tz is None:
             col = pc.assume_timezone(col, "UTC")
-        return pc.cast(col, TIMESTAMP, safe=False), np.zeros(len(col), dtype=bool)
+        return plausible_times(pc.cast(col, TIMESTAMP, safe=False), pc.is_valid(col))
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         return parse_time(pc.cast(col, pa.string()))
     raise FormatError(f"{file}: column ts ({col.type}) is neither a timestamp nor ISO 8601 text")

@@ -2,8 +2,9 @@
 
 This is the adapter between the pure readers (``nmea``, ``csv``, ``parquet``) and the
 workspace: it fingerprints each file, skips files already ingested, streams chunks to
-per-day Parquet, stores rejects and writes the ingest log last, so that an interrupted run
-leaves nothing behind that a rerun would duplicate.
+per-day Parquet, stores rejects and writes the ingest log last, all inside one workspace
+transaction: readers see the whole ingest or none of it, and an interrupted run is rolled
+back by the next ingest.
 """
 
 from __future__ import annotations
@@ -130,40 +131,36 @@ def ingest_file(
     fmt = fmt or detect_format(path)
     summary = FileSummary(file=str(path), format=fmt, sha256=digest)
     ingest_id = digest[:32]
-    if ws.is_ingested(ingest_id):
-        if not replace:
+    replaced = replace and ws.is_ingested(ingest_id)
+    with ws.ingest_transaction(ingest_id, replace=replace) as needed:
+        if not needed:
             summary.already_ingested = True
             return summary
-        ws.forget(ingest_id)
-        summary.replaced = True
-    ws.discard(ingest_id)  # leftovers of an interrupted earlier run
-    started = datetime.now(UTC)
-    try:
-        reader = _Reader(fmt, time, columns, layout)
-        _stream_into(ws, path, reader, ingest_id, summary, strict, progress)
-    except FormatError as exc:
-        ws.discard(ingest_id)
-        if str(path) in str(exc):
-            raise
-        raise FormatError(f"{path}: {exc}") from exc  # say which file, always
-    except BaseException:
-        ws.discard(ingest_id)
-        raise
-    ws.log_ingest(
-        {
-            "ingest_id": ingest_id,
-            "file": str(path.resolve()),
-            "sha256": digest,
-            "size_bytes": path.stat().st_size,
-            "format": fmt,
-            "started": started,
-            "n_positions": summary.positions,
-            "n_identities": summary.identities,
-            "n_rejects": summary.n_rejects,
-            "skipped": dict(summary.skipped),
-            "rejects_by_reason": dict(summary.rejects),
-        }
-    )
+        summary.replaced = replaced
+        started = datetime.now(UTC)
+        try:
+            _stream_into(
+                ws, path, _Reader(fmt, time, columns, layout), ingest_id, summary, strict, progress
+            )
+        except FormatError as exc:
+            if str(path) in str(exc):
+                raise
+            raise FormatError(f"{path}: {exc}") from exc  # say which file, always
+        ws.log_ingest(
+            {
+                "ingest_id": ingest_id,
+                "file": str(path.resolve()),
+                "sha256": digest,
+                "size_bytes": path.stat().st_size,
+                "format": fmt,
+                "started": started,
+                "n_positions": summary.positions,
+                "n_identities": summary.identities,
+                "n_rejects": summary.n_rejects,
+                "skipped": dict(summary.skipped),
+                "rejects_by_reason": dict(summary.rejects),
+            }
+        )
     return summary
 
 

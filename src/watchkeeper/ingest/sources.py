@@ -4,10 +4,16 @@ Files arrive plain, gzip (users), zip (MarineCadastre 2015-2023) or Zstandard (M
 2024 on), and are recognised by their magic bytes, never their names. A compressed file cut off
 mid-transfer still holds good records: reading stops where the data stops and
 :attr:`InflatingReader.truncated` says why, so readers quarantine only the partial last record.
+
+Text is normalised on the way: every member of a zip is read in turn (a repeated CSV header
+line dropped), a UTF-8 byte-order mark is removed, UTF-16 (by its byte-order mark) is
+transcoded to UTF-8, and a file whose lines end in CR alone (old Excel, some loggers) has
+them turned into LF, so that every reader sees LF-separated UTF-8 or latin-1 lines.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import os
@@ -51,16 +57,87 @@ def _head(raw: BinaryIO) -> bytes:
     return b""
 
 
-def _zip_member(raw: BinaryIO, name: str) -> IO[bytes]:
+_NOT_HEADER = (b"!", b"$", b"\\")  # an NMEA sentence or tag block repeated is data
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """A UTF-16 byte-order mark followed by mostly ASCII text (half its bytes NUL), not
+    stray bytes that happen to be FF FE."""
+    body = data[2:66]
+    high = body[1::2] if data.startswith(codecs.BOM_UTF16_LE) else body[0::2]
+    return len(high) > 0 and high.count(0) * 2 >= len(high)
+
+
+class _ZipMembers:
+    """Every file member of a zip archive, one after the other, as one stream. A member
+    whose first line repeats the first member's (a CSV header) has that line dropped."""
+
+    def __init__(self, archive: zipfile.ZipFile, members: list[str]) -> None:
+        self._archive = archive
+        self._todo = list(members)
+        self._current: IO[bytes] | None = None
+        self._header: bytes | None = None
+        self._ends_in_newline = True
+        self._fresh = True  # the next bytes start a member
+
+    def _next(self) -> bool:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+        if not self._todo:
+            return False
+        self._current = self._archive.open(self._todo.pop(0))
+        return True
+
+    def read1(self, n: int) -> bytes:
+        """Up to ``n`` bytes of the current member, moving on at its end (b"" at the end)."""
+        while self._current is not None or self._next():
+            assert self._current is not None
+            data = self._current.read(n)
+            if data:
+                return self._first_of_member(data) if self._fresh else self._tail(data)
+            self._next()
+            self._fresh = True
+        return b""
+
+    def _first_of_member(self, data: bytes) -> bytes:
+        self._fresh = False
+        first = data.split(b"\n", 1)[0]
+        if self._header is None:
+            self._header = first
+        elif first == self._header and b"\n" in data and not first.startswith(_NOT_HEADER):
+            data = data[len(first) + 1 :]
+        if not self._ends_in_newline:
+            data = b"\n" + data
+        return self._tail(data)
+
+    def _tail(self, data: bytes) -> bytes:
+        if data:
+            self._ends_in_newline = data.endswith(b"\n")
+        return data
+
+    def read(self, n: int = -1) -> bytes:
+        return self.read1(n if n > 0 else 1 << 20)
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+        self._archive.close()
+
+
+def _zip_member(raw: BinaryIO, name: str) -> _ZipMembers:
     try:
         archive = zipfile.ZipFile(raw)
     except zipfile.BadZipFile as exc:
         raise FormatError(f"{name}: unreadable zip (truncated?): {exc}") from exc
     members = [m for m in archive.namelist() if not m.endswith("/")]
-    csvs = [m for m in members if m.lower().endswith(".csv")] or members
-    if not csvs:
+    if not members:
         raise FormatError(f"{name}: empty zip archive")
-    return archive.open(csvs[0])
+    return _ZipMembers(archive, members)
+
+
+_UTF8_BOM = codecs.BOM_UTF8
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class InflatingReader:
@@ -69,7 +146,7 @@ class InflatingReader:
     def __init__(self, raw: BinaryIO, name: str) -> None:
         self._raw = raw
         head = _head(raw)
-        self._inner: IO[bytes] | pa.NativeFile = raw
+        self._inner: IO[bytes] | pa.NativeFile | _ZipMembers = raw
         if head.startswith(_GZIP):
             self._inner = gzip.GzipFile(fileobj=raw, mode="rb")
         elif head.startswith(_ZSTD):
@@ -77,6 +154,9 @@ class InflatingReader:
         elif head.startswith(_ZIP):
             self._inner = _zip_member(raw, name)
         self._truncated: str | None = None
+        self._started = False
+        self._utf16: codecs.IncrementalDecoder | None = None
+        self._cr_only = False
 
     @property
     def truncated(self) -> str | None:
@@ -84,7 +164,32 @@ class InflatingReader:
         return self._truncated or getattr(self._raw, "truncated", None)
 
     def read(self, n: int) -> bytes:
-        """Up to ``n`` bytes; b"" at the end (or at a truncation)."""
+        """Up to ``n`` bytes of normalised text; b"" at the end (or at a truncation)."""
+        while True:
+            raw = self._read_raw(n)
+            if not self._started:
+                self._started = True
+                data = self._sniff(raw)
+            elif self._utf16 is not None:
+                data = self._utf16.decode(raw, final=not raw).encode("utf-8")
+            else:
+                data = raw
+            if data or not raw:  # a UTF-16 read may end mid-character: read on
+                break
+        return data.replace(b"\r", b"\n") if self._cr_only else data
+
+    def _sniff(self, data: bytes) -> bytes:
+        """Handle what the start of the text tells: BOM, UTF-16, CR-only line ends."""
+        if data.startswith(_UTF8_BOM):
+            data = data[len(_UTF8_BOM) :]
+        elif data.startswith(_UTF16_BOMS) and _looks_utf16(data):
+            self._utf16 = codecs.getincrementaldecoder("utf-16")(errors="replace")
+            data = self._utf16.decode(data).encode("utf-8")
+        self._cr_only = b"\r" in data and b"\n" not in data
+        return data
+
+    def _read_raw(self, n: int) -> bytes:
+        """Up to ``n`` bytes of the decompressed stream; b"" at the end or a truncation."""
         if self._truncated is not None:
             return b""
         try:
@@ -192,6 +297,11 @@ def detect_format(path: Path) -> Format:
         head = reader.read(_SNIFF_BYTES)
     finally:
         reader.close()
+    if b"\x00" in head:
+        raise FormatError(
+            f"{path}: not text (NUL bytes): UTF-16 without a byte-order mark, or a binary "
+            "file; save it as UTF-8 (or UTF-16 with a byte-order mark)"
+        )
     lines = [ln.strip() for ln in head.decode("latin-1").splitlines() if ln.strip()][:50]
     if not lines:
         raise FormatError(f"{path}: empty file, nothing to ingest")

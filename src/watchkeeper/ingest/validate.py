@@ -78,7 +78,7 @@ def _with_line(table: pa.Table) -> pa.Table:
 
 
 def _np(col: pa.ChunkedArray | pa.Array, fill: float) -> np.ndarray:
-    col = pc.cast(col, pa.float64())
+    col = pc.cast(col, pa.float64(), safe=False)  # checks only: 2**53+ may round
     return np.asarray(pc.fill_null(col, fill).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 

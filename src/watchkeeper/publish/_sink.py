@@ -12,9 +12,10 @@ from typing import BinaryIO
 
 import pyarrow as pa
 
+from watchkeeper.errors import WatchkeeperError
 from watchkeeper.schema import POSITIONS
 
-__all__ = ["Sink", "as_batches", "canonical", "open_sink"]
+__all__ = ["Sink", "as_batches", "atomic_file", "canonical", "open_sink"]
 
 Sink = str | os.PathLike[str] | BinaryIO
 
@@ -28,12 +29,37 @@ def open_sink(out: Sink) -> Iterator[BinaryIO]:
         return
     if isinstance(out, str | os.PathLike):
         path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        opener = gzip.open if path.suffix == ".gz" else Path.open
-        with opener(path, "wb") as stream:
-            yield stream  # type: ignore[misc]
+        with atomic_file(path) as tmp:
+            opener = gzip.open if path.suffix == ".gz" else Path.open
+            with opener(tmp, "wb") as stream:
+                yield stream  # type: ignore[misc]
         return
     yield out
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it when the block succeeds.
+
+    The folder is created if needed. Until the rename the previous file is untouched, and
+    a failed or killed write leaves at most a hidden ``.<name>.*.tmp`` file, never a
+    cut-off file under the final name."""
+    final = Path(path)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WatchkeeperError(f"cannot create the folder of {final}: {exc.strerror}") from exc
+    if final.is_dir():
+        raise WatchkeeperError(f"{final} is a folder; give a file name")
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        with tmp.open("rb") as f:
+            os.fsync(f.fileno())
+        tmp.replace(final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def as_batches(positions: pa.Table | Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -6,16 +6,27 @@ Layout::
       positions/day=YYYY-MM-DD/<ingest_id>.parquet    one file per ingested source and day
       identities/day=YYYY-MM-DD/<ingest_id>.parquet
       watchkeeper.duckdb                               ingest_log, rejects, events, vessels, ...
+      .ingest/<ingest_id>.pending                      an ingest not yet committed
+      .ingest/<ingest_id>.lock                         held (flock) by the process ingesting it
 
 Positions and identities are append-only Parquet, partitioned by day so that any stage can
 read one day (plus a halo) at a time and memory stays bounded. Tables that stages rewrite
 whole (events, vessels, screening results) live in DuckDB. Every ingested source is keyed by
 the SHA-256 of its bytes, which makes ingest idempotent and gives the chain of custody.
+
+An ingest is a transaction (:meth:`Workspace.ingest_transaction`): its ``.pending`` marker
+is created before its first file and removed after its log row, and readers hide the files,
+log row and rejects of every pending ingest. Removing the marker is the one step that
+publishes everything; a process killed before it leaves a marker whose lock is free, and the
+next ingest rolls that ingest back.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -52,6 +63,13 @@ DB_NAME = "watchkeeper.duckdb"
 _LOCK_BACKOFF_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 
 
+# Waits for another process ingesting the same source: polled every 0.2 s for up to 10 min
+# (a large multi-day file takes minutes), then the workspace is reported busy.
+_SAME_SOURCE_POLL_S = 0.2
+_SAME_SOURCE_WAIT_S = 600.0
+_TXN_DIR = ".ingest"
+_PART = re.compile(r"(?P<id>.+?)(?:-\d+)?\.parquet")
+
 _MS_PER_DAY = 86_400_000
 _EPOCH = date(1970, 1, 1)
 
@@ -73,6 +91,29 @@ def _encodings(schema: pa.Schema) -> dict[str, Any]:
         "use_dictionary": [n for n in schema.names if n not in plain and n not in spread],
         "column_encoding": dict.fromkeys(spread, "BYTE_STREAM_SPLIT"),
     }
+
+
+def _ingest_of(path: Path) -> str:
+    """The ingest id of a layer file (``<id>.parquet`` or ``<id>-<part>.parquet``)."""
+    m = _PART.fullmatch(path.name)
+    return m.group("id") if m else path.name
+
+
+def _committed(table: pa.Table, pending: set[str]) -> pa.Table:
+    """Rows of ``table`` whose ``ingest_id`` is not pending."""
+    if not pending or table.num_rows == 0:
+        return table
+    keep = [i not in pending for i in table.column("ingest_id").to_pylist()]
+    return table.filter(pa.array(keep))
+
+
+def _sync_dir(folder: Path) -> None:
+    """Make a rename or unlink in ``folder`` durable (POSIX: fsync the directory)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class DayWriter:
@@ -225,9 +266,114 @@ class Workspace(SqlStore):
             con.close()
 
     def files(self, layer: str) -> list[Path]:
-        """The Parquet files of ``layer`` ('positions' or 'identities'), sorted by day."""
+        """The committed Parquet files of ``layer`` ('positions' or 'identities'), by day.
+
+        Files of pending ingests are hidden. The markers are listed before and after the
+        folder walk, so an ingest that commits during the walk is hidden (seen as before)."""
         check_layer(layer)
-        return sorted((self.path / layer).glob("day=*/*.parquet"))
+        before = self._pending()
+        found = sorted((self.path / layer).glob("day=*/*.parquet"))
+        hidden = before | self._pending()
+        if not hidden:
+            return found
+        return [f for f in found if _ingest_of(f) not in hidden]
+
+    # -- ingest transactions ------------------------------------------------------------
+
+    def _pending(self) -> set[str]:
+        """Ingest ids with a ``.pending`` marker (not committed, or crashed)."""
+        try:
+            names = [p.name for p in (self.path / _TXN_DIR).iterdir()]
+        except FileNotFoundError:
+            return set()
+        return {n.removesuffix(".pending") for n in names if n.endswith(".pending")}
+
+    @contextlib.contextmanager
+    def ingest_transaction(self, ingest_id: str, *, replace: bool = False) -> Iterator[bool]:
+        """Run one ingest as a transaction; yields whether the source still needs ingesting.
+
+        Waits while another process ingests the same source, rolls back ingests whose
+        process died, and marks this one pending. ``replace``: an earlier ingest of the
+        source is forgotten first (stopped there, the source is simply not ingested).
+        Leaving the block normally commits (the caller has written its files, rejects and
+        log row); an exception rolls it back."""
+        if self.read_only:
+            raise WorkspaceError(f"workspace {self.path} is open read-only")
+        folder = self.path / _TXN_DIR
+        folder.mkdir(exist_ok=True)
+        lock = self._lock_source(folder / f"{ingest_id}.lock")
+        try:
+            self.recover()
+            if self.is_ingested(ingest_id):
+                if not replace:
+                    yield False
+                    return
+                self.forget(ingest_id)
+            marker = folder / f"{ingest_id}.pending"
+            if marker.exists():  # this source's own earlier run died (we hold its lock)
+                self._roll_back(ingest_id)
+            marker.touch()
+            _sync_dir(folder)
+            try:
+                self.discard(ingest_id)  # files of an older, unmarked interrupted run
+                yield True
+            except BaseException:
+                self._roll_back(ingest_id)
+                raise
+            marker.unlink()  # the commit: files, rejects and log row appear together
+            _sync_dir(folder)
+        finally:
+            os.close(lock)
+
+    def _lock_source(self, path: Path) -> int:
+        """Hold the lock of one source (a process ingesting it holds it until it exits)."""
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + _SAME_SOURCE_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise WorkspaceLockedError(
+                        f"workspace {self.path} is busy: another process has been ingesting "
+                        f"the same source for {_SAME_SOURCE_WAIT_S:.0f} s"
+                    ) from None
+                time.sleep(_SAME_SOURCE_POLL_S)
+
+    def recover(self) -> list[str]:
+        """Roll back every pending ingest whose process is gone; returns their ids.
+
+        A pending ingest whose lock is held belongs to a live process and is left alone."""
+        if self.read_only:
+            raise WorkspaceError(f"workspace {self.path} is open read-only")
+        folder = self.path / _TXN_DIR
+        done: list[str] = []
+        for ingest_id in sorted(self._pending()):
+            fd = os.open(folder / f"{ingest_id}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            try:
+                if (folder / f"{ingest_id}.pending").exists():
+                    self._roll_back(ingest_id)
+                    done.append(ingest_id)
+            finally:
+                os.close(fd)
+        return done
+
+    def _roll_back(self, ingest_id: str) -> None:
+        """Remove every trace of a pending ingest, the marker last."""
+        self.discard(ingest_id)
+        if self.db_path.exists():
+            with self._writer_con() as con:
+                con.execute("DELETE FROM ingest_log WHERE ingest_id = ?", [ingest_id])
+        marker = self.path / _TXN_DIR / f"{ingest_id}.pending"
+        marker.unlink(missing_ok=True)
+        _sync_dir(marker.parent)
 
     def _scan(
         self, layer: str, *, days: tuple[str, str] | None = None, provenance: bool = False
@@ -238,7 +384,8 @@ class Workspace(SqlStore):
             files = [f for f in files if lo <= f.parent.name[4:] <= hi]
         if not files:
             return _empty_scan(layer, provenance=provenance)
-        names = ", ".join(f"'{f.as_posix()}'" for f in files)
+        # a path is a SQL string literal here: its quotes doubled (a folder named O'Brien)
+        names = ", ".join("'" + f.as_posix().replace("'", "''") + "'" for f in files)
         # union_by_name: files written before a column was added read with it null
         opts = "hive_partitioning=true, union_by_name=true"
         if provenance:
@@ -269,8 +416,8 @@ class Workspace(SqlStore):
     # -- ingest bookkeeping -------------------------------------------------------------
 
     def is_ingested(self, ingest_id: str) -> bool:
-        """Whether a source with this id (SHA-256 prefix) was ingested completely."""
-        if not self.db_path.exists():
+        """Whether a source with this id (SHA-256 prefix) was ingested and committed."""
+        if not self.db_path.exists() or ingest_id in self._pending():
             return False
         with self._reader(tables=True) as con:
             row = con.execute(
@@ -285,12 +432,13 @@ class Workspace(SqlStore):
             for n, t in zip(INGEST_LOG.names, INGEST_LOG.types, strict=True)
         )
         sql = f"SELECT {cols} FROM ingest_log ORDER BY finished, ingest_id"
-        return self._fetch(sql, tables=True).cast(INGEST_LOG)
+        return _committed(self._fetch(sql, tables=True).cast(INGEST_LOG), self._pending())
 
     def rejects(self, *, ingest_id: str | None = None) -> pa.Table:
         """Quarantined records (all, or of one ingest), by ingest and line."""
         sql = "SELECT * FROM rejects WHERE ? IS NULL OR ingest_id = ? ORDER BY ingest_id, line"
-        return self._fetch(sql, [ingest_id, ingest_id], tables=True).cast(REJECTS_STORED)
+        table = self._fetch(sql, [ingest_id, ingest_id], tables=True).cast(REJECTS_STORED)
+        return _committed(table, self._pending())
 
     def writer(self, layer: str, ingest_id: str) -> DayWriter:
         """A streaming writer for one source; call :meth:`discard` if the ingest fails."""
@@ -356,6 +504,22 @@ class Workspace(SqlStore):
             con.register("_incoming", table)
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
             con.unregister("_incoming")
+
+    def write_tables(self, tables: dict[str, pa.Table]) -> None:
+        """Replace several DuckDB tables in one transaction: readers (and a process killed
+        half-way) see all the old tables or all the new ones."""
+        for name in tables:
+            check_table_name(name)
+        with self._writer_con() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for i, (name, table) in enumerate(tables.items()):
+                    con.register(f"_incoming{i}", table)
+                    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming{i}")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
 
     def read_table(self, name: str) -> pa.Table | None:
         """DuckDB table ``name`` as Arrow, or None if it does not exist yet."""

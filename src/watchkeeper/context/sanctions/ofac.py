@@ -14,7 +14,6 @@ SDN XML (``sdn.xml``, schema ``sdn.xsd``): ``sdnEntry`` elements with ``idList``
 from __future__ import annotations
 
 import csv
-import io
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -45,7 +44,19 @@ def _rows(path: Path) -> list[list[str]]:
         text = path.read_bytes().decode("latin-1").rstrip("\x1a\r\n")
     except OSError as exc:
         raise FormatError(f"cannot read {path}: {exc}") from exc
-    return [row for row in csv.reader(io.StringIO(text)) if row]
+    # One record per line (true of every OFAC CSV: no field holds a line break), parsed line
+    # by line so that a stray quote spoils its own line only, never the entries after it.
+    # (split at LF only: str.splitlines would also break at latin-1 NEL, 0x85)
+    lines = (line.rstrip("\r") for line in text.split("\n"))
+    return [row for row in map(_parse_line, lines) if row]
+
+
+def _parse_line(line: str) -> list[str]:
+    """The fields of one CSV line; a line the csv module refuses is one field (a reject)."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return [line]
 
 
 def _programs(value: str | None) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from watchkeeper.publish._sink import atomic_file
 from watchkeeper.publish.report.case import Case, ReportParams, evidence_rows, load_case
 from watchkeeper.publish.report.html import render_html
 from watchkeeper.store.base import Store
@@ -29,7 +30,7 @@ def write_report(
 ) -> Case:
     """Write the HTML report of one case (exactly one of vessel, event, top) to ``out``."""
     case = load_case(ws, vessel=vessel, event=event, top=top, params=params)
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(case, workspace=Path(ws.location), generated=generated), "utf-8")
+    html = render_html(case, workspace=Path(ws.location), generated=generated)
+    with atomic_file(out) as tmp:
+        tmp.write_text(html, "utf-8")
     return case
