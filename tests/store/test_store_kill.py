@@ -1,5 +1,5 @@
 """kill -9 at random points: readers see the state before or after, never a part, and a
-rerun gives the clean counts (ingest of a multi-day file, detect, export)."""
+rerun gives the clean counts (ingest of a multi-day file, detect, export, lists add)."""
 
 from __future__ import annotations
 
@@ -120,3 +120,55 @@ def test_kill_detect_and_export_ci(tmp_path: Path) -> None:
 @pytest.mark.reliability
 def test_kill_detect_and_export_many_trials(tmp_path: Path) -> None:
     _kill_detect_and_export(tmp_path, trials=FULL_TRIALS)
+
+
+LISTS_ADD = (
+    "import sys; from watchkeeper import Workspace; "
+    "from watchkeeper.context.sanctions import add_list, read_list; "
+    "add_list(Workspace(sys.argv[1]), read_list(sys.argv[2]))"
+)
+
+
+def _lists(ws_path: Path) -> tuple[int, ...]:
+    from watchkeeper import Workspace
+
+    ws = Workspace(ws_path, read_only=True)
+    names = ("list_versions", "list_entities_history", "list_entities")
+    return tuple(-1 if (t := ws.read_table(n)) is None else t.num_rows for n in names)
+
+
+def _kill_lists_add(tmp_path: Path, trials: int) -> None:
+    from watchkeeper.context.sanctions import add_list, read_list
+    from watchkeeper.simulate.generate import simulate
+    from watchkeeper.simulate.scenario import ScenarioConfig, TrafficConfig
+    from watchkeeper.store import Workspace
+
+    tiny = TrafficConfig(n_cargo=2, n_tanker=2, n_fishing=1, n_pair_trawl=0, n_reefer=0, n_bunker=0)
+    lists = []
+    for seed in (1, 2):  # two list versions: the second is added while being killed
+        simulate(ScenarioConfig(seed=seed, days=2.0, traffic=tiny), tmp_path / f"sim{seed}")
+        lists.append(tmp_path / f"sim{seed}" / "sanctions.ftm.json")
+    base = tmp_path / "base"
+    add_list(Workspace(base), read_list(lists[0]))
+    done = tmp_path / "done"
+    shutil.copytree(base, done)
+    duration = timed(LISTS_ADD, str(done), str(lists[1]))
+    before, after = _lists(base), _lists(done)
+    assert before != after
+    rng = random.Random(23)
+    for trial in range(trials):
+        ws = tmp_path / f"t{trial}"
+        shutil.copytree(base, ws)
+        kill_after(run_python(LISTS_ADD, str(ws), str(lists[1])), rng.uniform(0.0, duration * 1.1))
+        assert _lists(ws) in (before, after), trial
+        shutil.rmtree(ws)
+
+
+def test_kill_lists_add_ci(tmp_path: Path) -> None:
+    _kill_lists_add(tmp_path, trials=2)
+
+
+@pytest.mark.slow
+@pytest.mark.reliability
+def test_kill_lists_add_many_trials(tmp_path: Path) -> None:
+    _kill_lists_add(tmp_path, trials=FULL_TRIALS)

@@ -156,6 +156,9 @@ class Store(Protocol):
     def write_table(self, name: str, table: pa.Table) -> None:
         """Replace derived table ``name`` with ``table``."""
 
+    def write_tables(self, tables: dict[str, pa.Table]) -> None:
+        """Replace several derived tables at once: readers see all old or all new."""
+
     # -- ingest bookkeeping and writes ----------------------------------------------------
 
     def is_ingested(self, ingest_id: str) -> bool:

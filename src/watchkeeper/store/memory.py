@@ -194,6 +194,12 @@ class MemoryStore(SqlStore):
         check_table_name(name)
         self._tables[name] = table
 
+    def write_tables(self, tables: dict[str, pa.Table]) -> None:
+        """Replace several tables at once (checked first, then swapped in one update)."""
+        for name in tables:
+            check_table_name(name)
+        self._tables.update(tables)
+
     def read_table(self, name: str) -> pa.Table | None:
         """Table ``name``, or None if it was never written."""
         check_table_name(name)

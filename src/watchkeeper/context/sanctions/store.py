@@ -81,10 +81,14 @@ def add_list(ws: Store, listed: ListFile) -> dict[str, Any]:
     history = ws.read_table("list_entities_history")
     if history is not None:
         ents = pa.concat_tables([history.cast(ents.schema), ents])
-    ws.write_table("list_versions", versions)
-    ws.write_table("list_entities_history", ents)
     current = pc.is_in(ents["version_id"], pa.array(_current_ids(versions)))
-    ws.write_table("list_entities", ents.filter(current).drop_columns(["version_id"]))
+    ws.write_tables(  # one transaction: a killed `lists add` leaves the old version whole
+        {
+            "list_versions": versions,
+            "list_entities_history": ents,
+            "list_entities": ents.filter(current).drop_columns(["version_id"]),
+        }
+    )
     return {**summary, "added": True}
 
 
