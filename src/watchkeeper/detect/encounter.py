@@ -27,7 +27,6 @@ Not every such meeting can be an STS transfer (issue "findings that hold on real
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -299,20 +298,20 @@ def detect_encounters(
     where = _Where.of(places, lat, lon, params)
     types = ship_types or {}
     keep = np.ones(len(s), dtype=bool) if params.keep_in_port else ~where.in_port()
+    if not params.keep_service:
+        pairs_ok = [
+            sts_pair_reason(types.get(int(col["mmsi_a"][i])), types.get(int(col["mmsi_b"][i])))
+            is None
+            for i in s.tolist()
+        ]
+        keep &= np.array(pairs_ok, dtype=bool)
     rows = [
         _event(
             col, int(s[k]), int(e[k]), (float(t0[k]), float(t1[k])), where.at(int(k)), types, params
         )
         for k in np.flatnonzero(keep)
     ]
-    if not params.keep_service:
-        rows = [r for r in rows if not _is_service(r)]
     return events_table(rows)
-
-
-def _is_service(row: dict[str, Any]) -> bool:
-    details = row["details"]
-    return bool((json.loads(details) if isinstance(details, str) else details)["service"])
 
 
 def _still(col: dict[str, Any], s: Ints, e: Ints, params: EncounterParams) -> npt.NDArray[np.bool_]:

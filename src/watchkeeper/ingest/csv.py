@@ -35,7 +35,7 @@ from watchkeeper.ingest.csv_rows import (
     static_key,
 )
 from watchkeeper.ingest.identity_runs import IdentityRuns
-from watchkeeper.ingest.options import raise_first_reject
+from watchkeeper.ingest.options import collect
 from watchkeeper.ingest.sources import InflatingReader, Source, open_source
 from watchkeeper.ingest.validate import (
     candidate_names,
@@ -97,12 +97,8 @@ def read_csv(
     strict: bool = False,
 ) -> Decoded:
     """The whole file as one :class:`Decoded`; ``strict`` raises at the first rejected row."""
-    parts = []
-    for part in iter_csv(source, file=file, columns=columns, layout=layout):
-        if strict:
-            raise_first_reject(part)
-        parts.append(part)
-    return Decoded.concat(parts)
+    parts = iter_csv(source, file=file, columns=columns, layout=layout)
+    return Decoded.concat(collect(parts, strict=strict))
 
 
 def _decode_stream(

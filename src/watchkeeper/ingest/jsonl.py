@@ -27,7 +27,7 @@ from watchkeeper.ingest.csv import decode_rows
 from watchkeeper.ingest.csv_layout import CsvLayout, resolve_header
 from watchkeeper.ingest.csv_rows import RowBlock
 from watchkeeper.ingest.identity_runs import IdentityRuns
-from watchkeeper.ingest.options import raise_first_reject
+from watchkeeper.ingest.options import collect
 from watchkeeper.ingest.sources import LineReader, Source, open_source
 from watchkeeper.ingest.validate import make_rejects
 from watchkeeper.schema import Decoded, RejectReason
@@ -72,12 +72,8 @@ def read_json(
     strict: bool = False,
 ) -> Decoded:
     """The whole file as one :class:`Decoded`; ``strict`` raises at the first rejected row."""
-    parts = []
-    for part in iter_json(source, file=file, columns=columns, layout=layout):
-        if strict:
-            raise_first_reject(part)
-        parts.append(part)
-    return Decoded.concat(parts)
+    parts = iter_json(source, file=file, columns=columns, layout=layout)
+    return Decoded.concat(collect(parts, strict=strict))
 
 
 def _utf8(line: str) -> str:

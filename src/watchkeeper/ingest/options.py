@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal
 
 from watchkeeper.errors import ConfigError, StrictInputError
 from watchkeeper.schema import Decoded
 
-__all__ = ["FILE_ORDER", "TimeOption", "parse_time_option", "raise_first_reject"]
+__all__ = ["FILE_ORDER", "TimeOption", "collect", "parse_time_option", "raise_first_reject"]
 
 FILE_ORDER: Literal["file-order"] = "file-order"
 
@@ -37,3 +38,13 @@ def raise_first_reject(decoded: Decoded) -> None:
         return
     row = decoded.rejects.slice(0, 1).to_pylist()[0]
     raise StrictInputError(row["reason"], file=row["file"], line=row["line"], raw=row["raw"])
+
+
+def collect(parts: Iterable[Decoded], *, strict: bool) -> list[Decoded]:
+    """Every chunk of a reader; ``strict`` raises at the first rejected record."""
+    out = []
+    for part in parts:
+        if strict:
+            raise_first_reject(part)
+        out.append(part)
+    return out
