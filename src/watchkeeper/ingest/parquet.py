@@ -104,6 +104,11 @@ def _identity_reports(table: pa.Table, bad_ts: np.ndarray, file: str, first: int
     lines = np.arange(first, first + table.num_rows, dtype=np.int64)
     cand = cand.append_column("_line", pa.array(lines)).filter(pa.array(~bad_ts))
     cand = cand.filter(pc.is_valid(static_key(cand)))
+    # a position row is no static message: its reports have no message type, as a CSV row's
+    # (the type would also cut the runs where a vessel's position messages alternate 1 and 3)
+    cand = cand.set_column(
+        cand.schema.get_field_index("msg_type"), "msg_type", pa.nulls(cand.num_rows, pa.int8())
+    )
     identities, _ = validate_identities(cand, file=file)
     return identities.filter(pc.is_valid(static_key(identities)))  # all fields were padding
 

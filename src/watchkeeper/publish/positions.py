@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import BinaryIO
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from watchkeeper.errors import ConfigError
 from watchkeeper.schema import POSITIONS
@@ -17,7 +16,9 @@ _BATCH = 200_000
 
 
 def export_positions(ws: Store, out: BinaryIO, *, fmt: str = "csv") -> int:
-    """Write every position of ``ws`` to ``out`` as csv (MarineCadastre), parquet or geojson."""
+    """Write every position of ``ws`` to ``out`` as csv (MarineCadastre), parquet or geojson.
+
+    csv and parquet rows carry the vessel's static fields as known at their time."""
     if fmt == "csv":
         from watchkeeper.publish.marinecadastre import write_marinecadastre_csv
 
@@ -31,10 +32,10 @@ def export_positions(ws: Store, out: BinaryIO, *, fmt: str = "csv") -> int:
             pa.Table.from_batches(list(ws.position_batches(batch_rows=_BATCH)), POSITIONS), out
         )
     if fmt == "parquet":
-        n = 0
-        with pq.ParquetWriter(out, POSITIONS, compression="zstd") as writer:
-            for batch in ws.position_batches(batch_rows=_BATCH):
-                writer.write_batch(batch)
-                n += batch.num_rows
-        return n
+        from watchkeeper.publish.parquet import write_positions_parquet
+
+        # the static fields ride on every row, as in the CSV: a re-ingest keeps the identities
+        return write_positions_parquet(
+            ws.position_batches(batch_rows=_BATCH), out, ws.read("identities")
+        )
     raise ConfigError(f"unknown positions format {fmt!r}: use csv, parquet or geojson")

@@ -166,7 +166,8 @@ def _static_sentences(
             "shipname": name,
             "callsign": callsign,
             "ship_type": ship_type,  # pyais field name; "shiptype" is silently ignored
-            "draught": draught_m or 0.0,
+            # to the 0.1 m of the field: pyais truncates, and a float32 3.6 (3.5999999) would be 3.5
+            "draught": round(draught_m or 0.0, 1),
             "destination": destination or "",
             **dims,
         }
