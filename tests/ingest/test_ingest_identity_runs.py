@@ -1,26 +1,17 @@
-"""Identity runs: reports of every format as runs with counts, the same evidence for detectors;
-and the simulator's NMEA and CSV through the whole pipeline give the same events."""
+"""Identity runs: reports of every format as runs with counts, the same evidence for detectors
+(the whole pipeline on NMEA, CSV and Parquet: test_ingest_same_events.py)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 
-from watchkeeper import Workspace
-from watchkeeper.detect import DetectParams, detect_workspace
 from watchkeeper.detect.identity_change import stable_changes
 from watchkeeper.ingest.identity_runs import IdentityRuns, collapse_runs
-from watchkeeper.ingest.pipeline import ingest_file
 from watchkeeper.ingest.validate import candidate_names, validate_identities
 from watchkeeper.schema import IDENTITIES
-from watchkeeper.simulate.generate import simulate
-from watchkeeper.simulate.scenario import ScenarioConfig, TrafficConfig
 
 T0 = datetime(2024, 3, 4, tzinfo=UTC)
 
@@ -92,58 +83,3 @@ def test_stable_changes_see_the_same_evidence_as_single_reports() -> None:
     (change,) = stable_changes(runs, "draught_m", 2)
     assert change.last_old == (T0 + timedelta(minutes=54)).timestamp()
     assert change.first_new == (T0 + timedelta(minutes=60)).timestamp()
-
-
-# -- the same scenario as NMEA and as CSV --------------------------------------------------
-
-#: The simulator tests' small fleet (tests/simulate/conftest.py) with every planted case.
-SMALL = TrafficConfig(n_cargo=14, n_tanker=8, n_fishing=10, n_pair_trawl=2, n_reefer=1, n_bunker=2)
-#: Event types whose times come from identity reports: NMEA has them at the static message,
-#: CSV only on the position rows after it (docs/formats.md).
-_FROM_STATICS = {"identity_change", "draught_change"}
-
-
-def _events_of(sim: Path, name: str, root: Path) -> pa.Table:
-    ws = Workspace(root / name)
-    summary = ingest_file(ws, sim / name)
-    assert summary.positions > 0
-    params = DetectParams(port_files=(str(sim / "ports.csv"),))
-    return detect_workspace(ws, params=params)
-
-
-def _by_key(events: pa.Table) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
-    out: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
-    for e in events.to_pylist():
-        out[(e["type"], e["mmsi"], e["other_mmsi"])].append(e)
-    return {k: sorted(v, key=lambda e: e["start"]) for k, v in out.items()}
-
-
-def _same_events(seed: int, root: Path) -> None:
-    sim = root / "sim"
-    simulate(ScenarioConfig(seed=seed, days=2.0, traffic=SMALL), sim)
-    nmea = _events_of(sim, "traffic.nmea", root)
-    csv = _events_of(sim, "traffic.csv", root)
-    a, b = _by_key(nmea), _by_key(csv)
-    assert {k: len(v) for k, v in a.items()} == {k: len(v) for k, v in b.items()}
-    kinds = {e["type"] for e in nmea.to_pylist()}
-    assert kinds >= _FROM_STATICS, "the scenario must plant identity and draught changes"
-    for key, xs in a.items():
-        for x, y in zip(xs, b[key], strict=True):
-            if key[0] not in _FROM_STATICS:
-                assert (x["start"], x["end"]) == (y["start"], y["end"]), key
-                continue
-            # the CSV has a static value on the position rows after its static report, and
-            # up to the vessel's last position (not its last static report): the intervals
-            # of one change overlap
-            x_end, y_end = x["end"] or x["start"], y["end"] or y["start"]
-            assert x["start"] <= y_end and y["start"] <= x_end, key
-
-
-def test_nmea_and_csv_of_one_scenario_give_the_same_events(tmp_path: Path) -> None:
-    _same_events(3, tmp_path)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 5, 7])
-def test_nmea_and_csv_give_the_same_events_on_more_seeds(seed: int, tmp_path: Path) -> None:
-    _same_events(seed, tmp_path)

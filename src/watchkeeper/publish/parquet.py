@@ -52,9 +52,7 @@ def write_positions_parquet(
     n = 0
     with open_sink(out) as stream, pq.ParquetWriter(stream, schema, compression="zstd") as w:
         for batch in as_batches(positions):
-            if lookup is not None:
-                batch = _with_statics(batch, lookup)
-            w.write_batch(batch)
+            w.write_batch(batch if lookup is None else _with_statics(batch, lookup))
             n += batch.num_rows
     return n
 
