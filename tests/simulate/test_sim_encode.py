@@ -13,7 +13,7 @@ import pytest
 from pyais import decode
 
 from watchkeeper.ingest.nmea import read_nmea
-from watchkeeper.simulate.encode import encode_positions, tag_block
+from watchkeeper.simulate.encode import encode_positions, encode_statics, tag_block
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +74,33 @@ def test_nmea_csv_and_truth_carry_the_same_positions(sim_dir: Path, positions: p
     counts = decoded.reject_counts()
     assert counts["bad_checksum"] > 0 and counts["malformed_sentence"] > 0, "noise is there"
     assert decoded.positions.num_rows > positions.num_rows, "duplicates from other receivers"
+
+
+def test_static_draught_is_the_simulated_one_to_the_field_resolution() -> None:
+    """A float32 draught (3.6 is 3.5999999) goes out as 3.6, not truncated to 3.5: the NMEA
+    and the CSV of a scenario tell the same draught."""
+    draughts = [3.6, 8.7, 0.3, 12.9]
+    rows = [
+        {"mmsi": 412000000 + i, "ts": datetime(2024, 3, 4, tzinfo=UTC), "msg_type": 5}
+        | {"name": "A", "callsign": "B", "ship_type": 80, "length_m": 100.0, "beam_m": 20.0}
+        | {"draught_m": d}
+        for i, d in enumerate(draughts)
+    ]
+    schema = pa.schema(
+        [
+            ("mmsi", pa.int64()),
+            ("ts", pa.timestamp("ms", tz="UTC")),
+            ("msg_type", pa.int8()),
+            ("imo", pa.int32()),
+            ("name", pa.string()),
+            ("callsign", pa.string()),
+            ("ship_type", pa.int16()),
+            ("length_m", pa.float32()),
+            ("beam_m", pa.float32()),
+            ("draught_m", pa.float32()),
+            ("destination", pa.string()),
+        ]
+    )
+    table = pa.Table.from_pylist(rows, schema=schema)
+    decoded = [decode(*(s.encode() for s in lines)).asdict() for _, lines in encode_statics(table)]
+    assert [m["draught"] for m in decoded] == draughts
