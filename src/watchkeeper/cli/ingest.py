@@ -256,7 +256,10 @@ def export_positions(
     fmt: Annotated[str, typer.Option("--format", help="csv, parquet or geojson.")] = "csv",
     output: Annotated[str, typer.Option("-o", "--output", help="File, or - for stdout.")] = "-",
 ) -> None:
-    """Export positions: CSV with MarineCadastre's 17-column header, Parquet or GeoJSON."""
+    """Export positions: CSV with MarineCadastre's 17-column header, Parquet or GeoJSON.
+
+    CSV and Parquet rows carry the vessel's static fields known at their time, so ingesting
+    the file again keeps names, ship types and draughts."""
     from watchkeeper.publish._sink import atomic_file
     from watchkeeper.publish.positions import export_positions as run
 
