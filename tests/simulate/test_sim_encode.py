@@ -58,6 +58,10 @@ def _key(mmsi: object, ts: datetime, lat: float, lon: float) -> tuple[int, int, 
     return (int(str(mmsi)), int(ts.timestamp()), round(lat * 600_000), round(lon * 600_000))
 
 
+def _coordinates(t: pa.Table) -> set[tuple[float, float]]:
+    return set(zip(t.column("lat").to_pylist(), t.column("lon").to_pylist(), strict=True))
+
+
 def test_nmea_csv_and_truth_carry_the_same_positions(sim_dir: Path, positions: pa.Table) -> None:
     truth = {_key(r["mmsi"], r["ts"], r["lat"], r["lon"]) for r in positions.to_pylist()}
     decoded = read_nmea(sim_dir / "traffic.nmea")
@@ -71,6 +75,8 @@ def test_nmea_csv_and_truth_carry_the_same_positions(sim_dir: Path, positions: p
     }  # fmt: skip
     assert len(rows) == positions.num_rows == len(truth)
     assert nmea == truth == csv_keys
+    # to the bit, not only to the unit: a coordinate 1 ulp off falls in another grid cell
+    assert _coordinates(decoded.positions) == _coordinates(positions)
     counts = decoded.reject_counts()
     assert counts["bad_checksum"] > 0 and counts["malformed_sentence"] > 0, "noise is there"
     assert decoded.positions.num_rows > positions.num_rows, "duplicates from other receivers"

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 F64 = npt.NDArray[np.float64]
-DEG = 1.0 / 600_000.0  # AIS position resolution: 1/10000 minute
+_UNITS = 600_000.0  # AIS position resolution: 1/10000 minute
 SATELLITES = ("rSAT1", "rSAT2", "rSAT3")
 SOURCE_NAMES = [s[0] for s in STATIONS] + list(SATELLITES)
 _ST_LAT = np.array([s[1] for s in STATIONS])
@@ -212,8 +212,10 @@ def position_reports(
     return {
         "mmsi": np.full(k, v.mmsi, np.int64),
         "ts": np.round(ts[m]),
-        "lat": np.round(lat[m] / DEG) * DEG,
-        "lon": np.round(lon[m] / DEG) * DEG,
+        # units / 600000 as a decoder computes it (times 1/600000 is 1 ulp off at times:
+        # 121.68 became 121.67999999999999, in another grid cell than the NMEA's 121.68)
+        "lat": np.round(lat[m] * _UNITS) / _UNITS,
+        "lon": np.round(lon[m] * _UNITS) / _UNITS,
         "sog_kn": np.round(np.clip(sog[m], 0, 102.2), 1).astype(np.float32),
         "cog_deg": (np.round(cog[m], 1) % 360).astype(np.float32),
         "heading_deg": heading[m].astype(np.int16),
