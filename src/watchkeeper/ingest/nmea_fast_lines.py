@@ -153,145 +153,205 @@ def parse_block(texts: pa.Array, first_line: int) -> LineResult:
     return result
 
 
-def _field(
-    letter: np.ndarray, starts: list[np.ndarray], ends: list[np.ndarray], want: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where the tag-block field ``want`` is (value start, end) and whether it is there."""
-    code = ord(want)
-    has = np.zeros(len(starts[0]), dtype=bool)
-    start = np.zeros(len(starts[0]), dtype=np.int64)
-    end = np.zeros(len(starts[0]), dtype=np.int64)
-    count = np.zeros(len(starts[0]), dtype=np.int64)
-    for k in range(len(starts)):
-        at = letter[k] == code
-        count += at
-        start = np.where(at, starts[k] + 2, start)
-        end = np.where(at, ends[k], end)
-        has |= at
-    return start, end, has & (count == 1)
+@dataclass
+class _Layout:
+    """Byte positions shared by the field readers: one entry per regular line."""
+
+    data: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    px: np.ndarray  # prefix XOR
+    commas: np.ndarray  # positions of every comma of the block
+    tagged: np.ndarray
+    bang: np.ndarray  # the '!' of the sentence
+    sstar: np.ndarray  # the '*' of the sentence checksum
+
+    @staticmethod
+    def of(lines: pa.Array) -> _Layout:
+        data, off = buffers(lines)
+        start, end = off[:-1], off[1:]
+        tagged = data[start] == _BSLASH if len(data) else np.zeros(len(start), bool)
+        bang = first_at(data, _BANG, start)
+        sstar = first_at(data, _STAR, bang)
+        commas = np.flatnonzero(data == _COMMA)
+        return _Layout(data, start, end, xor_prefix(data), commas, tagged, bang, sstar)
+
+    def xor(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """XOR of the bytes [a, b) of each line."""
+        value: np.ndarray = self.px[b] ^ self.px[a]
+        return value
+
+    def number(self, has: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Decimal numbers in [a, b) where ``has`` (0 elsewhere)."""
+        value = digits(self.data, np.where(has, a, self.start), np.where(has, b, self.start + 1))
+        return np.where(has, value, 0)
+
+    def text(self, a: np.ndarray, b: np.ndarray) -> pa.Array:
+        return substrings(self.data, a, b)
+
+
+def _unix_ms(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unix times in s or ms (above 1e11) as ms, and whether each is plausible."""
+    ms = np.where(raw > MS_THRESHOLD, raw, raw * 1000)
+    return ms, (ms >= MIN_MS) & (ms < MAX_MS)
+
+
+class _Tag:
+    """The ``s:``, ``c:`` and ``g:`` fields of each line's tag block (up to three fields)."""
+
+    def __init__(self, b: _Layout) -> None:
+        k = np.searchsorted(b.commas, b.bang)
+        k0 = np.searchsorted(b.commas, b.start)
+        self.n_commas = np.where(b.tagged, k - k0, 0)
+        self.tstar = np.where(b.tagged, b.bang - 4, b.start)
+        top = max(len(b.commas) - 1, 0)
+        commas = b.commas if len(b.commas) else np.zeros(1, np.int64)
+        c1, c2 = commas[np.minimum(k0, top)], commas[np.minimum(k0 + 1, top)]
+        self.starts = [b.start + 1, c1 + 1, c2 + 1]
+        self.ends = [
+            np.where(self.n_commas >= 1, c1, self.tstar),
+            np.where(self.n_commas >= 2, c2, self.tstar),
+            self.tstar,
+        ]
+        padded = np.append(b.data, np.zeros(4, np.uint8))
+        self.letter = np.array(
+            [np.where(b.tagged & (self.n_commas >= j), padded[self.starts[j]], 0) for j in range(3)]
+        )
+        self.s = self.field("s")
+        self.c = self.field("c")
+        self.g = self.field("g")
+
+    def field(self, want: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where field ``want`` has its value (start, end), and whether it is there once."""
+        code = ord(want)
+        at = self.letter == code
+        which = np.argmax(at, axis=0)
+        start = np.choose(which, self.starts) + 2
+        end = np.choose(which, self.ends)
+        return start, end, at.sum(axis=0) == 1
+
+    def ok(self, b: _Layout) -> np.ndarray:
+        """Each field letter once, and the checksum right (also without ``g:``, as the
+        Norwegian feed computes it)."""
+        used = (self.letter != 0).sum(axis=0)
+        once = self.s[2].astype(int) + self.c[2] + self.g[2]
+        tag_sum = b.xor(np.where(b.tagged, b.start + 1, self.tstar), self.tstar)
+        given = np.where(b.tagged, hex_at(b.data, np.where(b.tagged, b.bang - 3, b.start)), 0)
+        g_start, g_end, has_g = self.g
+        g_sum = b.xor(np.maximum(g_start - 2, 0), np.maximum(g_end, g_start - 2))
+        rest_sum = tag_sum ^ g_sum ^ np.where(self.n_commas >= 1, _COMMA, 0)
+        right = (tag_sum == given) | (has_g & (rest_sum == given))
+        result: np.ndarray = (used == once) & (~b.tagged | right)
+        return result
 
 
 def _regular(lines: pa.Array, numbers: np.ndarray) -> tuple[Frags, np.ndarray]:
     """Fragments of regular lines and which of them are right (checksums, times, parts);
     the others are re-read one by one for their reject reason."""
-    data, off = buffers(lines)
-    start, end = off[:-1], off[1:]
-    n = len(start)
-    px = xor_prefix(data)
-    tagged = data[start] == _BSLASH if len(data) else np.zeros(n, bool)
-    bang = first_at(data, _BANG, start)
-    sstar = first_at(data, _STAR, bang)
-    ok = (px[sstar] ^ px[bang + 1]) == hex_at(data, sstar + 1)
+    b = _Layout.of(lines)
+    data, bang, sstar, start, end = b.data, b.bang, b.sstar, b.start, b.end
+    ok = b.xor(bang + 1, sstar) == hex_at(data, sstar + 1)
     ok &= data[bang + 9] <= data[bang + 7]  # part <= total
-    # fragment fields: total, part at fixed places; then "seq,channel," and the payload
-    commas = np.flatnonzero(data == _COMMA)
-    k = np.searchsorted(commas, bang)
-    pay_start = commas[np.minimum(k + 4, len(commas) - 1)] + 1 if len(commas) else bang
-    # tag block fields (up to three), each "x:value"
-    tstar = np.where(tagged, bang - 4, start)
-    k0 = np.searchsorted(commas, start)
-    n_commas = np.where(tagged, k - k0, 0)
-    last = len(commas) - 1
-    c1 = commas[np.minimum(k0, last)] if len(commas) else start
-    c2 = commas[np.minimum(k0 + 1, last)] if len(commas) else start
-    starts = [start + 1, c1 + 1, c2 + 1]
-    ends = [
-        np.where(n_commas >= 1, c1, tstar),
-        np.where(n_commas >= 2, c2, tstar),
-        tstar,
-    ]
-    padded = np.append(data, np.zeros(4, np.uint8))
-    letter = [
-        np.where(tagged & (n_commas >= j), padded[np.minimum(starts[j], len(data))], 0)
-        for j in range(3)
-    ]
-    s_start, s_end, has_s = _field(np.array(letter), starts, ends, "s")
-    c_start, c_end, has_c = _field(np.array(letter), starts, ends, "c")
-    g_start, g_end, has_g = _field(np.array(letter), starts, ends, "g")
-    for j in range(3):  # a field letter given twice: the line is re-read one by one
-        used = letter[j] != 0
-        ok &= ~used | (
-            ((letter[j] == ord("s")) & has_s)
-            | ((letter[j] == ord("c")) & has_c)
-            | ((letter[j] == ord("g")) & has_g)
-        )
-    tag_sum = px[tstar] ^ px[np.where(tagged, start + 1, tstar)]
-    given = np.where(tagged, hex_at(data, np.where(tagged, bang - 3, start)), 0)
-    g_sum = px[g_end] ^ px[np.maximum(g_start - 2, 0)]
-    rest_sum = tag_sum ^ g_sum ^ np.where(n_commas >= 1, _COMMA, 0)
-    ok &= ~tagged | (tag_sum == given) | (has_g & (rest_sum == given))
-    # times: c: in the tag block, else a unix time in the trailer
-    ms = np.zeros(n, np.int64)
-    if has_c.any():
-        raw_c = digits(data, np.where(has_c, c_start, start), np.where(has_c, c_end, start + 1))
-        c_ms = np.where(raw_c > MS_THRESHOLD, raw_c, raw_c * 1000)
-        ok &= ~has_c | ((c_ms >= MIN_MS) & (c_ms < MAX_MS))
-        ms = np.where(has_c, c_ms, 0)
+    tag = _Tag(b)
+    ok &= tag.ok(b)
+    c_start, c_end, has_c = tag.c
+    c_ms, c_ok = _unix_ms(b.number(has_c, c_start, c_end))
+    ok &= ~has_c | c_ok
+    # the receiver trailer: ",station" and / or ",unix time" after the checksum
     trail = sstar + 3
-    has_trail = trail < end
-    station = has_trail & np.isin(data[np.minimum(trail + 1, len(data) - 1)], [ord("r"), ord("b")])
-    st_end = np.where(station, first_at(data, _COMMA, trail + 1, commas), trail)
-    st_end = np.minimum(st_end, end)
-    has_unix = has_trail & (st_end < end)
-    unix_ok = np.zeros(n, bool)
-    if has_unix.any():
-        raw_t = digits(
-            data, np.where(has_unix, st_end + 1, start), np.where(has_unix, end, start + 1)
-        )
-        t_ms = np.where(raw_t > MS_THRESHOLD, raw_t, raw_t * 1000)
-        unix_ok = has_unix & (t_ms >= MIN_MS) & (t_ms < MAX_MS)
-        ms = np.where(~has_c & unix_ok, t_ms, ms)
-    has_ts = has_c | unix_ok
-    # groups
-    gpart = np.zeros(n, np.int64)
-    gtotal = np.zeros(n, np.int64)
-    gid = pa.nulls(n, pa.string())
-    if has_g.any():
-        d1 = first_at(data, _DASH, np.where(has_g, g_start, start))
-        d2 = first_at(data, _DASH, d1 + 1)
-        gpart = np.where(
-            has_g, digits(data, np.where(has_g, g_start, start), np.where(has_g, d1, start + 1)), 0
-        )
-        gtotal = np.where(
-            has_g, digits(data, np.where(has_g, d1 + 1, start), np.where(has_g, d2, start + 1)), 0
-        )
-        gid = substrings(data, np.where(has_g, d2 + 1, start), np.where(has_g, g_end, start))
-        gid = pc.if_else(pa.array(has_g), gid, pa.scalar(None, pa.string()))
-    # source: s: of the tag block (empty: none), else the trailer's station
-    s_len = np.where(has_s, s_end - s_start, 0)
-    use_st = (s_len == 0) & station
-    src = substrings(
-        data,
-        np.where(use_st, trail + 1, np.where(has_s, s_start, start)),
-        np.where(use_st, st_end, np.where(has_s, s_end, start)),
+    after = np.minimum(trail + 1, len(data) - 1)
+    station = (trail < end) & np.isin(data[after], [ord("r"), ord("b")])
+    st_end = np.minimum(np.where(station, first_at(data, _COMMA, after, b.commas), trail), end)
+    has_unix = st_end < end
+    t_ms, t_ok = _unix_ms(b.number(has_unix, st_end + 1, end))
+    t_ok &= has_unix
+    ms = np.where(has_c, c_ms, np.where(t_ok, t_ms, 0))
+    # the sentence: total, part at fixed places, then "seq,channel," and the payload
+    k = np.searchsorted(b.commas, bang)
+    pay_start = (
+        b.commas[np.minimum(k + 4, max(len(b.commas) - 1, 0))] + 1 if len(b.commas) else bang
     )
-    no_src = (s_len == 0) & ~station
-    source = (
-        pc.if_else(pa.array(no_src), pa.scalar(None, pa.string()), src) if no_src.any() else src
-    )
-    talker = substrings(data, bang + 1, bang + 3)
-    seq_ch = substrings(data, bang + 11, pay_start - 1)
     frags = Frags(
         line=numbers.astype(np.int64),
         ts=ms,
-        has_ts=has_ts,
+        has_ts=has_c | t_ok,
         total=data[bang + 7].astype(np.int64) - 48,
         part=data[bang + 9].astype(np.int64) - 48,
         fill=(data[sstar - 1].astype(np.int64) - 48).astype(np.int8),
-        has_g=has_g,
-        gpart=gpart,
-        gtotal=gtotal,
-        source=source,
-        gid=gid,
-        tail=pc.binary_join_element_wise(talker, seq_ch, ","),
-        payload=substrings(data, pay_start, sstar - 2),
+        has_g=tag.g[2],
+        gpart=np.zeros(len(start), np.int64),
+        gtotal=np.zeros(len(start), np.int64),
+        source=_source(b, tag, station, st_end),
+        gid=pa.nulls(len(start), pa.string()),
+        tail=pc.binary_join_element_wise(
+            b.text(bang + 1, bang + 3), b.text(bang + 11, pay_start - 1), ","
+        ),
+        payload=b.text(pay_start, sstar - 2),
         raw=lines.cast(pa.string()),
     )
+    if frags.has_g.any():
+        _groups(b, tag, frags)
     return frags, ok
+
+
+def _groups(b: _Layout, tag: _Tag, frags: Frags) -> None:
+    """``g:part-total-id`` of the lines that have one."""
+    g_start, g_end, has_g = tag.g
+    d1 = first_at(b.data, _DASH, np.where(has_g, g_start, b.start))
+    d2 = first_at(b.data, _DASH, d1 + 1)
+    frags.gpart = b.number(has_g, g_start, d1)
+    frags.gtotal = b.number(has_g, d1 + 1, d2)
+    gid = b.text(np.where(has_g, d2 + 1, b.start), np.where(has_g, g_end, b.start))
+    frags.gid = pc.if_else(pa.array(has_g), gid, pa.scalar(None, pa.string()))
+
+
+def _source(b: _Layout, tag: _Tag, station: np.ndarray, st_end: np.ndarray) -> pa.Array:
+    """``s:`` of the tag block (empty: none), else the trailer's station, else null."""
+    s_start, s_end, has_s = tag.s
+    s_len = np.where(has_s, s_end - s_start, 0)
+    use_st = (s_len == 0) & station
+    src = b.text(
+        np.where(use_st, b.sstar + 4, np.where(has_s, s_start, b.start)),
+        np.where(use_st, st_end, np.where(has_s, s_end, b.start)),
+    )
+    none = (s_len == 0) & ~station
+    return pc.if_else(pa.array(none), pa.scalar(None, pa.string()), src) if none.any() else src
 
 
 def _is_vdm(head: str) -> bool:
     return len(head) == 6 and head[0] == "!" and head[3:5] == "VD" and head[5] in "MO"
+
+
+_Read = nf.Fragment | nf.Rejected | tuple[str, int] | str | None
+
+
+def _read(number: int, text: str) -> tuple[_Read, bool]:
+    """One line as the reference reads it: a fragment, a reject, ("pghp", ms), a skip kind
+    (str) or None; and whether it holds a VDM sentence (it takes a pending $PGHP time)."""
+    line = text.strip()
+    if not line:
+        return "blank", False
+    if line[0] == "#":
+        return "comment", False
+    tag: nf.TagBlock | None = None
+    sentence = line
+    if line[0] == "\\":
+        end = line.find("\\", 1)
+        if end < 0:
+            return nf.Rejected(RejectReason.MALFORMED_SENTENCE, "tag block"), False
+        parsed = nf.parse_tag_block(line[1:end])
+        if isinstance(parsed, nf.Rejected):
+            return parsed, False
+        tag, sentence = parsed, line[end + 1 :]
+    head = sentence[:6]
+    if _is_vdm(head):
+        return nf.parse_vdm(sentence, tag, number, line, None), True
+    if head == "$PGHP,":
+        stamp = nf.parse_pghp(sentence)
+        return (stamp if isinstance(stamp, nf.Rejected) else ("pghp", stamp)), False
+    if sentence[:1] in ("$", "!") and len(sentence) > 6 and sentence[6] == ",":
+        return "other_sentence", False
+    return nf.Rejected(RejectReason.MALFORMED_SENTENCE, "not NMEA"), False
 
 
 def _irregular(texts: list[str], rows: np.ndarray, first_line: int, out: LineResult) -> None:
@@ -300,46 +360,17 @@ def _irregular(texts: list[str], rows: np.ndarray, first_line: int, out: LineRes
     consumers: list[int] = []
     for row, text in zip(rows.tolist(), texts, strict=True):
         number = row + first_line
-        line = text.strip()
-        if not line:
-            out.skipped["blank"] += 1
-            continue
-        if line[0] == "#":
-            out.skipped["comment"] += 1
-            continue
-        tag: nf.TagBlock | None = None
-        sentence = line
-        if line[0] == "\\":
-            end = line.find("\\", 1)
-            if end < 0:
-                out.rejects.append(
-                    (number, RejectReason.MALFORMED_SENTENCE.value, "tag block", line)
-                )
-                continue
-            parsed = nf.parse_tag_block(line[1:end])
-            if isinstance(parsed, nf.Rejected):
-                out.rejects.append((number, parsed.reason.value, parsed.detail, line))
-                continue
-            tag, sentence = parsed, line[end + 1 :]
-        head = sentence[:6]
-        if _is_vdm(head):
+        what, vdm = _read(number, text)
+        if vdm:
             consumers.append(row)
-            frag = nf.parse_vdm(sentence, tag, number, line, None)
-            if isinstance(frag, nf.Rejected):
-                out.rejects.append((number, frag.reason.value, frag.detail, line))
-            else:
-                frags.append(frag)
-        elif head == "$PGHP,":
-            stamp = nf.parse_pghp(sentence)
-            if isinstance(stamp, nf.Rejected):
-                out.rejects.append((number, stamp.reason.value, stamp.detail, line))
-            else:
-                out.pghp.append((row, stamp))
-        elif sentence[:1] in ("$", "!") and len(sentence) > 6 and sentence[6] == ",":
-            out.skipped["other_sentence"] += 1
-        else:
-            detail = "not NMEA"
-            out.rejects.append((number, RejectReason.MALFORMED_SENTENCE.value, detail, line))
+        if isinstance(what, nf.Fragment):
+            frags.append(what)
+        elif isinstance(what, nf.Rejected):
+            out.rejects.append((number, what.reason.value, what.detail, text.strip()))
+        elif isinstance(what, tuple):
+            out.pghp.append((row, what[1]))
+        elif what is not None:
+            out.skipped[what] += 1
     out.consumers = np.array(consumers, dtype=np.int64)
     if frags:
         out.frags = Frags.concat([out.frags, _from_fragments(frags)])
