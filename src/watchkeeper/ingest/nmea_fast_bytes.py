@@ -55,7 +55,7 @@ def _padded(data: np.ndarray) -> np.ndarray:
     return out
 
 
-def _windows(data: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
+def windows(data: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
     """The ``width`` bytes from each start (n x width; zeros past the end of ``data``).
 
     Within plain lines no window runs out (each field is followed by the checksum), so the
@@ -82,13 +82,13 @@ def substrings(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> pa.Array
     views[:, 0] = lengths
     long = lengths > _INLINE  # 4-byte prefix, buffer 0, offset; else the bytes inline
     if long.all():
-        prefix = _windows(data, start, 4)
+        prefix = windows(data, start, 4)
         views[:, 1] = np.ascontiguousarray(prefix).view(np.int32)[:, 0]
         views[:, 3] = start  # buffer 0 (the zeros above)
         return _cast_views(views, data)
     elif n:
         width = min(int(lengths.max()), _INLINE)  # sources: often one length, no mask
-        window = _windows(data, start, width)
+        window = windows(data, start, width)
         if int(lengths.min()) < width:
             window = np.where(np.arange(width)[None, :] < lengths[:, None], window, 0)
         views.view(np.uint8).reshape(n, 16)[:, 4 : 4 + width] = window
@@ -119,7 +119,7 @@ def digits(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     lengths = end - start
     width = int(lengths.max())
-    digits = np.ascontiguousarray(_windows(data, start, width).T) - 48  # digit k: row k
+    digits = np.ascontiguousarray(windows(data, start, width).T) - 48  # digit k: row k
     if int(lengths.min()) < width:  # numbers of several lengths: zeros past each end
         digits[np.arange(width)[:, None] >= lengths[None, :]] = 0
     # read left-aligned as ``width`` digits (Horner), then drop the zeros past each end
@@ -147,11 +147,3 @@ def hex_at(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     """The two hex digits at ``at`` as a number."""
     value: np.ndarray = (_HEX[data[at]] << 4) | _HEX[data[at + 1]]
     return value
-
-
-def xor_prefix(data: np.ndarray) -> np.ndarray:
-    """Prefix XOR of ``data`` with a leading 0: the XOR of bytes [a, b) is ``p[b] ^ p[a]``."""
-    out = np.zeros(len(data) + 1, dtype=np.uint8)
-    if len(data):
-        np.bitwise_xor.accumulate(data, out=out[1:])
-    return out

@@ -18,6 +18,7 @@ Frames come out in the order the reference emits them: by the line of their last
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,14 +71,18 @@ class Broken:
 
 def apply_pghp(
     frags: Frags,
-    consumers: np.ndarray,
+    lines: Callable[[], np.ndarray],
     events: list[tuple[int, int]],
     state: GroupState,
     first_line: int,
 ) -> None:
-    """Give untimed fragments the time of a ``$PGHP`` line that came just before them."""
+    """Give untimed fragments the time of a ``$PGHP`` line that came just before them.
+
+    ``lines()`` gives the block rows of the lines holding a VDM sentence (each takes the
+    pending time); ``events`` the (block row, time) of valid ``$PGHP`` lines."""
     if not events and state.pghp_ms is None:
         return
+    consumers = lines()
     value = np.zeros(len(consumers), np.int64)
     has = np.zeros(len(consumers), bool)
     if state.pghp_ms is not None and len(consumers):

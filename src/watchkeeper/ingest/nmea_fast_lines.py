@@ -34,7 +34,7 @@ from watchkeeper.ingest.nmea_fast_bytes import (
     first_at,
     hex_at,
     substrings,
-    xor_prefix,
+    windows,
 )
 from watchkeeper.schema import RejectReason
 
@@ -120,16 +120,21 @@ class Frags:
 class LineResult:
     """What the lines of one block give: fragments, line rejects, skips and $PGHP events.
 
-    ``rejects`` rows are (line, reason, detail, raw); ``consumers`` are the block rows of
-    lines holding a VDM sentence (each takes a pending $PGHP time, valid or not);
-    ``pghp`` are (block row, time ms) of valid $PGHP lines.
+    ``rejects`` rows are (line, reason, detail, raw); ``regular`` and ``others`` are the
+    block rows of the lines holding a VDM sentence, regular or not (each takes a pending
+    $PGHP time, valid or not); ``pghp`` are (block row, time ms) of valid $PGHP lines.
     """
 
     frags: Frags
     rejects: list[tuple[int, str, str, str]] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
-    consumers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    regular: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    others: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     pghp: list[tuple[int, int]] = field(default_factory=list)
+
+    def consumers(self) -> np.ndarray:
+        """Block rows of the lines holding a VDM sentence, in order."""
+        return np.union1d(self.regular, self.others) if len(self.others) else self.regular
 
 
 def parse_block(texts: pa.Array, first_line: int) -> LineResult:
@@ -139,47 +144,48 @@ def parse_block(texts: pa.Array, first_line: int) -> LineResult:
     rows = np.arange(len(found)) if found.all() else np.flatnonzero(found)
     regular = trimmed if len(rows) == len(found) else trimmed.filter(pa.array(found))
     frags, ok = _regular(regular, rows + first_line)
-    if not ok.all():
-        frags = frags.take(np.flatnonzero(ok))
+    if not ok.all():  # frags holds the right ones only
         found[rows[~ok]] = False
         rows = rows[ok]
-    result = LineResult(frags)
+    result = LineResult(frags, regular=rows)
     other = np.flatnonzero(~found)
     if len(other):
         _irregular(texts.take(pa.array(other)).to_pylist(), other, first_line, result)
-        result.consumers = np.union1d(rows, result.consumers)
-    else:
-        result.consumers = rows
     return result
 
 
-@dataclass
 class _Layout:
-    """Byte positions shared by the field readers: one entry per regular line."""
+    """Byte positions of the parts of each regular line (found once, used by every reader).
 
-    data: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    px: np.ndarray  # prefix XOR
-    commas: np.ndarray  # positions of every comma of the block
-    tagged: np.ndarray
-    bang: np.ndarray  # the '!' of the sentence
-    sstar: np.ndarray  # the '*' of the sentence checksum
+    A regular line has exactly one ``!`` and, after it, exactly six commas up to the
+    sentence's checksum; its tag block (if any) has at most two commas. So the fields are
+    found from the positions of the ``!`` and of the commas alone.
+    """
 
-    @staticmethod
-    def of(lines: pa.Array) -> _Layout:
+    def __init__(self, lines: pa.Array) -> None:
         data, off = buffers(lines)
-        start, end = off[:-1], off[1:]
-        tagged = data[start] == _BSLASH if len(data) else np.zeros(len(start), bool)
-        bang = first_at(data, _BANG, start)
-        sstar = first_at(data, _STAR, bang)
+        self.data, self.start, self.end = data, off[:-1], off[1:]
+        n = len(self.start)
+        bangs = np.flatnonzero(data == _BANG)
+        self.bang = bangs if len(bangs) == n else first_at(data, _BANG, self.start, bangs)
         commas = np.flatnonzero(data == _COMMA)
-        return _Layout(data, start, end, xor_prefix(data), commas, tagged, bang, sstar)
+        self.commas = np.append(commas, [len(data)] * 8)  # room for k + 5 below
+        self.tagged = data[self.start] == _BSLASH if n else np.zeros(0, bool)
+        self.tstar = np.where(self.tagged, self.bang - 4, self.start + 1)
+        k0 = np.searchsorted(commas, self.start)
+        self.c1, self.c2 = self.commas[k0], self.commas[k0 + 1]
+        self.n_tag = np.where(self.tagged, (self.c1 < self.tstar) + 0 + (self.c2 < self.tstar), 0)
+        k = k0 + self.n_tag  # the sentence's first comma
+        self.pay_start = self.commas[k + 4] + 1
+        self.sstar = self.commas[k + 5] + 2
 
-    def xor(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """XOR of the bytes [a, b) of each line."""
-        value: np.ndarray = self.px[b] ^ self.px[a]
-        return value
+    def sums(self) -> tuple[np.ndarray, np.ndarray]:
+        """XOR of each tag block's and each sentence's checksummed bytes."""
+        if not len(self.start):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        at = np.stack([self.start + 1, self.tstar, self.bang + 1, self.sstar], axis=1).ravel()
+        sums = np.bitwise_xor.reduceat(self.data, at)
+        return sums[0::4].astype(np.int64), sums[2::4].astype(np.int64)
 
     def number(self, has: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Decimal numbers in [a, b) where ``has`` (0 elsewhere)."""
@@ -188,6 +194,12 @@ class _Layout:
 
     def text(self, a: np.ndarray, b: np.ndarray) -> pa.Array:
         return substrings(self.data, a, b)
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Only the lines ``rows`` from now on."""
+        for name in ("start", "end", "bang", "tagged", "tstar", "c1", "c2", "n_tag"):
+            setattr(self, name, getattr(self, name)[rows])
+        self.pay_start, self.sstar = self.pay_start[rows], self.sstar[rows]
 
 
 def _unix_ms(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -200,23 +212,15 @@ class _Tag:
     """The ``s:``, ``c:`` and ``g:`` fields of each line's tag block (up to three fields)."""
 
     def __init__(self, b: _Layout) -> None:
-        k = np.searchsorted(b.commas, b.bang)
-        k0 = np.searchsorted(b.commas, b.start)
-        self.n_commas = np.where(b.tagged, k - k0, 0)
-        self.tstar = np.where(b.tagged, b.bang - 4, b.start)
-        top = max(len(b.commas) - 1, 0)
-        commas = b.commas if len(b.commas) else np.zeros(1, np.int64)
-        c1, c2 = commas[np.minimum(k0, top)], commas[np.minimum(k0 + 1, top)]
-        self.starts = [b.start + 1, c1 + 1, c2 + 1]
-        self.ends = [
-            np.where(self.n_commas >= 1, c1, self.tstar),
-            np.where(self.n_commas >= 2, c2, self.tstar),
-            self.tstar,
+        self.starts = [b.start + 1, b.c1 + 1, b.c2 + 1]
+        self.ends = [np.where(b.n_tag >= 1, b.c1, b.tstar), np.where(b.n_tag >= 2, b.c2, b.tstar)]
+        self.ends.append(b.tstar)
+        data = b.data
+        self.letter = [
+            np.where(b.tagged, data[self.starts[0]], 0),
+            np.where(b.n_tag >= 1, data[np.minimum(self.starts[1], len(data) - 1)], 0),
+            np.where(b.n_tag >= 2, data[np.minimum(self.starts[2], len(data) - 1)], 0),
         ]
-        padded = np.append(b.data, np.zeros(4, np.uint8))
-        self.letter = np.array(
-            [np.where(b.tagged & (self.n_commas >= j), padded[self.starts[j]], 0) for j in range(3)]
-        )
         self.s = self.field("s")
         self.c = self.field("c")
         self.g = self.field("g")
@@ -224,69 +228,74 @@ class _Tag:
     def field(self, want: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Where field ``want`` has its value (start, end), and whether it is there once."""
         code = ord(want)
-        at = self.letter == code
-        which = np.argmax(at, axis=0)
-        start = np.choose(which, self.starts) + 2
-        end = np.choose(which, self.ends)
-        return start, end, at.sum(axis=0) == 1
+        at = [letter == code for letter in self.letter]
+        start = np.where(at[0], self.starts[0], np.where(at[1], self.starts[1], self.starts[2]))
+        end = np.where(at[0], self.ends[0], np.where(at[1], self.ends[1], self.ends[2]))
+        count = at[0] + 0 + at[1] + at[2]
+        return start + 2, end, count == 1
 
-    def ok(self, b: _Layout) -> np.ndarray:
+    def ok(self, b: _Layout, tag_sum: np.ndarray) -> np.ndarray:
         """Each field letter once, and the checksum right (also without ``g:``, as the
         Norwegian feed computes it)."""
-        used = (self.letter != 0).sum(axis=0)
-        once = self.s[2].astype(int) + self.c[2] + self.g[2]
-        tag_sum = b.xor(np.where(b.tagged, b.start + 1, self.tstar), self.tstar)
+        used = (self.letter[0] != 0) + 0 + (self.letter[1] != 0) + (self.letter[2] != 0)
+        once = self.s[2] + 0 + self.c[2] + self.g[2]
         given = np.where(b.tagged, hex_at(b.data, np.where(b.tagged, b.bang - 3, b.start)), 0)
+        right = tag_sum == given
         g_start, g_end, has_g = self.g
-        g_sum = b.xor(np.maximum(g_start - 2, 0), np.maximum(g_end, g_start - 2))
-        rest_sum = tag_sum ^ g_sum ^ np.where(self.n_commas >= 1, _COMMA, 0)
-        right = (tag_sum == given) | (has_g & (rest_sum == given))
+        norwegian = np.flatnonzero(has_g & ~right)
+        if len(norwegian):
+            at = np.stack([g_start[norwegian] - 2, g_end[norwegian]], axis=1).ravel()
+            g_sum = np.bitwise_xor.reduceat(b.data, at)[0::2].astype(np.int64)
+            comma = np.where(b.n_tag[norwegian] >= 1, _COMMA, 0)
+            right[norwegian] = (tag_sum[norwegian] ^ g_sum ^ comma) == given[norwegian]
         result: np.ndarray = (used == once) & (~b.tagged | right)
         return result
 
 
 def _regular(lines: pa.Array, numbers: np.ndarray) -> tuple[Frags, np.ndarray]:
-    """Fragments of regular lines and which of them are right (checksums, times, parts);
-    the others are re-read one by one for their reject reason."""
-    b = _Layout.of(lines)
-    data, bang, sstar, start, end = b.data, b.bang, b.sstar, b.start, b.end
-    ok = b.xor(bang + 1, sstar) == hex_at(data, sstar + 1)
-    ok &= data[bang + 9] <= data[bang + 7]  # part <= total
+    """Fragments of the regular lines that are right (checksums, times, parts), and which
+    lines those are; the others are re-read one by one for their reject reason."""
+    b = _Layout(lines)
+    data = b.data
+    tag_sum, body_sum = b.sums()
+    ok = body_sum == hex_at(data, b.sstar + 1)
+    ok &= data[b.bang + 9] <= data[b.bang + 7]  # part <= total
     tag = _Tag(b)
-    ok &= tag.ok(b)
+    ok &= tag.ok(b, tag_sum)
     c_start, c_end, has_c = tag.c
     c_ms, c_ok = _unix_ms(b.number(has_c, c_start, c_end))
     ok &= ~has_c | c_ok
+    if not ok.all():
+        rows = np.flatnonzero(ok)
+        b.keep(rows)
+        tag = _Tag(b)
+        c_start, c_end, has_c = tag.c
+        c_ms, lines, numbers = c_ms[rows], lines.filter(pa.array(ok)), numbers[rows]
+    bang, sstar, end = b.bang, b.sstar, b.end
     # the receiver trailer: ",station" and / or ",unix time" after the checksum
     trail = sstar + 3
     after = np.minimum(trail + 1, len(data) - 1)
-    station = (trail < end) & np.isin(data[after], [ord("r"), ord("b")])
+    station = (trail < end) & ((data[after] == ord("r")) | (data[after] == ord("b")))
     st_end = np.minimum(np.where(station, first_at(data, _COMMA, after, b.commas), trail), end)
     has_unix = st_end < end
     t_ms, t_ok = _unix_ms(b.number(has_unix, st_end + 1, end))
     t_ok &= has_unix
-    ms = np.where(has_c, c_ms, np.where(t_ok, t_ms, 0))
-    # the sentence: total, part at fixed places, then "seq,channel," and the payload
-    k = np.searchsorted(b.commas, bang)
-    pay_start = (
-        b.commas[np.minimum(k + 4, max(len(b.commas) - 1, 0))] + 1 if len(b.commas) else bang
-    )
     frags = Frags(
         line=numbers.astype(np.int64),
-        ts=ms,
+        ts=np.where(has_c, c_ms, np.where(t_ok, t_ms, 0)),
         has_ts=has_c | t_ok,
         total=data[bang + 7].astype(np.int64) - 48,
         part=data[bang + 9].astype(np.int64) - 48,
         fill=(data[sstar - 1].astype(np.int64) - 48).astype(np.int8),
         has_g=tag.g[2],
-        gpart=np.zeros(len(start), np.int64),
-        gtotal=np.zeros(len(start), np.int64),
+        gpart=np.zeros(len(bang), np.int64),
+        gtotal=np.zeros(len(bang), np.int64),
         source=_source(b, tag, station, st_end),
-        gid=pa.nulls(len(start), pa.string()),
+        gid=pa.nulls(len(bang), pa.string()),
         tail=pc.binary_join_element_wise(
-            b.text(bang + 1, bang + 3), b.text(bang + 11, pay_start - 1), ","
+            b.text(bang + 1, bang + 3), b.text(bang + 11, b.pay_start - 1), ","
         ),
-        payload=b.text(pay_start, sstar - 2),
+        payload=b.text(b.pay_start, sstar - 2),
         raw=lines.cast(pa.string()),
     )
     if frags.has_g.any():
@@ -294,15 +303,27 @@ def _regular(lines: pa.Array, numbers: np.ndarray) -> tuple[Frags, np.ndarray]:
     return frags, ok
 
 
+_GROUP_WIDTH = 14  # "part-total-" of a regular g: field: at most 6 + 1 + 6 + 1 characters
+
+
 def _groups(b: _Layout, tag: _Tag, frags: Frags) -> None:
     """``g:part-total-id`` of the lines that have one."""
     g_start, g_end, has_g = tag.g
-    d1 = first_at(b.data, _DASH, np.where(has_g, g_start, b.start))
-    d2 = first_at(b.data, _DASH, d1 + 1)
-    frags.gpart = b.number(has_g, g_start, d1)
-    frags.gtotal = b.number(has_g, d1 + 1, d2)
-    gid = b.text(np.where(has_g, d2 + 1, b.start), np.where(has_g, g_end, b.start))
-    frags.gid = pc.if_else(pa.array(has_g), gid, pa.scalar(None, pa.string()))
+    rows = np.flatnonzero(has_g)
+    start, end = g_start[rows], g_end[rows]
+    dash = windows(b.data, start, _GROUP_WIDTH) == _DASH
+    d1 = start + np.argmax(dash, axis=1)
+    dash[np.arange(len(rows)), d1 - start] = False
+    d2 = start + np.argmax(dash, axis=1)
+    part, total = np.zeros(len(has_g), np.int64), np.zeros(len(has_g), np.int64)
+    part[rows] = digits(b.data, start, d1)
+    total[rows] = digits(b.data, d1 + 1, d2)
+    frags.gpart, frags.gtotal = part, total
+    ids = b.text(d2 + 1, end)
+    index = np.full(len(has_g), len(rows))
+    index[rows] = np.arange(len(rows))
+    nulls = pa.nulls(1, pa.string())
+    frags.gid = pa.concat_arrays([ids, nulls]).take(pa.array(index))
 
 
 def _source(b: _Layout, tag: _Tag, station: np.ndarray, st_end: np.ndarray) -> pa.Array:
@@ -371,7 +392,7 @@ def _irregular(texts: list[str], rows: np.ndarray, first_line: int, out: LineRes
             out.pghp.append((row, what[1]))
         elif what is not None:
             out.skipped[what] += 1
-    out.consumers = np.array(consumers, dtype=np.int64)
+    out.others = np.array(consumers, dtype=np.int64)
     if frags:
         out.frags = Frags.concat([out.frags, _from_fragments(frags)])
         order = np.argsort(out.frags.line, kind="stable")
