@@ -180,7 +180,8 @@ def reassemble(
     owner = pc.if_else(pa.array(frags.has_g), frags.gid, pc.coalesce(frags.source, pa.scalar("")))
     kind = pc.if_else(pa.array(frags.has_g), pa.scalar("g"), pa.scalar("s"))
     key = pc.binary_join_element_wise(kind, owner, frags.tail, "\x1f")
-    code = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
+    text_code = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
+    code = text_code.astype(np.int64) * 65536 + frags.talker
     order = np.lexsort((frags.line, code))
     c, part, total = code[order], frags.part[order], frags.total[order]
     line, ts, has_ts = frags.line[order], frags.ts[order], frags.has_ts[order]

@@ -60,7 +60,8 @@ class Frags:
     """Columns of sentence fragments (one row per parsed ``!xxVDM`` sentence).
 
     ``ts`` is valid where ``has_ts``; ``gpart``/``gtotal`` where ``has_g`` (tag-block group);
-    ``tail`` is "talker,seq,channel", the sentence's part of the reassembly key.
+    ``talker`` (two bytes as a number) and ``tail`` ("seq,channel") are the sentence's part
+    of the reassembly key.
     """
 
     line: np.ndarray
@@ -72,6 +73,7 @@ class Frags:
     has_g: np.ndarray
     gpart: np.ndarray
     gtotal: np.ndarray
+    talker: np.ndarray
     source: pa.Array
     gid: pa.Array
     tail: pa.Array
@@ -90,7 +92,18 @@ class Frags:
         )
 
     def _numbers(self) -> dict[str, np.ndarray]:
-        names = ("line", "ts", "has_ts", "total", "part", "fill", "has_g", "gpart", "gtotal")
+        names = (
+            "line",
+            "ts",
+            "has_ts",
+            "total",
+            "part",
+            "fill",
+            "has_g",
+            "gpart",
+            "gtotal",
+            "talker",
+        )
         return {k: getattr(self, k) for k in names}
 
     def _texts(self) -> dict[str, pa.Array]:
@@ -113,7 +126,7 @@ class Frags:
         z = np.zeros(0, np.int64)
         b = np.zeros(0, bool)
         s = pa.array([], pa.string())
-        return Frags(z, z, b, z, z, np.zeros(0, np.int8), b, z, z, s, s, s, s, s)
+        return Frags(z, z, b, z, z, np.zeros(0, np.int8), b, z, z, z, s, s, s, s, s)
 
 
 @dataclass
@@ -234,6 +247,11 @@ class _Tag:
         count = at[0] + 0 + at[1] + at[2]
         return start + 2, end, count == 1
 
+    def keep(self, rows: np.ndarray) -> None:
+        """Only the lines ``rows`` from now on (the fields read later: ``s:`` and ``g:``)."""
+        self.s = (self.s[0][rows], self.s[1][rows], self.s[2][rows])
+        self.g = (self.g[0][rows], self.g[1][rows], self.g[2][rows])
+
     def ok(self, b: _Layout, tag_sum: np.ndarray) -> np.ndarray:
         """Each field letter once, and the checksum right (also without ``g:``, as the
         Norwegian feed computes it)."""
@@ -268,9 +286,13 @@ def _regular(lines: pa.Array, numbers: np.ndarray) -> tuple[Frags, np.ndarray]:
     if not ok.all():
         rows = np.flatnonzero(ok)
         b.keep(rows)
-        tag = _Tag(b)
-        c_start, c_end, has_c = tag.c
-        c_ms, lines, numbers = c_ms[rows], lines.filter(pa.array(ok)), numbers[rows]
+        tag.keep(rows)
+        has_c, c_ms, lines, numbers = (
+            has_c[rows],
+            c_ms[rows],
+            lines.filter(pa.array(ok)),
+            numbers[rows],
+        )
     bang, sstar, end = b.bang, b.sstar, b.end
     # the receiver trailer: ",station" and / or ",unix time" after the checksum
     trail = sstar + 3
@@ -292,9 +314,8 @@ def _regular(lines: pa.Array, numbers: np.ndarray) -> tuple[Frags, np.ndarray]:
         gtotal=np.zeros(len(bang), np.int64),
         source=_source(b, tag, station, st_end),
         gid=pa.nulls(len(bang), pa.string()),
-        tail=pc.binary_join_element_wise(
-            b.text(bang + 1, bang + 3), b.text(bang + 11, b.pay_start - 1), ","
-        ),
+        talker=data[bang + 1].astype(np.int64) * 256 + data[bang + 2],
+        tail=b.text(bang + 11, b.pay_start - 1),
         payload=b.text(b.pay_start, sstar - 2),
         raw=lines.cast(pa.string()),
     )
@@ -416,7 +437,8 @@ def _from_fragments(frags: list[nf.Fragment]) -> Frags:
         gtotal=np.array([g[1] if g else 0 for g in group], np.int64),
         source=pa.array([f.source for f in frags], pa.string()),
         gid=pa.array([g[2] if g else None for g in group], pa.string()),
-        tail=pa.array([f"{f.talker},{f.seq},{f.channel}" for f in frags], pa.string()),
+        talker=np.array([ord(f.talker[0]) * 256 + ord(f.talker[1]) for f in frags], np.int64),
+        tail=pa.array([f"{f.seq},{f.channel}" for f in frags], pa.string()),
         payload=pa.array([f.payload for f in frags], pa.string()),
         raw=pa.array([f.raw for f in frags], pa.string()),
     )
