@@ -55,6 +55,9 @@ _REGULAR = (
 _BSLASH, _BANG, _COMMA, _STAR, _DASH = (ord(c) for c in "\\!,*-")
 
 
+_NUMBERS = ("line", "ts", "has_ts", "total", "part", "fill", "has_g", "gpart", "gtotal", "talker")
+
+
 @dataclass
 class Frags:
     """Columns of sentence fragments (one row per parsed ``!xxVDM`` sentence).
