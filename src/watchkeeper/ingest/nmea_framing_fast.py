@@ -109,8 +109,7 @@ class _FastFramer:
         multi = frags.total > 1
         single = np.flatnonzero(~multi)
         if len(single):
-            one = frags.take(single) if len(single) < len(frags) else frags
-            self._frames(pieces, one, [np.arange(len(one))], last[single], has_last[single], file)
+            self._frames(pieces, frags, [single], last, has_last, file)
         many = np.flatnonzero(multi)
         waiting = self.state.pending
         both = Frags.concat([waiting, frags.take(many)]) if len(many) else waiting
