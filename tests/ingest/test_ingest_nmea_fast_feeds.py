@@ -120,7 +120,8 @@ def streams(draw: st.DrawFn) -> list[str]:
     """Groups and single lines, interleaved, with parts dropped, repeated or corrupted."""
     items: list[list[str]] = []
     for i in range(draw(st.integers(1, 25))):
-        kind = draw(st.sampled_from(["group", "group", "single", "untagged_group", "trailer"]))
+        kinds = ["group", "group", "single", "untagged_group", "trailer", "grouped_singles"]
+        kind = draw(st.sampled_from(kinds))
         rcv = draw(st.sampled_from(["r1", "r2", "SAT1"]))
         seq = draw(st.sampled_from(["", "1", "2"]))
         if kind == "group":
@@ -128,6 +129,14 @@ def streams(draw: st.DrawFn) -> list[str]:
             only_g = draw(st.booleans())
             trailer = draw(st.sampled_from(["", f",{T0 + i}", f",r{rcv}", ",r9,99"]))
             items.append(_group(i, gid, rcv, seq, only_g, trailer))
+        elif kind == "grouped_singles":  # a tag-block group of single-sentence messages:
+            gid = draw(st.sampled_from(["1", "9", str(i)]))  # later ones take part 1's time
+            items.append(
+                [
+                    tagged(f"g:1-2-{gid},s:{rcv},c:{T0 + i}", sentence(POS)),
+                    tagged(f"g:2-2-{gid}", sentence(POS)),
+                ]
+            )
         elif kind == "untagged_group":
             items.append([tagged(f"s:{rcv},c:{T0 + i}", s) for s in encoded(TYPE5, seq=seq)])
         elif kind == "trailer":
@@ -182,3 +191,17 @@ def test_group_parts_apart_break_like_the_reference() -> None:
     for lines in ([first, late], [first, *filler, second]):
         assert_same_framing(lines, 100_000)
         assert_same_framing(lines, 50)
+
+
+def test_waiting_groups_are_bounded_like_the_reference() -> None:
+    """More incomplete groups than ``max_pending``: all broken, in both engines (the fast
+    one counts them at the end of each block, the reference at each line)."""
+    from watchkeeper.ingest.nmea_framing import FramingLimits
+
+    lines = [_group(i, str(i), "r1", str(i % 10), False, "")[0] for i in range(5)]
+    limits = FramingLimits(max_pending=2)
+    for framer in (iter_frames, iter_frames_fast):
+        chunks = list(framer(lines, file="f", limits=limits, chunk_size=2))
+        reasons = Counter(r for c in chunks for r in c.rejects.column("reason").to_pylist())
+        assert reasons == {"broken_multipart": 5}
+        assert sum(c.frames.num_rows for c in chunks) == 0
