@@ -115,52 +115,55 @@ def _group(i: int, gid: str, rcv: str, seq: str, only_g: bool, trailer: str) -> 
     return out
 
 
+def _item(draw: st.DrawFn, i: int) -> list[str]:
+    """The lines of one message (or tag-block group) of a drawn kind."""
+    kinds = ["group", "group", "single", "untagged_group", "trailer", "grouped_singles"]
+    kind = draw(st.sampled_from(kinds))
+    rcv = draw(st.sampled_from(["r1", "r2", "SAT1"]))
+    seq = draw(st.sampled_from(["", "1", "2"]))
+    if kind == "group":
+        gid = draw(st.sampled_from(["1", "2", "77", str(i)]))
+        only_g = draw(st.booleans())
+        trailer = draw(st.sampled_from(["", f",{T0 + i}", f",r{rcv}", ",r9,99"]))
+        return _group(i, gid, rcv, seq, only_g, trailer)
+    if kind == "grouped_singles":  # a tag-block group of single-sentence messages:
+        gid = draw(st.sampled_from(["1", "9", str(i)]))  # later ones take part 1's time
+        return [
+            tagged(f"g:1-2-{gid},s:{rcv},c:{T0 + i}", sentence(POS)),
+            tagged(f"g:2-2-{gid}", sentence(POS)),
+        ]
+    if kind == "untagged_group":
+        return [tagged(f"s:{rcv},c:{T0 + i}", s) for s in encoded(TYPE5, seq=seq)]
+    if kind == "trailer":
+        return [sentence(POS, trailer=f",b{rcv},{T0 + i}")]
+    return [tagged(f"c:{T0 + i},s:{rcv}", sentence(POS))]
+
+
+def _damage(draw: st.DrawFn, lines: list[str]) -> None:
+    """Drop, repeat, corrupt or move one line."""
+    at = draw(st.integers(0, len(lines) - 1))
+    how = draw(st.sampled_from(["drop", "repeat", "corrupt", "move", "tag_sum"]))
+    line = lines[at]
+    if how == "drop":
+        del lines[at]
+    elif how == "repeat":
+        lines.insert(draw(st.integers(at, len(lines))), line)
+    elif how == "corrupt":
+        lines[at] = line[:-2] + ("00" if not line.endswith("00") else "11")
+    elif how == "tag_sum":
+        star = line.find("*")
+        lines[at] = line[: star + 1] + "ZZ" + line[star + 3 :]
+    else:
+        lines.insert(draw(st.integers(0, len(lines))), lines.pop(at))
+
+
 @st.composite
 def streams(draw: st.DrawFn) -> list[str]:
     """Groups and single lines, interleaved, with parts dropped, repeated or corrupted."""
-    items: list[list[str]] = []
-    for i in range(draw(st.integers(1, 25))):
-        kinds = ["group", "group", "single", "untagged_group", "trailer", "grouped_singles"]
-        kind = draw(st.sampled_from(kinds))
-        rcv = draw(st.sampled_from(["r1", "r2", "SAT1"]))
-        seq = draw(st.sampled_from(["", "1", "2"]))
-        if kind == "group":
-            gid = draw(st.sampled_from(["1", "2", "77", str(i)]))
-            only_g = draw(st.booleans())
-            trailer = draw(st.sampled_from(["", f",{T0 + i}", f",r{rcv}", ",r9,99"]))
-            items.append(_group(i, gid, rcv, seq, only_g, trailer))
-        elif kind == "grouped_singles":  # a tag-block group of single-sentence messages:
-            gid = draw(st.sampled_from(["1", "9", str(i)]))  # later ones take part 1's time
-            items.append(
-                [
-                    tagged(f"g:1-2-{gid},s:{rcv},c:{T0 + i}", sentence(POS)),
-                    tagged(f"g:2-2-{gid}", sentence(POS)),
-                ]
-            )
-        elif kind == "untagged_group":
-            items.append([tagged(f"s:{rcv},c:{T0 + i}", s) for s in encoded(TYPE5, seq=seq)])
-        elif kind == "trailer":
-            items.append([sentence(POS, trailer=f",b{rcv},{T0 + i}")])
-        else:
-            items.append([tagged(f"c:{T0 + i},s:{rcv}", sentence(POS))])
-    lines = [line for item in items for line in item]
-    for _ in range(draw(st.integers(0, 4))):  # damage: drop, repeat, corrupt, move
-        if not lines:
-            break
-        at = draw(st.integers(0, len(lines) - 1))
-        how = draw(st.sampled_from(["drop", "repeat", "corrupt", "move", "tag_sum"]))
-        line = lines[at]
-        if how == "drop":
-            del lines[at]
-        elif how == "repeat":
-            lines.insert(draw(st.integers(at, len(lines))), line)
-        elif how == "corrupt":
-            lines[at] = line[:-2] + ("00" if not line.endswith("00") else "11")
-        elif how == "tag_sum":
-            star = line.find("*")
-            lines[at] = line[: star + 1] + "ZZ" + line[star + 3 :]
-        else:
-            lines.insert(draw(st.integers(0, len(lines))), lines.pop(at))
+    lines = [line for i in range(draw(st.integers(1, 25))) for line in _item(draw, i)]
+    for _ in range(draw(st.integers(0, 4))):
+        if lines:
+            _damage(draw, lines)
     return lines
 
 
