@@ -33,7 +33,7 @@ def test_generated_file_frames_cleanly(bench: object, tmp_path: Path) -> None:
     assert set(decoded.skipped) <= {"msg_type_4", "msg_type_21"}
 
 
-@pytest.mark.parametrize("mode", ["pyais", "wk_fast", "framing_fast", "ingest_fast"])
+@pytest.mark.parametrize("mode", ["pyais", "wk_fast", "framing_fast", "read_fast", "ingest_fast"])
 def test_contenders_measure(bench: object, tmp_path: Path, mode: str) -> None:
     path = bench.generate(tmp_path / "small.nmea", n=300, seed=2)  # type: ignore[attr-defined]
     result = bench.measure(mode, path)  # type: ignore[attr-defined]
@@ -44,6 +44,29 @@ def test_contenders_measure(bench: object, tmp_path: Path, mode: str) -> None:
 
 def test_targets_follow_the_rates(bench: object) -> None:
     targets = bench._targets  # type: ignore[attr-defined]
-    met = targets({"pyais": 100_000.0, "wk_fast": 1_200_000.0, "ingest_fast": 499_999.0})
-    assert met == {"decode_1M_per_s": True, "decode_8x_pyais": True, "ingest_500k_per_s": False}
-    assert targets({"wk_fast": 700_000.0}) == {"decode_1M_per_s": False}
+    met = targets(
+        {"pyais": 100_000.0, "read_fast": 1_600_000.0, "wk_fast": 1_400_000.0,
+         "ingest_fast": 499_999.0}
+    )  # fmt: skip
+    assert met == {
+        "decode_1_5M_lines_per_s": True,
+        "decode_10x_pyais": True,
+        "decode_frames_1_5M_lines_per_s": False,
+        "ingest_500k_lines_per_s": False,
+    }
+    assert targets({"read_fast": 900_000.0, "pyais": 100_000.0}) == {
+        "decode_1_5M_lines_per_s": False,
+        "decode_10x_pyais": False,
+    }
+
+
+def test_feed_shape_counts_lines(bench: object, tmp_path: Path) -> None:
+    path = tmp_path / "f.nmea"
+    path.write_text("a\\g:1-2-3*00\\x\nb*00,123\nb*00,123\nc\n")
+    shape = bench.feed_shape(path)  # type: ignore[attr-defined]
+    assert shape == {
+        "lines": 4,
+        "share_in_g_groups": 0.25,
+        "share_with_trailer": 0.5,
+        "share_duplicate_lines": 0.25,
+    }

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nmea_helpers import NMEA_FILES, encoded, sentence, tagged
 
-from watchkeeper.ingest import nmea_framing_fast as ff
+from watchkeeper.ingest import nmea_fast_bytes
 from watchkeeper.ingest.nmea import open_lines
 from watchkeeper.ingest.nmea_framing import FRAMES, iter_frames
 from watchkeeper.ingest.nmea_framing_fast import iter_frames_fast
@@ -197,7 +197,10 @@ def test_substrings_are_the_byte_ranges(text: bytes, spans: list[tuple[int, int]
     start = np.array([min(a, len(text)) for a, _ in spans], dtype=np.int64)
     end = np.array([min(a + n, len(text)) for a, n in spans], dtype=np.int64)
     expected = [text[a:b].decode() for a, b in zip(start.tolist(), end.tolist(), strict=True)]
-    for got in (ff._substrings(data, start, end), ff._substrings_copy(data, start, end)):
+    for got in (
+        nmea_fast_bytes.substrings(data, start, end),
+        nmea_fast_bytes._substrings_copy(data, start, end),
+    ):
         assert got.type == pa.string()
         assert got.to_pylist() == expected
 
@@ -210,12 +213,12 @@ def test_digits_read_decimal_numbers(numbers: list[int]) -> None:
     start = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
     end = start + np.array([len(t) for t in texts])
     data = np.frombuffer(joined, dtype=np.uint8)
-    assert ff._digits(data, start, end).tolist() == numbers
+    assert nmea_fast_bytes.digits(data, start, end).tolist() == numbers
 
 
 def test_blocks_beyond_string_view_offsets(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks of more than 2 GiB (int32 view offsets) copy bytes instead: same frames."""
-    monkeypatch.setattr(ff, "_VIEW_MAX", 0)
+    monkeypatch.setattr(nmea_fast_bytes, "_VIEW_MAX", 0)
     lines = [text for i in range(4) for text in _line("multi", i)]
     lines += [_plain(7), tagged("s:rx1,c:1600000008", sentence(POS))]
     assert_same_framing(lines)
