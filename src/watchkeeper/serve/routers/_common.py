@@ -14,11 +14,19 @@ __all__ = ["ERRORS", "GEOJSON", "json_response", "marking_of"]
 
 GEOJSON = "application/geo+json"
 
+_ERROR_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    # errors are JSON whatever the route answers on success (GeoJSON, HTML)
+    return {"description": description, "model": ErrorBody, "content": _ERROR_JSON}
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Invalid parameter", "model": ErrorBody},
-    401: {"description": "No API key, or an unknown or revoked one", "model": ErrorBody},
-    403: {"description": "The key's scope does not allow this", "model": ErrorBody},
-    404: {"description": "Not found, or not released to you (the same answer)", "model": ErrorBody},
+    400: _error("Invalid parameter"),
+    401: _error("No API key, or an unknown or revoked one"),
+    403: _error("The key's scope does not allow this"),
+    404: _error("Not found, or not released to you (the same answer)"),
 }
 
 
