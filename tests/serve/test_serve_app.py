@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import checks
-from conftest import Served
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
+from conftest import Served
 from watchkeeper.errors import ConfigError
 from watchkeeper.serve.app import create_app
 from watchkeeper.serve.db import ServiceDB
@@ -129,8 +129,9 @@ def test_schemathesis(served: Served, tmp_path: Path) -> None:
 
 def _fuzz(op: Any, key: str) -> None:
     @given(case=op.as_strategy())
-    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck),
-              database=None)
+    @settings(
+        max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
     def check(case: schemathesis.Case) -> None:
         case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, checks=CHECKS)
 

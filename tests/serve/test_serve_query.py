@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Served
 from fastapi.testclient import TestClient
 
+from conftest import Served
 from watchkeeper.serve.db import ServiceDB
 from watchkeeper.serve.query import TRACK_HALO_MS, iso
 
@@ -154,8 +154,12 @@ def test_nothing_of_it_in_any_answer_to_b(served: Served) -> None:
 def test_feedback_and_precision(served: Served) -> None:
     a, b = served.client("AAA"), served.client("BBB")
     verdict = {"verdict": "confirm", "text": "seen", "tlp": "AMBER", "rel_to": ["AAA"]}
-    assert a.post(f"/api/v1/alerts/{served.only_a_event_id}/feedback", json=verdict).status_code == 201
-    assert b.post(f"/api/v1/alerts/{served.only_a_event_id}/feedback", json=verdict).status_code == 404
+    assert (
+        a.post(f"/api/v1/alerts/{served.only_a_event_id}/feedback", json=verdict).status_code == 201
+    )
+    assert (
+        b.post(f"/api/v1/alerts/{served.only_a_event_id}/feedback", json=verdict).status_code == 404
+    )
     assert b.get(f"/api/v1/alerts/{served.only_a_event_id}/feedback").status_code == 404
     only_a_type = _only_a(served)["properties"]["event_type"]
     a_stats = {r["event_type"]: r for r in a.get("/api/v1/stats/precision").json()}
