@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from watchkeeper.assess.imo import check_digit
+from watchkeeper.context.imo import check_digit
 from watchkeeper.assess.names import name_similarity
 from watchkeeper.assess.screen import screen, vessel_identities
 from watchkeeper.context.sanctions.model import ListEntity, entities_table

@@ -88,7 +88,9 @@ def queries(n: int, seed: int) -> list[dict[str, str]]:
         x, y = rng.uniform(LON[0], LON[1] - 1), rng.uniform(LAT[0], LAT[1] - 1)
         day = rng.randrange(DAYS - 1)
         a = T0.timestamp() + day * 86400
-        iso = [datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for t in (a, a + 86400)]
+        iso = [
+            datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for t in (a, a + 86400)
+        ]
         out.append({"bbox": f"{x:.3f},{y:.3f},{x + 1:.3f},{y + 1:.3f}", "datetime": "/".join(iso)})
     return out
 
@@ -102,15 +104,20 @@ async def _client(host: str, port: int, key: str, seed: int, stop: float, lat: l
             break
         q = mine[i % len(mine)]
         path = f"/collections/events/items?bbox={q['bbox']}&datetime={q['datetime']}&limit=100"
-        req = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
-               "Connection: keep-alive\r\n\r\n")
+        req = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
+            "Connection: keep-alive\r\n\r\n"
+        )
         t = time.perf_counter()
         writer.write(req.encode())
         await writer.drain()
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
-        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length:"))
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
         await reader.readexactly(length)
         lat.append(time.perf_counter() - t)
         errors += status != 200
@@ -171,18 +178,27 @@ def run() -> dict[str, Any]:
         publish_s = time.perf_counter() - t
         base = []
         for q in queries(200, SEED + 999):
-            f = query.EventFilter(bbox=query.parse_bbox(q["bbox"]),
-                                  interval=query.parse_datetime(q["datetime"]))
+            f = query.EventFilter(
+                bbox=query.parse_bbox(q["bbox"]), interval=query.parse_datetime(q["datetime"])
+            )
             t = time.perf_counter()
             items, matched = query.events_page(db, "AAA", f, limit=100, offset=0)
             base.append((time.perf_counter() - t) * 1000)
         port = _free_port()
         log = (Path(tmp) / "serve.log").open("wb")
         server = subprocess.Popen(
-            [sys.executable, "-c", "from watchkeeper.cli import main; main()", "serve", "-w",
-             str(settings.workspace),
-             "--port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=log,
+            [
+                sys.executable,
+                "-c",
+                "from watchkeeper.cli import main; main()",
+                "serve",
+                "-w",
+                str(settings.workspace),
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
         )
         try:
             _wait(port)

@@ -177,3 +177,13 @@ def test_shared_items_visible_to_both(served: Served, code: str) -> None:
     vessel = c.get(f"/collections/vessels/items/{served.shared_mmsi}").json()
     assert vessel["properties"]["reasons"]
     assert vessel["properties"]["report_url"] == f"/api/v1/reports/{served.shared_mmsi}"
+
+
+def test_bbox_across_the_antimeridian(served: Served) -> None:
+    a = served.client("AAA")
+    everything = a.get("/collections/events/items", params={"limit": 1000}).json()
+    positioned = {f["id"] for f in everything["features"] if f["geometry"] is not None}
+    across = a.get("/collections/events/items", params={"bbox": "100,-90,-170,90"}).json()
+    assert _ids(across) == positioned
+    away = a.get("/collections/events/items", params={"bbox": "170,-90,-170,90"}).json()
+    assert away["numberMatched"] == 0

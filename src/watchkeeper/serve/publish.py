@@ -152,8 +152,11 @@ def _write_events(
             if len(rows) < 100
             else _seq_block(con, len(rows))
         )
+        # delete then insert (not INSERT OR REPLACE, whose deletes fire no trigger): the
+        # R*Tree over positions follows the rows through the triggers
+        con.executemany("DELETE FROM pub_events WHERE event_id = ?", [(r[0],) for r in rows])
         con.executemany(
-            "INSERT OR REPLACE INTO pub_events (event_id, event_type, mmsi, other_mmsi, start_ms, "
+            "INSERT INTO pub_events (event_id, event_type, mmsi, other_mmsi, start_ms, "
             "end_ms, lat, lon, confidence, risk, summary, details, published_at, published_by, "
             "tlp, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(*r, marking.tlp, s) for r, s in zip(rows, seqs, strict=True)],

@@ -127,11 +127,25 @@ def _bbox_sql(bbox: BBox, lon: str, lat: str, args: dict[str, Any]) -> str:
     return f"{lon_ok} AND {lat} BETWEEN :by0 AND :by1"
 
 
+def _rtree_sql(bbox: BBox, lo: int | None, hi: int | None) -> str:
+    """Preselection by the R*Tree (``pub_events_rtree``) for a bounding box query; the box's
+    parameters are bound by :func:`_bbox_sql`, the times as ``:t0``/``:t1``."""
+    times = ("" if lo is None else " AND t1 >= :t0") + ("" if hi is None else " AND t0 <= :t1")
+    lat = "lat1 >= :by0 AND lat0 <= :by1"
+    if bbox[0] <= bbox[2]:
+        boxes = [f"lon1 >= :bx0 AND lon0 <= :bx1 AND {lat}{times}"]
+    else:  # across the antimeridian: two boxes
+        boxes = [f"lon1 >= :bx0 AND {lat}{times}", f"lon0 <= :bx1 AND {lat}{times}"]
+    union = " UNION ALL ".join(f"SELECT rid FROM pub_events_rtree WHERE {b}" for b in boxes)
+    return f"e.rowid IN ({union})"
+
+
 def _event_where(f: EventFilter, args: dict[str, Any]) -> str:
     conds = [visible_sql("event", "e.event_id", "e.tlp")]
+    lo, hi = f.interval
     if f.bbox is not None:
         conds.append(_bbox_sql(f.bbox, "e.lon", "e.lat", args))
-    lo, hi = f.interval
+        conds.append(_rtree_sql(f.bbox, lo, hi))
     if lo is not None:
         conds.append("e.end_ms >= :t0")
         args["t0"] = lo
