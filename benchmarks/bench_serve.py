@@ -182,7 +182,7 @@ def run() -> dict[str, Any]:
                 bbox=query.parse_bbox(q["bbox"]), interval=query.parse_datetime(q["datetime"])
             )
             t = time.perf_counter()
-            items, matched = query.events_page(db, "AAA", f, limit=100, offset=0)
+            query.events_page(db, "AAA", f, limit=100, offset=0)
             base.append((time.perf_counter() - t) * 1000)
         port = _free_port()
         log = (Path(tmp) / "serve.log").open("wb")

@@ -59,7 +59,8 @@ CREATE INDEX IF NOT EXISTS pub_events_other ON pub_events (other_mmsi);
 -- the boxes that can match instead of a range of one index (measured: 1 M events, 1 degree
 -- box and 1 day, 28 ms with the (lon, lat) index). Its float32 boxes are rounded outwards,
 -- so it only preselects: the exact conditions are applied on pub_events.
-CREATE VIRTUAL TABLE IF NOT EXISTS pub_events_rtree USING rtree(rid, lon0, lon1, lat0, lat1, t0, t1);
+CREATE VIRTUAL TABLE IF NOT EXISTS pub_events_rtree
+    USING rtree(rid, lon0, lon1, lat0, lat1, t0, t1);
 CREATE TRIGGER IF NOT EXISTS pub_events_rtree_add AFTER INSERT ON pub_events
     WHEN new.lon IS NOT NULL AND new.lat IS NOT NULL BEGIN
     INSERT INTO pub_events_rtree VALUES (new.rowid, new.lon, new.lon, new.lat, new.lat,
