@@ -216,15 +216,16 @@ def publish_cmd(
 @app.command("audit")
 def audit_cmd(
     workspace: WorkspaceOpt,
-    verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain.")] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Check the hash chain (what audit does).")
+    ] = True,
     database: DatabaseOpt = None,
 ) -> None:
     """Verify the audit log: exit 1 naming each changed or removed line.
 
     Example: ``watchkeeper audit -w ws --verify``
     """
-    if not verify:
-        raise typer.BadParameter("only --verify is available", param_hint="--verify")
+    del verify  # verifying is the command's one action; the flag says so on the command line
     settings = _settings(workspace, database)
     result = AuditLog(settings.audit_path, ServiceDB(settings.database_path)).verify()
     for problem in result.problems:
