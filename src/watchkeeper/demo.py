@@ -68,6 +68,21 @@ def main(out: Path) -> None:
     console.print(f"workspace:       {ws}")
     if report.exists():
         console.print(f"report:          {report}")
+    if "serve" in have:
+        _service_howto(ws)
+
+
+def _service_howto(ws: Path) -> None:
+    """How to share the demo's findings through the coalition service (docs/service.md)."""
+    console.rule("[bold]share it: the coalition service")
+    for line in (
+        f'watchkeeper partners add DEMO --name "Demo partner" -w {ws}   # prints its API key',
+        f"watchkeeper publish -w {ws} --top 5 --tlp amber --rel-to DEMO",
+        f"watchkeeper serve -w {ws} --port 8000",
+        "then open http://127.0.0.1:8000/#key=<key> (the map); programs: /docs (the API),"
+        " /collections (OGC API Features) with the header Authorization: Bearer <key>",
+    ):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -104,6 +104,12 @@ def test_read_commands_refuse_a_missing_workspace(
     extra = {"report": ["-o", str(tmp_path / "r.html"), "--top", "1"]}.get(path[0], [])
     if path == ["evaluate"]:
         extra = ["--truth", str(tmp_path / "truth.parquet")]
+    service = {
+        ("publish",): ["--tlp", "amber", "--rel-to", "JPN", "--top", "1"],
+        ("partners", "add"): ["JPN", "--name", "Japan"],
+        ("partners", "revoke"): ["JPN"],
+    }
+    extra = service.get(tuple(path), extra)
     code, err = _run([*path, "-w", str(missing), *extra], monkeypatch, capsys)
     assert code == 1
     _one_line(err)
