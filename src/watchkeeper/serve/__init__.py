@@ -1,0 +1,1 @@
+"""The coalition service: partners share released alerts over HTTP, and the web map."""
