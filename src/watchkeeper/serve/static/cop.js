@@ -19,6 +19,11 @@
     range: [0, 0], selected: null, errors: [],
   };
   const cop = { state, map: null, ready: null };
+  // resolves once the map has drawn everything it was given (a repaint, then 'idle')
+  cop.settled = () => new Promise((resolve) => {
+    cop.map.once('idle', resolve);
+    cop.map.triggerRepaint();
+  });
   window.cop = cop;
 
   // ---- elements built with textContent only (API text is never parsed as HTML) ----
@@ -213,6 +218,7 @@
     $('alert-count').textContent = '(' + shown.length + ' of ' + items.length + ')';
     list.replaceChildren(...shown.map((a) => el('li', {
       'data-event-id': a.event_id,
+      'data-mmsi': [a.mmsi, a.other_mmsi].filter((m) => m !== null && m !== undefined).join(' '),
       class: state.selected === a.mmsi ? 'selected' : '',
       onclick: () => {
         const f = byId.get(a.event_id);
@@ -413,8 +419,9 @@
   }
 
   function zoneColour(f) {
-    const kind = String(f.properties.kind || '').toLowerCase();
-    return kind.includes('dprk') || kind.includes('korea') ? ZONE_COLOURS.dprk : ZONE_COLOURS.sts;
+    const text = (String(f.properties.kind || '') + ' ' + String(f.properties.name || ''))
+      .toLowerCase();
+    return /dprk|korea/.test(text) ? ZONE_COLOURS.dprk : ZONE_COLOURS.sts;
   }
 
   async function loadData() {
@@ -489,7 +496,7 @@
     setTimeRange();
     fitToData();
     render();
-    await new Promise((resolve) => map.once('idle', resolve));
+    await cop.settled();
     const counts = state.events.length + ' events, ' + state.vessels.length + ' vessel cases, '
       + state.tracks.length + ' tracks released to ' + state.me.code;
     status(state.errors.length ? counts + '; not loaded: ' + state.errors.join('; ') : counts,
@@ -497,6 +504,7 @@
     document.body.dataset.state = 'ready';
   }
 
+  cop.openVessel = openVessel;
   cop.ready = main().catch((err) => {
     status('The page failed: ' + err.message, true);
     document.body.dataset.state = 'failed';
