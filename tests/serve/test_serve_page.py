@@ -435,6 +435,7 @@ class Seen:
     reasons: list[str] = field(default_factory=list)
     sanctions: str = ""
     console_errors: list[str] = field(default_factory=list)
+    report: str = ""  # the text of the case report the panel opened
 
 
 def open_page(base: str, key: str, *, vessel: int | None = None) -> Seen:
@@ -458,8 +459,9 @@ def open_page(base: str, key: str, *, vessel: int | None = None) -> Seen:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 860})
-            page.route("**/*", guard)
+            context = browser.new_context(viewport={"width": 1400, "height": 860})
+            context.route("**/*", guard)  # the page and any window it opens
+            page = context.new_page()
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{base}/#key={key}")
@@ -475,6 +477,13 @@ def open_page(base: str, key: str, *, vessel: int | None = None) -> Seen:
                 page.wait_for_selector("#vessel-body h3")
                 seen.reasons = page.locator("#reasons td:nth-child(2)").all_inner_texts()
                 seen.sanctions = page.locator("#vessel-body").inner_text()
+                if page.locator("#open-report").count():
+                    with page.expect_popup() as opened:
+                        page.locator("#open-report").click()
+                    report = opened.value
+                    report.wait_for_load_state()
+                    seen.report = report.locator("body").inner_text()
+                    report.close()
                 page.evaluate("() => window.cop.settled()")
             seen.screenshot = page.screenshot()
         finally:
@@ -566,9 +575,11 @@ def test_page_two_partners_in_chromium() -> None:
     with live(fx.app) as base:
         a, _ = check_partners(fx, base, saver())
         refused = open_page(base, "not-a-key")
-    # the vessel panel shows the case's reasons and the sanctions explanation
+    # the vessel panel shows the case's reasons and the sanctions explanation, and its
+    # report opens (fetched with the key)
     assert a.reasons == [r["text"] for r in REASONS]
     assert SANCTIONS[0]["explanation"] in a.sanctions
+    assert f"Case {SHARED_MMSI}" in a.report
     # the page followed rel=next (2 features a page) and sent the key on every API call
     api_calls = [(p, h) for p, h in fx.requests if not p.startswith("/static")]
     assert sum(p == "/collections/events/items" for p, _ in api_calls) >= 4

@@ -46,7 +46,10 @@ def test_page_two_partners_real_service(request: pytest.FixtureRequest) -> None:
         case = _vessel(base, served.keys["AAA"], served.shared_mmsi)
     assert case, "the shared vessel case is released to AAA"
     props = case["properties"]
-    # the vessel panel shows the case's reasons and each sanction's explanation
+    # the vessel panel shows the case's reasons and each sanction's explanation; the case
+    # report opens from it
     assert a.reasons == [r.get("text") or r["key"] for r in props["reasons"]]
     for s in props["sanctions"]:
         assert s["explanation"] in a.sanctions
+    if props.get("report_url"):
+        assert str(served.shared_mmsi) in a.report
