@@ -618,6 +618,16 @@ def test_page_filters_and_time_slider(tmp_path: Path) -> None:
             page.wait_for_selector("body[data-state=ready]", state="attached", timeout=60_000)
             assert page.evaluate("() => window.location.hash") == ""  # key out of the URL
             assert len(drawn(page)) == 3
+            # a click on A's track (between its first two points) shows its marking
+            xy = page.evaluate("""() => {
+                const p = window.cop.map.project([123.41, 28.775]);
+                const r = document.getElementById('map').getBoundingClientRect();
+                return [r.left + p.x, r.top + p.y];
+            }""")
+            page.mouse.click(*xy)
+            popup = page.locator(".maplibregl-popup").inner_text()
+            assert f"Track of {ONLY_A_MMSI}" in popup and "TLP:AMBER" in popup
+            assert "REL TO AAA" in popup
             page.locator("#min-risk").fill("70")  # only the encounter (risk 80) is left
             assert drawn(page) == [ONLY_A_EVENT]
             page.locator("#type-filter input[value=encounter]").uncheck()

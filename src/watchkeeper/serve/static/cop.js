@@ -50,6 +50,8 @@
     s.className = isError ? 'error' : '';
   }
 
+  // Display bands of the 0-100 risk (docs/risk.md): 70 is a sanctions match alone ("alone
+  // it makes a vessel high"); 40 and 20 split the rest for the eye only.
   function riskColour(risk) {
     if (risk === null || risk === undefined) return '#8a8f98';
     if (risk >= 70) return '#b2182b';
@@ -150,12 +152,16 @@
     });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     map.addControl(new maplibregl.ScaleControl({ unit: 'nautical' }), 'bottom-left');
-    for (const layer of ['events', 'vessels']) {
+    for (const layer of ['events', 'vessels', 'tracks']) {
       map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
       map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
     }
     map.on('click', 'vessels', (e) => openVessel(e.features[0].properties.mmsi));
     map.on('click', 'events', (e) => eventPopup(e.features[0].properties.event_id, e.lngLat));
+    map.on('click', 'tracks', (e) => {
+      const top = map.queryRenderedFeatures(e.point, { layers: ['events', 'vessels'] });
+      if (!top.length) trackPopup(e.features[0].properties.track_index, e.lngLat);
+    });
     cop.map = map;
     return new Promise((resolve) => map.on('load', () => resolve(map)));
   }
@@ -202,7 +208,9 @@
       const t = Date.parse(f.properties.start);
       return state.until === null || Number.isNaN(t) || t <= state.until;
     }) : [];
-    setData('tracks', { type: 'FeatureCollection', features: tracks });
+    setData('tracks', { type: 'FeatureCollection', features: tracks.map((f) => ({
+      type: 'Feature', geometry: f.geometry,
+      properties: { track_index: state.tracks.indexOf(f) } })) });
     setData('zones', $('show-zones').checked && state.zones ? state.zones : emptyFc());
     renderAlerts();
     document.body.dataset.shownEvents = String(shown.length);
@@ -259,6 +267,20 @@
       el('p', { class: 'muted' }, fmtTime(p.start) + ' to ' + fmtTime(p.end)),
       el('p', {}, 'vessel ', vesselButton(p.mmsi),
         p.other_mmsi ? [' with ', vesselButton(p.other_mmsi)] : null));
+    new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(lngLat).setDOMContent(node)
+      .addTo(cop.map);
+  }
+
+  function trackPopup(index, lngLat) {
+    const f = state.tracks[index];
+    if (!f) return;
+    const p = f.properties;
+    const node = el('div', { class: 'popup' },
+      el('h4', {}, 'Track of ',
+        el('button', { class: 'link', onclick: () => openVessel(p.mmsi) }, String(p.mmsi))),
+      el('p', {}, markingBadge(p.marking)),
+      el('p', { class: 'muted' }, fmtTime(p.start) + ' to ' + fmtTime(p.end)
+        + (p.n_points ? ' · ' + p.n_points + ' positions' : '')));
     new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(lngLat).setDOMContent(node)
       .addTo(cop.map);
   }
