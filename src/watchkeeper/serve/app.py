@@ -23,6 +23,7 @@ from watchkeeper.errors import WatchkeeperError
 from watchkeeper.serve.audit import AuditLog
 from watchkeeper.serve.db import ServiceDB
 from watchkeeper.serve.deps import Ctx
+from watchkeeper.serve.page import router as page_router
 from watchkeeper.serve.routers import ROUTERS
 from watchkeeper.serve.settings import ServeSettings
 from watchkeeper.store import Workspace
@@ -135,11 +136,6 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     _error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    try:
-        from watchkeeper.serve.page import router as page_router  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        page_router = None
-    if page_router is not None:
-        app.include_router(page_router)
+    app.include_router(page_router)
     app.add_middleware(AuditMiddleware, audit=audit)
     return app
