@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
 
-from watchkeeper.context.anchorages import learn_anchorages
+from watchkeeper.context.anchorages import learn_anchorages, places_of
 from watchkeeper.tracks.build import concat, stationary, track
 
 
@@ -60,8 +62,22 @@ def test_a_lone_ship_swinging_at_anchor_is_not_a_place() -> None:
 def test_learned_places_do_not_depend_on_summation_order() -> None:
     """Means that a parallel scan sums in another order differ in the last bits; the
     places (and so the events placed at them) must come out the same bytes."""
-    from watchkeeper.context.anchorages import places_of
-
     a = pa.table({"lat": [37.399957298407635], "lon": [126.54999960476039], "why": ["x"]})
     b = pa.table({"lat": [37.39995729840763], "lon": [126.54999960476037], "why": ["x"]})
     assert places_of([a]).equals(places_of([b]))
+
+
+@pytest.mark.parametrize("cut_h", [0.3, 1.0, 2.6, 5.5, 8.1])
+def test_berths_merged_from_parts_equal_berths_over_the_whole(cut_h: float) -> None:
+    """A call cut by a part edge (a day window's midnight) is one call: the trips of later
+    parts are numbered on from the vessel's sailing in the earlier ones."""
+    from watchkeeper.context.anchorages import berth_calls, berth_places, learn_berths
+
+    ferry = concat(*_ferry_day(600, calls=9), *_ferry_day(601, calls=10, stay_h=0.45))
+    cut = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=cut_h)
+    ts = ferry.column("ts")
+    parts = [ferry.filter(pc.less(ts, cut)), ferry.filter(pc.greater_equal(ts, cut))]
+    whole = learn_berths(ferry)
+    merged = berth_places([berth_calls(p) for p in parts])
+    assert whole.num_rows >= 1
+    assert places_of([merged]).equals(places_of([whole]))

@@ -38,6 +38,28 @@ def test_stitch_keeps_the_first_part_and_the_latest_window_end() -> None:
     assert sum(r["type"] == "spoofing" for r in out) == 2
 
 
+def test_a_stitched_run_has_the_duration_and_end_state_of_the_whole_run() -> None:
+    import json
+
+    first = _row("port_visit", "2024-01-01T20:00", None, 0)
+    later = _row("port_visit", "2024-01-01T21:00", "2024-01-02T05:00", 1)
+    first["details"] = json.dumps(
+        {"duration_h": 7.0, "min_distance_km": 0.2, "open": True, "observed_start": "a"}
+    )
+    later["details"] = json.dumps(
+        {"duration_h": 8.0, "min_distance_km": 0.5, "open": False, "observed_start": "b"}
+    )
+    schema = pa.schema([*EVENTS, pa.field("window", pa.int32())])
+    (run,) = stitch(pa.Table.from_pylist([first, later], schema=schema)).to_pylist()
+    assert json.loads(run["details"]) == {
+        "duration_h": 9.0,  # 20:00 to 05:00, not the first part's 7 h
+        "min_distance_km": 0.2,  # the closest of both parts
+        "open": False,  # the state at the end, seen by the later window
+        "observed_start": "a",  # the beginning, seen by the earliest
+    }
+    assert run["end"].hour == 5
+
+
 def test_windows_group_days_up_to_the_budget() -> None:
     days = {"2024-01-03": 13, "2024-01-01": 13, "2024-01-02": 13}
     assert group_days(days, 10_000) == [("2024-01-01", "2024-01-03")]
@@ -54,7 +76,8 @@ def test_plan_windows_carry_their_halos_and_the_data_end() -> None:
         parse_time("2023-12-31T21:00"),
         parse_time("2024-01-02T03:00"),
     )
-    assert first.data_end == first.read_end and not first.last
+    # the runner adds each vessel's next position: a silence open in a window runs to the end
+    assert first.data_end == end and not first.last
     assert second.data_end == end and second.last
     assert second.identities_start == second.start - timedelta(hours=48)
 

@@ -124,6 +124,12 @@ def test_identities_and_layer_metadata(store: Store) -> None:
         B: T0 + timedelta(hours=2.5),
     }
     assert store.first_after([], T0) == {}
+    nxt = store.next_positions([A, B, C], T0 + timedelta(hours=0.7), ("mmsi", "ts"))
+    assert nxt.to_pylist() == [
+        {"mmsi": A, "ts": T0 + timedelta(hours=1)},
+        {"mmsi": B, "ts": T0 + timedelta(hours=2.5)},
+    ]
+    assert store.next_positions([], T0).num_rows == 0
 
 
 def test_position_batches_in_time_order(store: Store) -> None:

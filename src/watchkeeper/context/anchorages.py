@@ -28,6 +28,9 @@ from watchkeeper.errors import ConfigError
 
 __all__ = [
     "AnchorageParams",
+    "BerthCalls",
+    "berth_calls",
+    "berth_places",
     "crowd_places",
     "learn_anchorages",
     "learn_berths",
@@ -88,17 +91,38 @@ FROM block b JOIN stayed s USING (cy, cx)
 WHERE b.n_vessels >= $nmin GROUP BY b.cy, b.cx, b.n_vessels
 """
 
-_BERTH_SQL = """
+_CALLS_SQL = """
 WITH p AS (
     SELECT mmsi, epoch(ts) AS t, lat, lon, sog_kn,
            floor(lat / $cell)::BIGINT AS cy, floor(lon / $cell)::BIGINT AS cx,
            sum(CASE WHEN sog_kn >= $sail THEN 1 ELSE 0 END)
                OVER (PARTITION BY mmsi ORDER BY ts ROWS UNBOUNDED PRECEDING) AS trip
     FROM pos
+)
+SELECT cy, cx, mmsi, trip, min(t) AS t0, max(t) AS t1, sum(lat) AS slat, sum(lon) AS slon,
+       count(*) AS n
+FROM p WHERE sog_kn < $stop GROUP BY ALL
+"""
+
+_SAILS_SQL = """
+SELECT mmsi, sum(CASE WHEN sog_kn >= $sail THEN 1 ELSE 0 END)::BIGINT AS sails
+FROM pos GROUP BY mmsi
+"""
+
+# Parts in time order: a call's trip number is its part's own number plus the sailing
+# positions of the same vessel in every earlier part, as one pass over the whole run counts.
+_BERTH_SQL = """
+WITH offset_of AS (
+    SELECT part, mmsi,
+           coalesce(sum(sails) OVER (PARTITION BY mmsi ORDER BY part
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS o
+    FROM sails
 ), calls AS (
-    SELECT cy, cx, mmsi, trip, max(t) - min(t) AS stay_s, avg(lat) AS lat, avg(lon) AS lon
-    FROM p WHERE sog_kn < $stop
-    GROUP BY cy, cx, mmsi, trip HAVING max(t) - min(t) >= $visit
+    SELECT c.cy, c.cx, c.mmsi, c.trip + coalesce(f.o, 0) AS trip,
+           max(c.t1) - min(c.t0) AS stay_s, sum(c.slat) / sum(c.n) AS lat,
+           sum(c.slon) / sum(c.n) AS lon
+    FROM cells c LEFT JOIN offset_of f USING (part, mmsi)
+    GROUP BY ALL HAVING max(c.t1) - min(c.t0) >= $visit
 )
 SELECT avg(lat) AS lat, avg(lon) AS lon,
        'learned:berth, one vessel called ' || count(*) || ' times' AS why
@@ -134,18 +158,55 @@ def crowd_places(
     return _query(_CROWD_SQL, "cells", pa.concat_tables(parts), args)
 
 
-def learn_berths(positions: pa.Table, params: AnchorageParams = AnchorageParams()) -> pa.Table:
-    """The "one vessel again and again" rule over ``positions`` (lat, lon, why)."""
+@dataclass(frozen=True)
+class BerthCalls:
+    """Partial aggregates of one part of the data (a window's own days) for the berth rule:
+    the stopped positions per (cell, vessel, trip of the part) and each vessel's sailing
+    positions in the part. Parts merge exactly (:func:`berth_places`)."""
+
+    calls: pa.Table
+    sails: pa.Table
+
+
+def berth_calls(positions: pa.Table, params: AnchorageParams = AnchorageParams()) -> BerthCalls:
+    """The :class:`BerthCalls` of ``positions``."""
     pos = positions.select(["mmsi", "ts", "lat", "lon", "sog_kn"])
+    args = {"cell": params.cell_deg, "stop": params.stop_kn, "sail": params.sail_kn}
+    calls = _query(_CALLS_SQL, "pos", pos, args)
+    sails = _query(_SAILS_SQL, "pos", pos, {"sail": params.sail_kn})
+    return BerthCalls(calls, sails)
+
+
+def berth_places(
+    parts: Sequence[BerthCalls], params: AnchorageParams = AnchorageParams()
+) -> pa.Table:
+    """The "one vessel again and again" rule over ``parts`` in time order (lat, lon, why):
+    the same places as :func:`learn_berths` over the parts' positions together."""
+    calls = [_with_part(p.calls, i) for i, p in enumerate(parts) if p.calls.num_rows]
+    if not calls:
+        return _EMPTY
+    sails = pa.concat_tables([_with_part(p.sails, i) for i, p in enumerate(parts)])
     args = {
-        "cell": params.cell_deg,
-        "stop": params.stop_kn,
-        "sail": params.sail_kn,
         "stay": params.min_stay_h * 3600.0,
         "visit": params.min_visit_h * 3600.0,
         "ncalls": params.min_visits,
     }
-    return _query(_BERTH_SQL, "pos", pos, args)
+    con = duckdb.connect()
+    try:
+        con.register("cells", pa.concat_tables(calls))
+        con.register("sails", sails)
+        return con.sql(_BERTH_SQL, params=args).to_arrow_table()
+    finally:
+        con.close()
+
+
+def _with_part(table: pa.Table, part: int) -> pa.Table:
+    return table.append_column("part", pa.array([part] * table.num_rows, pa.int32()))
+
+
+def learn_berths(positions: pa.Table, params: AnchorageParams = AnchorageParams()) -> pa.Table:
+    """The "one vessel again and again" rule over ``positions`` (lat, lon, why)."""
+    return berth_places([berth_calls(positions, params)], params)
 
 
 _EMPTY = pa.table(

@@ -7,7 +7,8 @@ how the data is windowed: each window contributes partial aggregates of its own 
 cell and vessel: first and last stop time, sums of coordinates) and
 :func:`anchorages_from_cells` applies the rule of
 :func:`watchkeeper.context.anchorages.learn_anchorages` to their union. Berths (one vessel
-calling again and again) are learned within each window and united.
+calling again and again) merge the same way: each window's calls carry its own trip numbers,
+offset by the vessel's sailing in the earlier windows.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from pathlib import Path
 import pyarrow as pa
 import shapely
 
-from watchkeeper.context.anchorages import AnchorageParams, crowd_places, places_of, stop_cells
+from watchkeeper.context.anchorages import (
+    AnchorageParams,
+    BerthCalls,
+    berth_places,
+    crowd_places,
+    places_of,
+    stop_cells,
+)
 from watchkeeper.context.places import gazetteer
 from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.context.reception import ReceptionMap
@@ -37,11 +45,12 @@ __all__ = [
 
 
 def anchorages_from_cells(
-    cells: Sequence[pa.Table], params: AnchorageParams, berths: Sequence[pa.Table] = ()
+    cells: Sequence[pa.Table], params: AnchorageParams, berths: Sequence[BerthCalls] = ()
 ) -> pa.Table:
-    """Learned places (a ``PLACES`` table) from the :func:`stop_cells` of every window and the
-    berths each window learned from its own days."""
-    return places_of([crowd_places(cells, params), *berths])
+    """Learned places (a ``PLACES`` table) from the :func:`stop_cells` and the
+    :func:`~watchkeeper.context.anchorages.berth_calls` of every window's own days, in time
+    order."""
+    return places_of([crowd_places(cells, params), berth_places(berths, params)])
 
 
 def zones_of(params: DetectParams) -> list[Zone]:

@@ -6,7 +6,8 @@ Each window [D, E) is processed with positions from ``pre_halo_h`` hours before 
 ``post_halo_h`` after E. Events anchored in the window are kept (:func:`keep`); so are the
 runs (stitched types of the registry) that start in its halos: a run cut by a window edge is
 seen in part by two windows, and the parts that overlap are stitched into one event (the
-start, id and details of the earliest part, the end seen by the later window). Events across
+start and id of the earliest part, the end and the state at the end seen by the later window,
+the duration over the whole run: :func:`_merged_details`). Events across
 midnight are thus found once and whole, without re-processing long halos (the halos only
 give each detector its context: a 6 h gap must fit in both halos together).
 
@@ -56,7 +57,7 @@ class Window:
     read_end: datetime  # ... to read_end (end + post halo)
     identities_start: datetime  # identity reports look back further (identity_halo_h)
     history_start: datetime  # the draught detector's look-back for the few that need it
-    data_end: datetime  # where the data the window sees ends (open silences reach it)
+    data_end: datetime  # where all the data ends (a silence open in the window reaches it)
     last: bool  # no data beyond this window: open gaps stay open
 
 
@@ -93,7 +94,9 @@ def make_plan(
     windows = []
     for i, (first, last) in enumerate(group_days(day_counts, params.window_positions)):
         lo, hi = parse_time(first), parse_time(last) + timedelta(days=1)
-        end = hi + post if data_end is None else min(hi + post, data_end)
+        # the runner adds each vessel's next position beyond read_end: a silence still open
+        # in the window is open to the end of all the data
+        end = hi + post if data_end is None else data_end
         windows.append(
             Window(
                 index=i,
@@ -106,7 +109,7 @@ def make_plan(
                 identities_start=lo - ids_back,
                 history_start=lo - look_back - pre,
                 data_end=end,
-                last=data_end is None or end >= data_end,
+                last=data_end is None or hi + post >= data_end,
             )
         )
     return Plan(tuple(windows), data_end)
@@ -191,8 +194,35 @@ def _merge_overlapping(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if cur is None or r["start"] >= (cur["end"] or _FAR) or r["window"] == cur["window"]:
             merged.append(dict(r))
         elif r["window"] > cur["window"] or (r["end"] or _FAR) > (cur["end"] or _FAR):
+            cur["details"] = _merged_details(cur, r)
             cur["end"], cur["window"] = r["end"], r["window"]
     return merged
+
+
+#: Details that describe a run's beginning: the earliest part saw it.
+_FROM_START = ("observed_start", "first_seen")
+
+
+def _merged_details(first: dict[str, Any], later: dict[str, Any]) -> str | None:
+    """The details of a run from its earliest part and a later part that saw its end: the
+    later part's (the state at the end: open or closed, the cause of a silence), the
+    beginning's from the earliest, the duration from the merged start, extremes of both."""
+    if not first["details"] or not later["details"]:
+        return first["details"] or later["details"]  # type: ignore[no-any-return]
+    a, b = json.loads(first["details"]), json.loads(later["details"])
+    out = dict(b)
+    for key in _FROM_START:
+        if key in a:
+            out[key] = a[key]
+    for key, value in a.items():
+        if key.startswith(("min_", "max_")) and isinstance(value, int | float) and key in b:
+            pick = min if key.startswith("min_") else max
+            out[key] = pick(value, b[key])
+    if isinstance(b.get("duration_h"), int | float):
+        # the later part's duration runs from its own start (rounded to 3.6 s, as found)
+        lead = (later["start"] - first["start"]).total_seconds() / 3600.0
+        out["duration_h"] = round(lead + b["duration_h"], 3)
+    return json.dumps(out, sort_keys=True)
 
 
 def with_window(ev: pa.Table, window: Window) -> pa.Table:

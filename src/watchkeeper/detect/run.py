@@ -2,7 +2,7 @@
 
 The runner reads through the typed Workspace methods only. It makes two passes over the
 windows of the plan: the first learns the detection context (anchorages from every window's
-own days, so they do not depend on the windowing), stored in the workspace as
+own days, merged so they do not depend on the windowing), stored in the workspace as
 ``detect_places`` and ``detect_zones``; the second runs :func:`run_window` on each window and
 hands the kept parts to :func:`~watchkeeper.detect.plan.finish`. A window's work is a
 function of (plan window, context, params) and the store it reads, so a distributed runner
@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from watchkeeper.context.anchorages import learn_anchorages, learn_berths, stop_cells
+from watchkeeper.context.anchorages import berth_calls, learn_anchorages, stop_cells
 from watchkeeper.context.reception import merge_maps, reception_map
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import cols
@@ -30,7 +30,7 @@ from watchkeeper.detect.context import (
 from watchkeeper.detect.events import events_table
 from watchkeeper.detect.params import DetectParams
 from watchkeeper.detect.plan import Plan, Window, finish, keep, make_plan, with_window
-from watchkeeper.detect.registry import REGISTRY, EventType, WindowData
+from watchkeeper.detect.registry import REGISTRY, WindowData
 from watchkeeper.schema import EVENTS, IDENTITIES, POSITIONS
 from watchkeeper.store import Workspace
 from watchkeeper.tracks import clean, segment
@@ -113,15 +113,15 @@ def _positions(
 def learn_context(ws: Workspace, plan: Plan, params: DetectParams) -> DetectionContext:
     """The context of a run: places learned from every window's own days (first pass).
 
-    Crowded anchorages merge exactly across windows; a berth (one vessel calling again and
-    again) is learned within each window. The reception map is that of the whole run."""
+    Crowded anchorages and berths (one vessel calling again and again) merge exactly across
+    windows (the windows come in time order). The reception map is that of the whole run."""
     cells, berths, heard = [], [], []
     for w in plan.windows:
         tracks = segment(clean(_positions(ws, w.read_start, w.read_end)), params.segment)
         t = tracks.column("ts")
         own = tracks.filter(pc.and_(pc.greater_equal(t, w.start), pc.less(t, w.end)))
         cells.append(stop_cells(own, params.anchorages))
-        berths.append(learn_berths(own, params.anchorages))
+        berths.append(berth_calls(own, params.anchorages))
         heard.append(reception_map(own))
     anchorages = anchorages_from_cells(cells, params.anchorages, berths)
     return build_context(anchorages, params, merge_maps(*heard) if heard else None)
@@ -131,7 +131,7 @@ def run_window(
     ws: Workspace, window: Window, context: DetectionContext, params: DetectParams
 ) -> pa.Table:
     """The kept events of one window (with its ``window`` column), read from ``ws``."""
-    pos = _positions(ws, window.read_start, window.read_end)
+    pos = _with_next(ws, _positions(ws, window.read_start, window.read_end), window)
     ids = ws.identities(start=window.identities_start, end=window.read_end)
     ev = detect_all(
         pos,
@@ -143,10 +143,20 @@ def run_window(
         context=context,
     )
     del pos
-    ev = ev.filter(keep(ev, window))
-    if not window.last:
-        ev = _reopen_gaps(ws, ev, window.data_end)
-    return with_window(ev, window)
+    return with_window(ev.filter(keep(ev, window)), window)
+
+
+def _with_next(ws: Workspace, pos: pa.Table, window: Window) -> pa.Table:
+    """``pos`` and each vessel's next position beyond the window's read range: a silence
+    that outlasts the window is then seen whole (its end, duration and cause), as one window
+    over all the data sees it."""
+    if window.last or pos.num_rows == 0:
+        return pos
+    mmsis = pc.unique(pos.column("mmsi")).to_pylist()
+    nxt = ws.next_positions(mmsis, window.read_end, _COLUMNS).cast(pos.schema)
+    if nxt.num_rows == 0:
+        return pos
+    return pa.concat_tables([pos, nxt]).sort_by([("mmsi", "ascending"), ("ts", "ascending")])
 
 
 def detect_workspace(ws: Workspace, *, params: DetectParams | None = None) -> pa.Table:
@@ -172,18 +182,3 @@ def _draught_history(
     if not mmsis:
         return POSITIONS.empty_table(), lo
     return _positions(ws, lo, hi, mmsis), lo
-
-
-def _reopen_gaps(ws: Workspace, ev: pa.Table, window_end: datetime) -> pa.Table:
-    """Gaps open at the window end are closed by the vessel's next position beyond it, if any."""
-    gap = str(EventType.AIS_GAP)
-    is_open = pc.and_(pc.equal(ev.column("type"), gap), pc.is_null(ev.column("end")))
-    mmsis = pc.filter(ev.column("mmsi"), is_open).to_pylist()
-    if not mmsis:
-        return ev
-    found = ws.first_after(mmsis, window_end)
-    rows = ev.to_pylist()
-    for r in rows:
-        if r["type"] == gap and r["end"] is None and r["mmsi"] in found:
-            r["end"] = found[r["mmsi"]]
-    return pa.Table.from_pylist(rows, schema=EVENTS)

@@ -317,6 +317,24 @@ class SqlStore:
         ).to_pylist()
         return {int(r["mmsi"]): r["t"] for r in rows}
 
+    def next_positions(
+        self, mmsis: Sequence[int], t: datetime, columns: Sequence[str] | None = None
+    ) -> pa.Table:
+        """Each MMSI's first position at or after ``t`` (MMSIs with none are absent), by MMSI."""
+        names = list(columns) if columns else LAYERS["positions"].names
+        unknown = set(names) - set(LAYERS["positions"].names)
+        if unknown:
+            raise WorkspaceError(f"positions has no column(s) {sorted(unknown)}")
+        cols = ", ".join(names)
+        if not mmsis:
+            return self._fetch(f"SELECT {cols} FROM ({self._scan('positions')}) WHERE false")
+        return self._fetch(
+            f"SELECT {cols} FROM ({self._scan('positions')}) "
+            "WHERE ts >= ? AND list_contains(?, mmsi) "
+            "QUALIFY row_number() OVER (PARTITION BY mmsi ORDER BY ts) = 1 ORDER BY mmsi",
+            [t, [int(m) for m in mmsis]],
+        )
+
     # -- summaries ------------------------------------------------------------------------
 
     def minute_counts(self) -> pa.Table:

@@ -101,6 +101,11 @@ class Store(Protocol):
     def first_after(self, mmsis: Sequence[int], t: datetime) -> dict[int, datetime]:
         """Each MMSI's first position time at or after ``t`` (MMSIs with none are absent)."""
 
+    def next_positions(
+        self, mmsis: Sequence[int], t: datetime, columns: Sequence[str] | None = None
+    ) -> pa.Table:
+        """Each MMSI's first position at or after ``t`` (MMSIs with none are absent), by MMSI."""
+
     # -- summaries of the layers ----------------------------------------------------------
 
     def mmsis(self) -> list[int]:
