@@ -76,3 +76,12 @@ def test_cli_detect_with_user_zones(tmp_path: Path) -> None:
     assert stored is not None
     kinds = stored.column("type").to_pylist()
     assert kinds.count("zone_entry") == 1
+
+
+def test_a_window_of_a_longer_run_returns_stays_that_start_inside_as_continuations() -> None:
+    """In a day window the stay of a vessel already inside continues an entry an earlier
+    window saw; the stitcher extends that entry with it (tests/detect/test_detect_plan.py)."""
+    inside = track(2, "2024-01-01", 39.25, 127.65, [(i * 10, i * 100.0, 0) for i in range(5)])
+    assert detect_zone_entries(_tracks(inside), builtin_zones()).num_rows == 0
+    rows = detect_zone_entries(_tracks(inside), builtin_zones(), continued=True).to_pylist()
+    assert rows and all(json.loads(r["details"])["continued"] for r in rows)

@@ -177,13 +177,19 @@ def stitch(events: pa.Table) -> pa.Table:
         else:
             out.append(r)
     for group in runs.values():
-        out += _merge_overlapping(sorted(group, key=lambda r: (r["start"], r["window"])))
+        merged = _merge_overlapping(sorted(group, key=lambda r: (r["start"], r["window"])))
+        out += [r for r in merged if not _continued(r)]  # a continuation that extends nothing
     for r in out:
         r.pop("window", None)
     return pa.Table.from_pylist(out, schema=EVENTS)
 
 
 _FAR = datetime.max.replace(tzinfo=UTC)
+
+
+def _continued(r: dict[str, Any]) -> bool:
+    """A part that only continues a run seen by an earlier window (its start not seen)."""
+    return bool(r["details"]) and bool(json.loads(r["details"]).get("continued"))
 
 
 def _merge_overlapping(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -211,7 +217,8 @@ def _merged_details(first: dict[str, Any], later: dict[str, Any]) -> str | None:
         return first["details"] or later["details"]  # type: ignore[no-any-return]
     a, b = json.loads(first["details"]), json.loads(later["details"])
     out = dict(b)
-    for key in _FROM_START:
+    out.pop("continued", None)
+    for key in (*_FROM_START, "continued"):
         if key in a:
             out[key] = a[key]
     for key, value in a.items():

@@ -241,7 +241,9 @@ PORT_VISIT: DetectorSpec[PortVisitParams] = DetectorSpec(
 ZONE_ENTRY: DetectorSpec[ZoneParams] = DetectorSpec(
     EventType.ZONE_ENTRY,
     ZoneParams,
-    lambda d, p: detect_zone_entries(d.tracks, d.zones, params=p),
+    lambda d, p: detect_zone_entries(
+        d.tracks, d.zones, params=p, continued=d.data_start is not None
+    ),
     Scope.VESSEL,
     frozenset({Input.TRACKS, Input.ZONES}),
     colour="#8c564b",

@@ -5,7 +5,9 @@ states, see :mod:`watchkeeper.context.zones`; plus the user's GeoJSON polygons),
 position inside the zone whose previous position on the same track was outside. The stay ends
 at the first position outside again (``end`` null while still inside); stays separated by
 less than ``min_outside_h`` outside are one (a ship sailing along the boundary). A track that
-starts inside did not enter as far as the data shows: no event. Entries of one vessel into
+starts inside did not enter as far as the data shows: no event (in a window of a longer run,
+such a stay is a continuation that only extends an entry an earlier window saw: see
+:func:`detect_zone_entries`). Entries of one vessel into
 several overlapping zones at the same instant are one event listing every zone.
 """
 
@@ -47,6 +49,7 @@ class _Entry:
     lon: float
     zone: Zone
     track: int
+    continued: bool = False  # the track starts inside: the stay goes on from an earlier window
 
 
 def _stays(c: Cols, inside: np.ndarray, p: ZoneParams) -> list[tuple[int, int]]:
@@ -63,18 +66,28 @@ def _stays(c: Cols, inside: np.ndarray, p: ZoneParams) -> list[tuple[int, int]]:
     return out
 
 
-def _entries(c: Cols, zone: Zone, p: ZoneParams) -> list[_Entry]:
+def _entries(c: Cols, zone: Zone, p: ZoneParams, continued: bool) -> list[_Entry]:
     inside = np.asarray(shapely.contains_xy(zone.geometry, c.lon, c.lat), dtype=bool)
     if not inside.any():
         return []
     out = []
     for a, b in _stays(c, inside, p):
-        if a == 0 or c.track[a - 1] != c.track[a]:
+        starts_inside = a == 0 or c.track[a - 1] != c.track[a]
+        if starts_inside and not continued:
             continue  # the track starts inside: no entry seen
         nxt = b + 1 if b + 1 < len(c.t) and c.track[b + 1] == c.track[a] else None
         end = None if nxt is None else float(c.t[nxt])
         out.append(
-            _Entry(int(c.mmsi[a]), float(c.t[a]), end, c.lat[a], c.lon[a], zone, int(c.track[a]))
+            _Entry(
+                int(c.mmsi[a]),
+                float(c.t[a]),
+                end,
+                c.lat[a],
+                c.lon[a],
+                zone,
+                int(c.track[a]),
+                starts_inside,
+            )
         )
     return out
 
@@ -98,19 +111,29 @@ def _event(group: list[_Entry], p: ZoneParams) -> dict[str, Any]:
             "sources": [g.zone.source for g in group],
             "track_id": first.track,
             "params": asdict(p),
-        },
+        }
+        | ({"continued": True} if first.continued else {}),
     )
 
 
 def detect_zone_entries(
-    tracks: pa.Table, zones: list[Zone], *, params: ZoneParams = ZoneParams()
+    tracks: pa.Table,
+    zones: list[Zone],
+    *,
+    params: ZoneParams = ZoneParams(),
+    continued: bool = False,
 ) -> pa.Table:
-    """``zone_entry`` events of ``tracks`` (sorted by track_id and ts) into ``zones``."""
+    """``zone_entry`` events of ``tracks`` (sorted by track_id and ts) into ``zones``.
+
+    ``continued``: the tracks are a window of a longer run; stays of tracks that start inside
+    are returned too, with ``details.continued``: the stitcher uses them to extend an entry an
+    earlier window saw, and drops those that extend none.
+    """
     if tracks.num_rows == 0 or not zones:
         return events_table([])
     c = cols(tracks)
     groups: dict[tuple[int, float], list[_Entry]] = defaultdict(list)
     for zone in zones:
-        for en in _entries(c, zone, params):
+        for en in _entries(c, zone, params, continued):
             groups[(en.mmsi, en.start)].append(en)
     return events_table([_event(g, params) for _, g in sorted(groups.items())])
