@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _real_excerpts import positions, reception
+from watchkeeper.context.ports import PlaceIndex, places_table
 from watchkeeper.context.reception import ReceptionMap, reception_map
 from watchkeeper.detect.ais_gap import CAUSES, GapParams, detect_gaps
 from watchkeeper.tracks import clean, segment
@@ -115,3 +116,46 @@ def test_gap_count_is_monotone_in_the_threshold(steps: list[int], lo: float, ext
     n_lo = detect_gaps(t, params=GapParams(min_gap_h=lo, suspicious_h=lo + 20)).num_rows
     n_hi = detect_gaps(t, params=GapParams(min_gap_h=lo + extra, suspicious_h=lo + 30)).num_rows
     assert n_hi <= n_lo
+
+
+def _near_shore_gap(lat: float, lon: float, every_min: int, **kw: object) -> dict[str, object]:
+    """One vessel heard every ``every_min`` minutes for 3 h, silent 14 h, heard again, in
+    water where others are heard every hour."""
+    before = [(m, 0, 0) for m in range(0, 181, every_min)]
+    t = concat(
+        track(1, "2024-03-05T00:00", lat, lon, before),
+        track(1, "2024-03-05T17:00", lat, lon, [(0, 0, 0)]),
+    )
+    area = _area_map(
+        lat + np.arange(-3, 3) * 0.25, lon + np.arange(-3, 3) * 0.25, 1_709_596_800, 24
+    )
+    (gap,) = _gaps(t, reception=area, **kw)
+    return gap
+
+
+def test_near_shore_silence_of_a_steadily_heard_vessel_is_deliberate() -> None:
+    # 29.55 N 122.63 E: open water about 36 km from the nearest island (Zhoushan group),
+    # inside GFW's 50 nm, outside every harbour
+    gap = _near_shore_gap(29.55, 122.63, 10)
+    d = gap["d"]
+    assert 5.6 < d["start_shore_km"] < 92.6  # type: ignore[index,operator]
+    assert d["cause"] == "deliberate" and d["deliberate"] is True  # type: ignore[index]
+    # heard only now and then before it (4 positions in 3 h): its silence proves nothing
+    sparse = _near_shore_gap(29.55, 122.63, 60)["d"]
+    assert sparse["cause"] == "in_coverage"  # type: ignore[index]
+    # the same silence beginning within 10 km of an anchorage area: a ship waiting there
+    anchorage = PlaceIndex(
+        places_table([{"name": "A", "lat": 29.58, "lon": 122.66, "kind": "anchorage"}])
+    )
+    held = _near_shore_gap(29.55, 122.63, 10, places=anchorage)["d"]
+    assert held["in_place"] is True and held["cause"] == "in_coverage"  # type: ignore[index]
+    # GFW's rule still stands as the stricter one: with min_shore_km at 50 nm, not deliberate
+    gfw = _near_shore_gap(29.55, 122.63, 10, params=GapParams(min_shore_km=92.6))["d"]
+    assert gfw["cause"] == "in_coverage"  # type: ignore[index]
+
+
+def test_silence_at_the_shore_is_never_deliberate() -> None:
+    # a berth on the Huangpu in Shanghai (31.24 N 121.49 E, on the shore line)
+    d = _near_shore_gap(31.24, 121.49, 10)["d"]
+    assert d["start_shore_km"] < 5.6  # type: ignore[index,operator]
+    assert d["cause"] == "in_coverage" and not d["deliberate"]  # type: ignore[index]

@@ -11,6 +11,8 @@ Definition: no position for >= ``min_gap_h`` (reported). Each gap gets a ``cause
   > ``offshore_km`` from shore, in covered water, and reception shown to work there: others
   heard in the same cells in at least ``min_heard_h`` hours and ``min_heard_share`` of its
   hours, or the vessel itself heard ``min_prior_positions`` times in the ``prior_h`` before.
+  Nearer shore (but beyond ``min_shore_km``) it takes more: the vessel heard steadily before
+  (``min_prior_positions``, required) and no port or anchorage area within ``min_place_km``.
 - ``in_coverage``: reception worked around it, but it is shorter or nearer shore than that.
 
 ``details.deliberate`` is true for ``deliberate`` only. Coverage comes from a reception map
@@ -27,6 +29,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from watchkeeper.context.land import distance_to_shore_km
+from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.context.reception import Coverage, ReceptionMap, reception_map
 from watchkeeper.detect._track import Cols, cols
 from watchkeeper.detect.events import event, events_table, to_datetime
@@ -57,6 +60,14 @@ class GapParams:
     min_gap_h: float = 6.0  # GFW pipe-gaps: every gap >= 6 h is recorded
     suspicious_h: float = 12.0  # GFW intentional disabling: >= 12 h
     offshore_km: float = 92.6  # GFW intentional disabling: > 50 nm from shore
+    # Nearer shore, between min_shore_km and offshore_km, a silence is deliberate only when
+    # the vessel was heard steadily up to it (min_prior_positions, required there) and it did
+    # not begin in a port or anchorage area: sanctioned transfers also happen inside 50 nm
+    # (UN Panel of Experts: in North Korean waters off Cho-do at the Nampo approach, and off
+    # Wonsan). 5.6 km (3 nm, the US state-waters line) leaves harbours, bays and river mouths
+    # out; 10 km is GFW's port/anchorage radius for encounters (as loitering's min_place_km).
+    min_shore_km: float = 5.6
+    min_place_km: float = 10.0
     # Others heard in the same cells in >= 3 hours of the gap (as dark_sts' min_heard_h) and
     # in at least half of them: a terrestrial station hears its area every hour; a satellite
     # hole ends at the next pass (largest daily gap ~4 h median, Eriksen 2018).
@@ -143,6 +154,7 @@ def classify_gaps(
     stop_s: Floats,
     shore_km: Floats,
     p: GapParams,
+    in_place: npt.NDArray[np.bool_] | None = None,
 ) -> GapCauses:
     """The cause of each gap ``g`` (module docstring); ``stop_s`` its end (data end if open)."""
     a = g.before
@@ -157,9 +169,14 @@ def classify_gaps(
     heard_ok = (heard >= p.min_heard_h) & (heard >= p.min_heard_share * span)
     heard_ok |= prior >= p.min_prior_positions
     poor = ~covered | edge | leaving | ~heard_ok
-    long_offshore = ((stop_s - c.t[a]) >= p.suspicious_h * 3600.0) & (shore_km > p.offshore_km)
+    steady = prior >= p.min_prior_positions
+    at_place = np.zeros(len(a), dtype=bool) if in_place is None else in_place
+    near_shore = (shore_km > p.min_shore_km) & steady & ~at_place
+    suspicious = ((stop_s - c.t[a]) >= p.suspicious_h * 3600.0) & (
+        (shore_km > p.offshore_km) | near_shore
+    )
     cause = np.select(
-        [g.after < 0, no_data, poor, long_offshore],
+        [g.after < 0, no_data, poor, suspicious],
         ["open", "no_data", "out_of_coverage", "deliberate"],
         default="in_coverage",
     )
@@ -182,11 +199,14 @@ def detect_gaps(
     *,
     data_end: datetime | None = None,
     reception: ReceptionMap | None = None,
+    places: PlaceIndex | None = None,
     params: GapParams = GapParams(),
 ) -> pa.Table:
     """``ais_gap`` events of ``tracks`` (positions sorted by track and time).
 
     ``reception`` is the run's reception map; by default it is learned from ``tracks``.
+    ``places`` (ports and anchorages): a gap beginning within ``min_place_km`` of one is
+    deliberate only beyond ``offshore_km``; without places, none is known.
     """
     c = cols(tracks)
     end_s = (
@@ -198,7 +218,9 @@ def detect_gaps(
     cov = Coverage.of(reception if reception is not None else reception_map(tracks))
     shore = distance_to_shore_km(c.lat[g.before], c.lon[g.before])
     stop = np.where(np.isnan(g.end_t), end_s if end_s is not None else 0.0, g.end_t)
-    why = classify_gaps(c, g, cov, stop, shore, params)
+    at = g.before
+    in_place = None if places is None else places.within(c.lat[at], c.lon[at], params.min_place_km)
+    why = classify_gaps(c, g, cov, stop, shore, params, in_place)
     rows = []
     for k, i in enumerate(g.before.tolist()):
         deliberate = bool(why.cause[k] == "deliberate")
@@ -218,6 +240,7 @@ def detect_gaps(
                     "deliberate": deliberate,
                     "cause": str(why.cause[k]),
                     "start_shore_km": round(float(shore[k]), 1) if np.isfinite(shore[k]) else None,
+                    "in_place": None if in_place is None else bool(in_place[k]),
                     "reception": {
                         "covered": bool(why.covered[k]),
                         "edge": bool(why.edge[k]),

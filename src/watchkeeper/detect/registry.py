@@ -172,9 +172,11 @@ def _dark_sts(d: WindowData, p: DarkStsParams) -> pa.Table:
 AIS_GAP: DetectorSpec[GapParams] = DetectorSpec(
     EventType.AIS_GAP,
     GapParams,
-    lambda d, p: detect_gaps(d.tracks, data_end=d.data_end, reception=d.reception, params=p),
+    lambda d, p: detect_gaps(
+        d.tracks, data_end=d.data_end, reception=d.reception, places=d.places, params=p
+    ),
     Scope.VESSEL,
-    frozenset({Input.TRACKS, Input.DATA_END, Input.RECEPTION}),
+    frozenset({Input.TRACKS, Input.DATA_END, Input.RECEPTION, Input.PLACES}),
     colour="#6b6b6b",
     risk_keys=("ais_gap", "ais_gap_deliberate", "gap_near_dprk"),
     stitched=True,
