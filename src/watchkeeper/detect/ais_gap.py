@@ -31,6 +31,7 @@ import pyarrow as pa
 from watchkeeper.context.land import distance_to_shore_km
 from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.context.reception import Coverage, ReceptionMap, reception_map
+from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import Cols, cols
 from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
@@ -44,6 +45,7 @@ __all__ = [
     "course_into",
     "detect_gaps",
     "find_gaps",
+    "heard_before",
 ]
 
 Floats = npt.NDArray[np.float64]
@@ -155,8 +157,10 @@ def classify_gaps(
     shore_km: Floats,
     p: GapParams,
     in_place: npt.NDArray[np.bool_] | None = None,
+    prior: Ints | None = None,
 ) -> GapCauses:
-    """The cause of each gap ``g`` (module docstring); ``stop_s`` its end (data end if open)."""
+    """The cause of each gap ``g`` (module docstring); ``stop_s`` its end (data end if open);
+    ``prior`` the vessel's positions in the ``prior_h`` before each (by default its track's)."""
     a = g.before
     lat, lon = c.lat[a], c.lon[a]
     covered = cov.covered(lat, lon)
@@ -165,7 +169,8 @@ def classify_gaps(
     hours, data_hours, heard = cov.heard_hours(lat, lon, c.t[a], stop_s)
     span = np.maximum(hours, 1)
     no_data = data_hours < p.min_data_share * span
-    prior = prior_positions(c, a, p.prior_h)
+    if prior is None:
+        prior = prior_positions(c, a, p.prior_h)
     heard_ok = (heard >= p.min_heard_h) & (heard >= p.min_heard_share * span)
     heard_ok |= prior >= p.min_prior_positions
     poor = ~covered | edge | leaving | ~heard_ok
@@ -181,6 +186,16 @@ def classify_gaps(
         default="in_coverage",
     )
     return GapCauses(cause, covered, edge, leaving, hours, data_hours, heard, prior)
+
+
+def heard_before(where: ByMmsi, mmsi: Ints, t: Floats, hours: float) -> Ints:
+    """Positions of each MMSI in ``where`` from ``hours`` before ``t`` up to ``t``."""
+    out = np.zeros(len(t), dtype=np.int64)
+    for k, (m, tk) in enumerate(zip(mmsi.tolist(), t.tolist(), strict=True)):
+        lo, hi = where.span(m)
+        ts = where.t[lo:hi]
+        out[k] = np.searchsorted(ts, tk, "right") - np.searchsorted(ts, tk - hours * 3600.0)
+    return out
 
 
 def prior_positions(c: Cols, a: Ints, hours: float) -> Ints:
@@ -200,13 +215,18 @@ def detect_gaps(
     data_end: datetime | None = None,
     reception: ReceptionMap | None = None,
     places: PlaceIndex | None = None,
+    where: ByMmsi | None = None,
+    before: ByMmsi | None = None,
     params: GapParams = GapParams(),
 ) -> pa.Table:
     """``ais_gap`` events of ``tracks`` (positions sorted by track and time).
 
     ``reception`` is the run's reception map; by default it is learned from ``tracks``.
     ``places`` (ports and anchorages): a gap beginning within ``min_place_km`` of one is
-    deliberate only beyond ``offshore_km``; without places, none is known.
+    deliberate only beyond ``offshore_km``; without places, none is known. ``where``
+    (positions by MMSI) counts the vessel's positions before a gap by MMSI, and ``before``
+    adds those from before the tracks begin (a day window's look-back): one window or one
+    per day then count the same; without ``where``, the gap's own track is counted.
     """
     c = cols(tracks)
     end_s = (
@@ -220,7 +240,13 @@ def detect_gaps(
     stop = np.where(np.isnan(g.end_t), end_s if end_s is not None else 0.0, g.end_t)
     at = g.before
     in_place = None if places is None else places.within(c.lat[at], c.lon[at], params.min_place_km)
-    why = classify_gaps(c, g, cov, stop, shore, params, in_place)
+    prior = None
+    if where is not None:
+        m, t = c.mmsi[at], c.t[at]
+        prior = heard_before(where, m, t, params.prior_h)
+        if before is not None:
+            prior += heard_before(before, m, t, params.prior_h)
+    why = classify_gaps(c, g, cov, stop, shore, params, in_place, prior)
     rows = []
     for k, i in enumerate(g.before.tolist()):
         deliberate = bool(why.cause[k] == "deliberate")

@@ -72,6 +72,7 @@ class Input(StrEnum):
     IDENTITIES = "identities"  # identity reports (with a longer look-back halo)
     POSITIONS = "positions"  # positions by (mmsi, ts) for as-of lookups
     HISTORY = "history"  # positions further back, for the few vessels that need them
+    BEFORE = "before"  # when each vessel was heard just before the window (gap look-back)
     SHIP_TYPES = "ship_types"  # last reported ship type of each MMSI
     PLACES = "places"  # ports, user ports and learned anchorages (the detection context)
     ZONES = "zones"  # watched polygons (the detection context)
@@ -101,6 +102,7 @@ class WindowData:
     data_start: datetime | None = None
     data_end: datetime | None = None
     history: tuple[pa.Table, datetime] | None = None
+    before: ByMmsi | None = None  # positions (mmsi, time) just before ``tracks`` begin
     reception: ReceptionMap | None = None  # the run's; None: each detector learns its own
     found: dict[EventType, pa.Table] = field(default_factory=dict)
 
@@ -173,10 +175,18 @@ AIS_GAP: DetectorSpec[GapParams] = DetectorSpec(
     EventType.AIS_GAP,
     GapParams,
     lambda d, p: detect_gaps(
-        d.tracks, data_end=d.data_end, reception=d.reception, places=d.places, params=p
+        d.tracks,
+        data_end=d.data_end,
+        reception=d.reception,
+        places=d.places,
+        where=d.where,
+        before=d.before,
+        params=p,
     ),
     Scope.VESSEL,
-    frozenset({Input.TRACKS, Input.DATA_END, Input.RECEPTION, Input.PLACES}),
+    frozenset(
+        {Input.TRACKS, Input.DATA_END, Input.RECEPTION, Input.PLACES, Input.POSITIONS, Input.BEFORE}
+    ),
     colour="#6b6b6b",
     risk_keys=("ais_gap", "ais_gap_deliberate", "gap_near_dprk"),
     stitched=True,

@@ -12,7 +12,7 @@ identical rows.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -30,7 +30,7 @@ from watchkeeper.detect.context import (
 from watchkeeper.detect.events import events_table
 from watchkeeper.detect.params import DetectParams
 from watchkeeper.detect.plan import Plan, Window, finish, keep, make_plan, with_window
-from watchkeeper.detect.registry import REGISTRY, WindowData
+from watchkeeper.detect.registry import AIS_GAP, REGISTRY, WindowData
 from watchkeeper.schema import EVENTS, IDENTITIES, POSITIONS
 from watchkeeper.store import Workspace
 from watchkeeper.tracks import clean, segment
@@ -45,6 +45,7 @@ def detect_all(
     data_start: datetime | None = None,
     data_end: datetime | None = None,
     history: tuple[pa.Table, datetime] | None = None,
+    before: pa.Table | None = None,
     params: DetectParams | None = None,
     context: DetectionContext | None = None,
 ) -> pa.Table:
@@ -53,7 +54,9 @@ def detect_all(
     ``data_start``/``data_end`` bound the window the positions cover (silences reaching them
     may continue beyond; see the gap and draught detectors). ``history`` gives the draught
     detector the positions it looks back over and where they begin, when ``positions`` start
-    later (a day window with a short halo); by default it uses ``positions``. ``context``
+    later (a day window with a short halo); by default it uses ``positions``. ``before``
+    (``mmsi``, ``ts``): positions just before ``positions`` begin, for the gap detector's
+    look-back at how steadily a vessel was heard. ``context``
     defaults to one learned from ``positions`` alone.
     """
     params = params or DetectParams()
@@ -74,6 +77,7 @@ def detect_all(
         data_start=data_start,
         data_end=data_end,
         history=history,
+        before=None if before is None else _times_by_mmsi(before),
         reception=context.reception,
     )
     for spec in REGISTRY:
@@ -87,6 +91,15 @@ def _by_mmsi(tracks: pa.Table) -> ByMmsi:
     same = c.mmsi[1:] == c.mmsi[:-1]
     ordered = np.all(c.mmsi[1:] >= c.mmsi[:-1]) and np.all(~same | (c.t[1:] >= c.t[:-1]))
     return ByMmsi(c.mmsi, c.t, c.lat, c.lon, c.sog) if ordered else ByMmsi.of(c)
+
+
+def _times_by_mmsi(pos: pa.Table) -> ByMmsi:
+    """Position times by (mmsi, time), for counting only (no coordinates)."""
+    mmsi = pos.column("mmsi").to_numpy().astype(np.int64)
+    t = pc.cast(pos.column("ts"), pa.timestamp("ms", "UTC")).cast(pa.int64()).to_numpy() / 1000.0
+    order = np.lexsort((t, mmsi))
+    nan = np.full(len(t), np.nan)
+    return ByMmsi(mmsi[order], t[order], nan, nan, nan)
 
 
 def _by_track(tracks: pa.Table) -> pa.Table:
@@ -139,11 +152,21 @@ def run_window(
         data_start=window.read_start,
         data_end=window.data_end,
         history=_draught_history(ws, ids, window.history_start, window.read_end),
+        before=_before(ws, window, params),
         params=params,
         context=context,
     )
     del pos
     return with_window(ev.filter(keep(ev, window)), window)
+
+
+def _before(ws: Workspace, window: Window, params: DetectParams) -> pa.Table | None:
+    """Position times in the gap detector's look-back before the window's read range (none
+    for the first window: nothing precedes it)."""
+    if window.index == 0:
+        return None
+    lo = window.read_start - timedelta(hours=params.of(AIS_GAP).prior_h)
+    return ws.positions(start=lo, end=window.read_start, columns=("mmsi", "ts"), order=False)
 
 
 def _with_next(ws: Workspace, pos: pa.Table, window: Window) -> pa.Table:
