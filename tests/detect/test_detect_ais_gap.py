@@ -159,3 +159,11 @@ def test_silence_at_the_shore_is_never_deliberate() -> None:
     d = _near_shore_gap(31.24, 121.49, 10)["d"]
     assert d["start_shore_km"] < 5.6  # type: ignore[index,operator]
     assert d["cause"] == "in_coverage" and not d["deliberate"]  # type: ignore[index]
+
+
+def test_vessels_that_do_no_sts_are_never_deliberate() -> None:
+    # the same steady vessel's silence, declared a pleasure craft (37) or a tug (52): a yacht
+    # switching off offshore is no sanctions case; a tanker (80) or an unknown type still is
+    for kind, want in ((37, "in_coverage"), (52, "in_coverage"), (80, "deliberate")):
+        d = _near_shore_gap(29.55, 122.63, 10, ship_types={1: kind})["d"]
+        assert d["cause"] == want and d["sts_candidate"] is (want == "deliberate")  # type: ignore[index]

@@ -13,7 +13,8 @@ Definition: no position for >= ``min_gap_h`` (reported). Each gap gets a ``cause
   hours, or the vessel itself heard ``min_prior_positions`` times in the ``prior_h`` before.
   Nearer shore (but beyond ``min_shore_km``) it takes more: the vessel heard steadily before
   (``min_prior_positions``, required) and no port or anchorage area within ``min_place_km``.
-- ``in_coverage``: reception worked around it, but it is shorter or nearer shore than that.
+- ``in_coverage``: reception worked around it, but it is shorter or nearer shore than that,
+  or the vessel cannot take part in an STS (harbour craft, passenger, pleasure).
 
 ``details.deliberate`` is true for ``deliberate`` only. Coverage comes from a reception map
 (:mod:`watchkeeper.context.reception`) learned from the data; by default from ``tracks``.
@@ -21,6 +22,7 @@ Definition: no position for >= ``min_gap_h`` (reported). Each gap gets a ``cause
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +33,7 @@ import pyarrow as pa
 from watchkeeper.context.land import distance_to_shore_km
 from watchkeeper.context.ports import PlaceIndex
 from watchkeeper.context.reception import Coverage, ReceptionMap, reception_map
+from watchkeeper.context.vessel_types import is_sts_candidate
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import Cols, cols
 from watchkeeper.detect.events import event, events_table, to_datetime
@@ -158,6 +161,7 @@ def classify_gaps(
     p: GapParams,
     in_place: npt.NDArray[np.bool_] | None = None,
     prior: Ints | None = None,
+    candidate: npt.NDArray[np.bool_] | None = None,
 ) -> GapCauses:
     """The cause of each gap ``g`` (module docstring); ``stop_s`` its end (data end if open);
     ``prior`` the vessel's positions in the ``prior_h`` before each (by default its track's)."""
@@ -180,6 +184,8 @@ def classify_gaps(
     suspicious = ((stop_s - c.t[a]) >= p.suspicious_h * 3600.0) & (
         (shore_km > p.offshore_km) | near_shore
     )
+    if candidate is not None:  # harbour craft and vessels carrying people do no STS
+        suspicious &= candidate
     cause = np.select(
         [g.after < 0, no_data, poor, suspicious],
         ["open", "no_data", "out_of_coverage", "deliberate"],
@@ -217,6 +223,7 @@ def detect_gaps(
     places: PlaceIndex | None = None,
     where: ByMmsi | None = None,
     before: ByMmsi | None = None,
+    ship_types: Mapping[int, int] | None = None,
     params: GapParams = GapParams(),
 ) -> pa.Table:
     """``ais_gap`` events of ``tracks`` (positions sorted by track and time).
@@ -227,6 +234,9 @@ def detect_gaps(
     (positions by MMSI) counts the vessel's positions before a gap by MMSI, and ``before``
     adds those from before the tracks begin (a day window's look-back): one window or one
     per day then count the same; without ``where``, the gap's own track is counted.
+    ``ship_types`` (AIS type by MMSI): a vessel that cannot take part in an STS (harbour
+    craft, passenger, pleasure; :func:`~watchkeeper.context.vessel_types.is_sts_candidate`)
+    is never deliberate; unknown types stay candidates.
     """
     c = cols(tracks)
     end_s = (
@@ -246,7 +256,9 @@ def detect_gaps(
         prior = heard_before(where, m, t, params.prior_h)
         if before is not None:
             prior += heard_before(before, m, t, params.prior_h)
-    why = classify_gaps(c, g, cov, stop, shore, params, in_place, prior)
+    types = ship_types or {}
+    candidate = np.array([is_sts_candidate(types.get(int(m))) for m in c.mmsi[at]], dtype=bool)
+    why = classify_gaps(c, g, cov, stop, shore, params, in_place, prior, candidate)
     rows = []
     for k, i in enumerate(g.before.tolist()):
         deliberate = bool(why.cause[k] == "deliberate")
@@ -267,6 +279,7 @@ def detect_gaps(
                     "cause": str(why.cause[k]),
                     "start_shore_km": round(float(shore[k]), 1) if np.isfinite(shore[k]) else None,
                     "in_place": None if in_place is None else bool(in_place[k]),
+                    "sts_candidate": bool(candidate[k]),
                     "reception": {
                         "covered": bool(why.covered[k]),
                         "edge": bool(why.edge[k]),

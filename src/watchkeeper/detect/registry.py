@@ -181,11 +181,20 @@ AIS_GAP: DetectorSpec[GapParams] = DetectorSpec(
         places=d.places,
         where=d.where,
         before=d.before,
+        ship_types=d.ship_types,
         params=p,
     ),
     Scope.VESSEL,
     frozenset(
-        {Input.TRACKS, Input.DATA_END, Input.RECEPTION, Input.PLACES, Input.POSITIONS, Input.BEFORE}
+        {
+            Input.TRACKS,
+            Input.DATA_END,
+            Input.RECEPTION,
+            Input.PLACES,
+            Input.POSITIONS,
+            Input.BEFORE,
+            Input.SHIP_TYPES,
+        }
     ),
     colour="#6b6b6b",
     risk_keys=("ais_gap", "ais_gap_deliberate", "gap_near_dprk"),
