@@ -167,3 +167,28 @@ def test_vessels_that_do_no_sts_are_never_deliberate() -> None:
     for kind, want in ((37, "in_coverage"), (52, "in_coverage"), (80, "deliberate")):
         d = _near_shore_gap(29.55, 122.63, 10, ship_types={1: kind})["d"]
         assert d["cause"] == want and d["sts_candidate"] is (want == "deliberate")  # type: ignore[index]
+
+
+def _silent_fleet(n: int) -> list[dict[str, object]]:
+    """``n`` vessels 2 km apart mid-ocean, heard every 10 min for 3 h, all silent for 14 h
+    from the same minute, then heard again, in water heard every hour."""
+    parts = []
+    for k in range(n):
+        steps = [(m, 2_000.0 * k, 0) for m in range(0, 181, 10)]
+        parts.append(track(100 + k, "2024-01-01T00:00", 20.0, -40.0, steps))
+        parts.append(track(100 + k, "2024-01-01T17:00", 20.0, -40.0, [(0, 2_000.0 * k, 0)]))
+    area = _area_map(
+        20.0 + np.arange(-3, 3) * 0.25, -40.0 + np.arange(-3, 3) * 0.25, 1_704_067_200, 24
+    )
+    return _gaps(concat(*parts), reception=area)
+
+
+def test_a_silence_shared_by_many_is_reception_not_a_choice() -> None:
+    # two ships going dark together (a transfer pair) stay deliberate
+    pair = _silent_fleet(2)
+    assert [g["d"]["cause"] for g in pair] == ["deliberate"] * 2  # type: ignore[index]
+    assert {g["d"]["reception"]["silent_together"] for g in pair} == {1}  # type: ignore[index]
+    # six falling silent in the same minute within 10 km: the receivers lost them all
+    fleet = _silent_fleet(6)
+    assert {g["d"]["cause"] for g in fleet} == {"out_of_coverage"}  # type: ignore[index]
+    assert not any(g["d"]["deliberate"] for g in fleet)  # type: ignore[index]

@@ -25,6 +25,8 @@ def test_truth_scores_one(sim_dir: Path) -> None:
         if m["truth"]:
             assert m["precision"] == m["recall"] == 1.0, typ
     assert report["deliberate_gaps"]["recall"] == 1.0
+    flags = report["deliberate_flags"]
+    assert flags["flagged"] > 0 and flags["precision"] == 1.0
     assert report["dark_sts_partner_named"]["recall"] == 1.0
     assert report["dprk_port_visits"]["truth"] > 0
     assert report["dprk_port_visits"]["recall"] == 1.0
@@ -36,6 +38,7 @@ def test_empty_result_scores_zero(sim_dir: Path) -> None:
     report = evaluate(load_truth(sim_dir / "truth.json"), None, None)
     assert all(m["precision"] == m["recall"] == 0.0 for m in report["events"].values())
     assert report["sanctions"]["recall"] == report["risk"]["precision_at_k"] == 0.0
+    assert report["deliberate_flags"] == {"flagged": 0, "right": 0, "precision": 0.0}
 
 
 def test_wrong_partner_and_spurious_events(sim_dir: Path) -> None:

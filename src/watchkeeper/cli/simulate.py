@@ -79,6 +79,8 @@ def render(report: dict[str, Any], console: Console) -> None:
     s.add_column("of", justify="right")
     g, d = report["deliberate_gaps"], report["dark_sts_partner_named"]
     s.add_row("deliberate gaps recall", _fmt(g["recall"]), str(g["truth"]))
+    f = report["deliberate_flags"]
+    s.add_row("deliberate flag precision", _fmt(f["precision"]), str(f["flagged"]))
     s.add_row("dark STS with partner named", _fmt(d["recall"]), str(d["truth"]))
     k = report["dprk_port_visits"]
     s.add_row("North Korean port visits recall", _fmt(k["recall"]), str(k["truth"]))

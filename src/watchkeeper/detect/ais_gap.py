@@ -5,8 +5,9 @@ Definition: no position for >= ``min_gap_h`` (reported). Each gap gets a ``cause
 - ``open``: silent until the end of the data (``end`` null): its length is unknown.
 - ``no_data``: the data itself holds nothing in most of the gap's hours (a feed hole).
 - ``out_of_coverage``: it began where reception is poor (a cell not covered, or at the edge of
-  the heard area), its last course and speed lead out of the heard cells, or no other vessel
-  was heard in the same cells (its cell and the 8 around it) in most of its hours.
+  the heard area), its last course and speed lead out of the heard cells, no other vessel
+  was heard in the same cells (its cell and the 8 around it) in most of its hours, or many
+  others fell silent near it at the same time (``shared_min_others``: reception lost them).
 - ``deliberate``: a candidate intentional disabling (GFW): >= ``suspicious_h``, starting
   > ``offshore_km`` from shore, in covered water, and reception shown to work there: others
   heard in the same cells in at least ``min_heard_h`` hours and ``min_heard_share`` of its
@@ -49,6 +50,7 @@ __all__ = [
     "detect_gaps",
     "find_gaps",
     "heard_before",
+    "silent_together",
 ]
 
 Floats = npt.NDArray[np.float64]
@@ -84,6 +86,14 @@ class GapParams:
     # be heard every hour (open sea under satellite coverage).
     prior_h: float = 12.0
     min_prior_positions: int = 14
+    # Silent together: when at least shared_min_others other vessels within shared_km fell
+    # silent within shared_s of it, the receivers lost them all (a satellite pass missed, a
+    # station down), not each ship its transponder. A sanctioned transfer takes two ships,
+    # sometimes a third (UN Panel of Experts reports); five going dark in one place within
+    # half an hour is reception. 100 km: about the reach of the 3 x 3 reception cells.
+    shared_min_others: int = 4
+    shared_s: float = 1800.0
+    shared_km: float = 100.0
     # A gap whose hours mostly hold no data at all (any vessel, anywhere) is a hole in the
     # feed (a sample cut to minutes, a receiver network outage), not a silent vessel.
     min_data_share: float = 0.5
@@ -144,6 +154,7 @@ class GapCauses:
     hours: Ints  # whole hours inside the gap
     data_hours: Ints  # of which hours with any data
     heard_hours: Ints  # of which hours with others heard in the same cells
+    silent_together: Ints  # other vessels that fell silent near it at the same time
     prior_positions: Ints  # the vessel's own positions in the prior_h before the gap
 
     @property
@@ -177,7 +188,8 @@ def classify_gaps(
         prior = prior_positions(c, a, p.prior_h)
     heard_ok = (heard >= p.min_heard_h) & (heard >= p.min_heard_share * span)
     heard_ok |= prior >= p.min_prior_positions
-    poor = ~covered | edge | leaving | ~heard_ok
+    together = silent_together(c, a, p.shared_s, p.shared_km)
+    poor = ~covered | edge | leaving | ~heard_ok | (together >= p.shared_min_others)
     steady = prior >= p.min_prior_positions
     at_place = np.zeros(len(a), dtype=bool) if in_place is None else in_place
     near_shore = (shore_km > p.min_shore_km) & steady & ~at_place
@@ -191,7 +203,26 @@ def classify_gaps(
         ["open", "no_data", "out_of_coverage", "deliberate"],
         default="in_coverage",
     )
-    return GapCauses(cause, covered, edge, leaving, hours, data_hours, heard, prior)
+    return GapCauses(cause, covered, edge, leaving, hours, data_hours, heard, together, prior)
+
+
+def silent_together(c: Cols, a: Ints, within_s: float, within_km: float) -> Ints:
+    """For each silence beginning after position ``a``: how many other vessels' silences
+    (of ``a``) began within ``within_s`` and ``within_km`` of it."""
+    if not len(a):
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(c.t[a], kind="stable")
+    t, lat, lon, mmsi = c.t[a][order], c.lat[a][order], c.lon[a][order], c.mmsi[a][order]
+    lo = np.searchsorted(t, t - within_s, side="left")
+    hi = np.searchsorted(t, t + within_s, side="right")
+    counts = np.zeros(len(a), dtype=np.int64)
+    for k in range(len(a)):
+        near = haversine_m(lat[k], lon[k], lat[lo[k] : hi[k]], lon[lo[k] : hi[k]])
+        others = mmsi[lo[k] : hi[k]]
+        counts[k] = len(np.unique(others[(near <= within_km * 1000.0) & (others != mmsi[k])]))
+    out = np.empty_like(counts)
+    out[order] = counts
+    return out
 
 
 def heard_before(where: ByMmsi, mmsi: Ints, t: Floats, hours: float) -> Ints:
@@ -287,6 +318,7 @@ def detect_gaps(
                         "hours": int(why.hours[k]),
                         "data_hours": int(why.data_hours[k]),
                         "heard_hours": int(why.heard_hours[k]),
+                        "silent_together": int(why.silent_together[k]),
                         "prior_positions": int(why.prior_positions[k]),
                     },
                     "track_id": int(c.track[i]),

@@ -214,6 +214,11 @@ def _case_rows(reports: list[dict[str, Any]]) -> list[str]:
             )
         ),
         line(
+            "deliberate gaps: precision of the flag",
+            [r["deliberate_flags"]["precision"] for r in reports],
+            [r["deliberate_flags"]["flagged"] for r in reports],
+        ),
+        line(
             "sanctions (vessel level): precision",
             [r["sanctions"]["precision"] for r in reports],
             [r["sanctions"]["flagged"] for r in reports],

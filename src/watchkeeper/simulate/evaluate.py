@@ -195,6 +195,16 @@ def _subset_recall(
     return _recalls(found, [_observable(r) for r in truth])
 
 
+def _flag_precision(
+    flagged: list[_Ev], truth: list[dict[str, Any]], tol: float
+) -> dict[str, Any]:
+    """Share of the gaps flagged deliberate that match a planted switch-off (any other is an
+    innocent silence, mostly reception, called deliberate)."""
+    t_idx = _index([_Ev.of(r) for r in truth])
+    right = sum(any(_match(d, t, tol) for t in _candidates(t_idx, d)) for d in flagged)
+    return {"flagged": len(flagged), "right": right, "precision": _ratio(right, len(flagged))}
+
+
 def _deliberate(row: dict[str, Any]) -> bool:
     details = row.get("details")
     d = json.loads(details) if isinstance(details, str) else (details or {})
@@ -323,6 +333,7 @@ def evaluate(
         "events": _per_type(truth.events, detected, tol),
         # a planted switch-off counts as found only when the gap is flagged deliberate
         "deliberate_gaps": _subset_recall(gaps, flagged, tol),
+        "deliberate_flags": _flag_precision(flagged, gaps, tol),
         "dark_sts_partner_named": _subset_recall(dark, detected, tol, partner=True),
         "dprk_port_visits": _subset_recall(dprk, detected, tol),
         **_vessel_scores(truth, vessels),
