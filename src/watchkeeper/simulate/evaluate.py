@@ -195,9 +195,7 @@ def _subset_recall(
     return _recalls(found, [_observable(r) for r in truth])
 
 
-def _flag_precision(
-    flagged: list[_Ev], truth: list[dict[str, Any]], tol: float
-) -> dict[str, Any]:
+def _flag_precision(flagged: list[_Ev], truth: list[dict[str, Any]], tol: float) -> dict[str, Any]:
     """Share of the gaps flagged deliberate that match a planted switch-off (any other is an
     innocent silence, mostly reception, called deliberate)."""
     t_idx = _index([_Ev.of(r) for r in truth])
