@@ -77,9 +77,15 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 @contextmanager
-def local_cluster(port: int = 5432) -> Iterator[LocalCluster]:
+def local_cluster(
+    port: int = 5432, settings: dict[str, str] | None = None
+) -> Iterator[LocalCluster]:
     """Start a cluster (socket only, so ``port`` only names the socket file), yield it,
-    stop it and remove its folder. :class:`RuntimeError` if it cannot start."""
+    stop it and remove its folder. :class:`RuntimeError` if it cannot start.
+
+    ``settings`` are server settings (``-c name=value``); the default, ``fsync=off``, suits
+    tests; a benchmark passes the durability it measures.
+    """
     why = unavailable()
     found = find_binaries()
     if why is not None or found is None:
@@ -89,7 +95,8 @@ def local_cluster(port: int = 5432) -> Iterator[LocalCluster]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     data = root / "data"
-    opts = f"-p {port} -k {root} -c listen_addresses='' -c fsync=off -c max_connections=200"
+    conf = {"listen_addresses": "''", "max_connections": "200", **(settings or {"fsync": "off"})}
+    opts = f"-p {port} -k {root} " + " ".join(f"-c {k}={v}" for k, v in conf.items())
     try:
         for cmd in (
             [initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"],
