@@ -1,4 +1,6 @@
-"""The service's own tables (partners, releases, feedback, audit head) in one SQLite file.
+"""The service's own tables (partners, releases, feedback, audit head): in one SQLite file
+(the embedded default), or in PostgreSQL (``serve/db_postgres.py``) for a ``postgresql://``
+database URL (:func:`open_service_db` chooses by the URL).
 
 These tables are the service's, not the workspace's: the workspace stays in ``store/`` and
 is only read through the :class:`~watchkeeper.store.Store` interface. SQLite in WAL mode lets

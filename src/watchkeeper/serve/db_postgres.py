@@ -14,6 +14,11 @@ few SQLite-only forms they use:
 - ``group_concat(x, sep)`` becomes ``string_agg(x, sep)``;
 - the feedback insert's ``lastrowid`` comes from ``RETURNING feedback_id``.
 
+Two differences are written into the shared SQL instead, in forms both databases read the
+same way: ``sum(CASE WHEN ... THEN 1 ELSE 0 END)`` (not SQLite's sum of a comparison) and
+``NULLS LAST`` where a nullable column is sorted descending (SQLite sorts NULL lowest,
+PostgreSQL highest).
+
 SQLite's R*Tree over (lon, lat, time) has no counterpart here without PostGIS: a bounding-box
 query runs on a B-tree index over (lon, lat), whose second column is checked in the index
 before a row is read (``has_rtree`` is False, so the queries leave the R*Tree out).
@@ -38,10 +43,13 @@ from watchkeeper.serve.db import SCHEMA_VERSION, Connection, ServiceDB
 
 __all__ = ["PostgresServiceDB", "translate"]
 
+# Event types and partner codes, which answers are sorted by, compare byte by byte (COLLATE
+# "C") as in SQLite, whatever the database's locale. Not the ids: they are joined with
+# pub_release.item_id, and a join across collations could not use that table's index.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS partners (
-    code TEXT PRIMARY KEY,
+    code TEXT COLLATE "C" PRIMARY KEY,
     name TEXT NOT NULL,
     scope TEXT NOT NULL,
     key_hash TEXT NOT NULL UNIQUE,
@@ -50,7 +58,7 @@ CREATE TABLE IF NOT EXISTS partners (
 );
 CREATE TABLE IF NOT EXISTS pub_events (
     event_id TEXT PRIMARY KEY,
-    event_type TEXT NOT NULL,
+    event_type TEXT COLLATE "C" NOT NULL,
     mmsi BIGINT NOT NULL,
     other_mmsi BIGINT,
     start_ms BIGINT NOT NULL,
@@ -271,7 +279,7 @@ class PostgresServiceDB(ServiceDB):
     has_rtree: ClassVar[bool] = False
 
     def __init__(self, url: str) -> None:
-        super().__init__(Path(url))  # ``path`` names the database in messages only
+        super().__init__(Path(url))  # no file: ``path`` is not used for PostgreSQL
         self.url = url
 
     def _connect(self) -> psycopg.Connection[Any]:

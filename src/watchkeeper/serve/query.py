@@ -322,7 +322,7 @@ def vessels_page(
         total = con.execute(f"SELECT count(*) FROM pub_vessels v WHERE {where}", args).fetchone()[0]
         rows = con.execute(
             f"SELECT {_VESSEL_COLUMNS} FROM pub_vessels v WHERE {where} "
-            "ORDER BY v.risk DESC, v.mmsi LIMIT :limit OFFSET :offset",
+            "ORDER BY v.risk DESC NULLS LAST, v.mmsi LIMIT :limit OFFSET :offset",
             args,
         ).fetchall()
     return [_vessel(r) for r in rows], int(total)
