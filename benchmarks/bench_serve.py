@@ -2,11 +2,15 @@
 
 A workspace with 1,000,000 synthetic events (seeded: 20,000 vessels, nine event types, 30
 days over the East China Sea and Yellow Sea, 115-135 E, 20-42 N) is published in bulk to one
-partner, then served by ``watchkeeper serve`` (one uvicorn worker, embedded SQLite, audit log
-on). 50 clients on keep-alive connections each loop for 20 s over OGC API Features queries
+partner, then served by ``watchkeeper serve`` (one uvicorn worker, audit log on), once per
+backend of the service database: ``embedded`` (the SQLite file beside the workspace) and
+``postgresql`` (PostgreSQL as Debian installs it, a local server on a unix socket, with
+``synchronous_commit=off`` to match the embedded file's WAL with ``synchronous=NORMAL``;
+the column is left out, with a message, where PostgreSQL is not installed). 50 clients on
+keep-alive connections each loop for 20 s over OGC API Features queries
 ``/collections/events/items?bbox=<1 degree box>&datetime=<1 day>&limit=100`` with the
 partner's key (each answer holds ``numberMatched`` and up to 100 features). Reported: p50 and
-p99 latency and requests/s. The client shares the machine's two cores with the server.
+p99 latency and requests/s. Clients, server and database share the machine's two cores.
 
 Baseline, measured in the same run: the same queries called in-process through the domain
 function (``query.events_page``: SQL with the releases joined, no HTTP, no auth, no audit),
@@ -20,6 +24,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -34,19 +39,24 @@ import numpy as np
 import pyarrow as pa
 
 from watchkeeper.schema import EVENT_TYPES, EVENTS
-from watchkeeper.serve import query
-from watchkeeper.serve.db import ServiceDB
+from watchkeeper.serve import pg_local, query
+from watchkeeper.serve.db import open_service_db
 from watchkeeper.serve.markings import Marking
 from watchkeeper.serve.partners import add_partner
 from watchkeeper.serve.publish import publish
 from watchkeeper.serve.settings import ServeSettings
 from watchkeeper.store import Workspace
 
+SIDE_BY_SIDE = ("backends",)  # benchmarks/run.py shows one column per backend
 N_EVENTS = int(os.environ.get("WATCHKEEPER_BENCH_SERVE_EVENTS", "1000000"))
 N_VESSELS = 20_000
 CLIENTS = 50
 DURATION_S = float(os.environ.get("WATCHKEEPER_BENCH_SERVE_S", "20"))
 SEED = 13
+# The PostgreSQL server as installed (defaults: 128 MB shared_buffers, fsync on) but for
+# synchronous_commit off: a commit returns before its WAL is flushed, like the embedded
+# database's WAL with synchronous=NORMAL (a crash may lose the last commits, never corrupts).
+PG_SETTINGS = {"synchronous_commit": "off"}
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 DAYS = 30
 LON, LAT = (115.0, 135.0), (20.0, 42.0)
@@ -162,65 +172,79 @@ def _wait(port: int, timeout: float = 60.0) -> None:
     raise RuntimeError("the service did not start")
 
 
-def run() -> dict[str, Any]:
-    """Build, publish, serve, load; returns the numbers."""
-    with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
-        ws = Workspace(Path(tmp) / "ws")
-        t = time.perf_counter()
-        ws.write_events(synthetic_events(N_EVENTS))
-        build_s = time.perf_counter() - t
-        settings = ServeSettings(Path(tmp) / "ws")
-        db = ServiceDB(settings.database_path)
-        _, key = add_partner(db, "AAA", name="bench")
-        add_partner(db, "BBB", name="other")
-        t = time.perf_counter()
-        publish(db, ws, Marking.parse("amber", ["AAA"]), all_events=True, by="bench")
-        publish_s = time.perf_counter() - t
-        base = []
-        for q in queries(200, SEED + 999):
-            f = query.EventFilter(
-                bbox=query.parse_bbox(q["bbox"]), interval=query.parse_datetime(q["datetime"])
-            )
-            t = time.perf_counter()
-            query.events_page(db, "AAA", f, limit=100, offset=0)
-            base.append((time.perf_counter() - t) * 1000)
-        port = _free_port()
-        log = (Path(tmp) / "serve.log").open("wb")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from watchkeeper.cli import main; main()",
-                "serve",
-                "-w",
-                str(settings.workspace),
-                "--port",
-                str(port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
+def _serve(settings: ServeSettings, tmp: Path, key: str) -> dict[str, Any]:
+    """``watchkeeper serve`` on the settings' workspace and database, loaded by the clients."""
+    port = _free_port()
+    cmd = [sys.executable, "-c", "from watchkeeper.cli import main; main()", "serve"]
+    cmd += ["-w", str(settings.workspace), "--port", str(port)]
+    if settings.database_url is not None:
+        cmd += ["--database", settings.database_url]
+    log_path = tmp / f"serve-{settings.backend}.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
         try:
             _wait(port)
-            loaded = asyncio.run(_load(port, key))
+            return asyncio.run(_load(port, key))
         finally:
             server.terminate()
             server.wait(timeout=30)
-            log.close()
-            print((Path(tmp) / "serve.log").read_text()[-3000:], file=sys.stderr)
-        audit_lines = sum(1 for _ in settings.audit_path.open("rb"))
+            print(log_path.read_text()[-3000:], file=sys.stderr)
+
+
+def _backend(settings: ServeSettings, tmp: Path) -> dict[str, Any]:
+    """Partners, bulk publication, the in-process baseline and the load, on one backend."""
+    ws = Workspace(settings.workspace, create=False, read_only=True)
+    db = open_service_db(settings)
+    _, key = add_partner(db, "AAA", name="bench")
+    add_partner(db, "BBB", name="other")
+    t = time.perf_counter()
+    publish(db, ws, Marking.parse("amber", ["AAA"]), all_events=True, by="bench")
+    publish_s = time.perf_counter() - t
+    if settings.backend == "postgresql":
+        # statistics for the planner, as autovacuum gathers them within a minute of a bulk
+        # load; measured from a fresh table they would depend on when the run starts
+        with db.session() as con:
+            con.execute("ANALYZE")
+    base = []
+    for q in queries(200, SEED + 999):
+        f = query.EventFilter(
+            bbox=query.parse_bbox(q["bbox"]), interval=query.parse_datetime(q["datetime"])
+        )
+        t = time.perf_counter()
+        query.events_page(db, "AAA", f, limit=100, offset=0)
+        base.append((time.perf_counter() - t) * 1000)
+    loaded = _serve(settings, tmp, key)
     return {
-        "events": N_EVENTS,
-        "build_workspace_s": round(build_s, 1),
         "publish_all_s": round(publish_s, 1),
         "http": loaded,
-        "audit_lines": audit_lines,
+        "audit_lines": sum(1 for _ in settings.audit_path.open("rb")),
         "baseline_in_process": {
             "queries": len(base),
             "p50_ms": round(statistics.median(base), 2),
             "p99_ms": round(sorted(base)[int(len(base) * 0.99)], 2),
         },
     }
+
+
+def run() -> dict[str, Any]:
+    """Build the workspace, then publish, serve and load it on each backend."""
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as name:
+        tmp = Path(name)
+        ws = Workspace(tmp / "ws")
+        t = time.perf_counter()
+        ws.write_events(synthetic_events(N_EVENTS))
+        build_s = time.perf_counter() - t
+        # each backend serves its own copy: the audit log lives beside the workspace
+        shutil.copytree(tmp / "ws", tmp / "ws-pg")
+        backends = {"embedded": _backend(ServeSettings(tmp / "ws"), tmp)}
+        why = pg_local.unavailable()
+        if why is not None:
+            print(f"PostgreSQL column skipped: {why}", file=sys.stderr)
+        else:
+            with pg_local.local_cluster(settings=PG_SETTINGS) as cluster:
+                url = cluster.create_database("bench")
+                backends["postgresql"] = _backend(ServeSettings(tmp / "ws-pg", url), tmp)
+    return {"events": N_EVENTS, "build_workspace_s": round(build_s, 1), "backends": backends}
 
 
 if __name__ == "__main__":

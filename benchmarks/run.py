@@ -2,7 +2,9 @@
 
 Each ``benchmarks/bench_<name>.py`` defines ``run() -> dict`` returning its measurements,
 always with a baseline measured in the same run (so ratios hold across machines).
-``docs/benchmarks.md`` is written from these numbers together with the machine they came from.
+``docs/benchmarks.md`` is written from these numbers together with the machine they came from;
+a module's ``SIDE_BY_SIDE`` names result keys holding one dict per variant (the service's
+backends), shown as one table with a column per variant.
 
 Usage: ``python -m benchmarks.run [name ...]``
 """
@@ -104,10 +106,25 @@ def render(mach: dict[str, Any], results: dict[str, Any]) -> str:
     for name, numbers in sorted(results.items()):
         module = importlib.import_module(f"benchmarks.bench_{name}")
         doc = (module.__doc__ or "").strip()
+        side = set(getattr(module, "SIDE_BY_SIDE", ()))
         out += [f"## {name}", "", doc, "", "| measure | value |", "|---|---|"]
-        out += [f"| {k} | {v} |" for k, v in _flatten("", numbers)]
+        plain = {k: v for k, v in numbers.items() if k not in side}
+        out += [f"| {k} | {v} |" for k, v in _flatten("", plain)]
         out.append("")
+        for key in side & numbers.keys():
+            out += _side_by_side(key, numbers[key])
     return "\n".join(out) + "\n"
+
+
+def _side_by_side(key: str, variants: dict[str, Any]) -> list[str]:
+    """One table, a column per variant, a row per measure."""
+    flat = {name: dict(_flatten("", sub)) for name, sub in variants.items()}
+    measures = list(dict.fromkeys(m for sub in flat.values() for m in sub))
+    out = [f"| {key} | {' | '.join(flat)} |", "|---|" + "---|" * len(flat)]
+    for m in measures:
+        out.append(f"| {m} | {' | '.join(str(sub.get(m, '')) for sub in flat.values())} |")
+    out.append("")
+    return out
 
 
 if __name__ == "__main__":

@@ -6,10 +6,18 @@ detected, screened against the scenario's list; then partners AAA and BBB (read)
 (publish), one event released to AAA only (TLP AMBER), and one event and one vessel case
 released to AAA and BBB (TLP GREEN). The A-only event is chosen so that nothing released to
 BBB names either of its vessels (no track, report or pair event of B's reaches it).
+
+Each test taking ``served`` (or ``service_db``) runs on both backends of the service
+database: the embedded SQLite file and PostgreSQL (a throwaway cluster started once per
+session and worker; those variants are marked ``postgres`` and skip with the reason when
+PostgreSQL is not installed).
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
 import socket
 import threading
 import time
@@ -28,9 +36,10 @@ from watchkeeper.context.sanctions import add_list, read_list
 from watchkeeper.detect.params import DetectParams
 from watchkeeper.detect.run import detect_workspace
 from watchkeeper.serve.app import create_app
-from watchkeeper.serve.db import ServiceDB
+from watchkeeper.serve.db import ServiceDB, open_service_db
 from watchkeeper.serve.markings import Marking
 from watchkeeper.serve.partners import add_partner
+from watchkeeper.serve.pg_local import LocalCluster, local_cluster, unavailable
 from watchkeeper.serve.publish import publish
 from watchkeeper.serve.settings import ServeSettings
 from watchkeeper.simulate.generate import simulate
@@ -38,6 +47,8 @@ from watchkeeper.simulate.scenario import ScenarioConfig, TrafficConfig
 from watchkeeper.store import Workspace
 
 TINY = TrafficConfig(n_cargo=2, n_tanker=2, n_fishing=1, n_pair_trawl=0, n_reefer=0, n_bunker=0)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+_databases = itertools.count()
 
 
 @dataclass
@@ -99,18 +110,74 @@ def choose(ws: Workspace) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
-    """The workspace served to AAA, BBB and PUB (see the module docstring)."""
-    root = tmp_path_factory.mktemp("served")
+def pg_cluster() -> Iterator[LocalCluster]:
+    """A throwaway PostgreSQL cluster for the session (skips when none can start)."""
+    why = unavailable()
+    if why is not None:
+        pytest.skip(f"PostgreSQL variant skipped: {why}")
+    with local_cluster() as cluster:
+        yield cluster
+
+
+def new_database(cluster: LocalCluster) -> str:
+    """The URL of a new, empty database in the cluster."""
+    return cluster.create_database(f"wk_{os.getpid()}_{next(_databases)}")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test naming ``served`` or ``service_db`` on both backends (a test that asks
+    for ``served`` at run time, with ``request.getfixturevalue``, gets the SQLite one)."""
+    if "served" in metafunc.fixturenames:
+        metafunc.parametrize("served", BACKENDS, indirect=True, scope="session")
+    elif "service_db" in metafunc.fixturenames:
+        metafunc.parametrize("service_db", BACKENDS, indirect=True)
+
+
+def _backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def service_db(request: pytest.FixtureRequest, tmp_path: Path) -> ServiceDB:
+    """An empty service database: a SQLite file in ``tmp_path``, or a new PostgreSQL one."""
+    if _backend(request) == "sqlite":
+        return ServiceDB(tmp_path / "service.sqlite")
+    url = new_database(request.getfixturevalue("pg_cluster"))
+    return open_service_db(ServeSettings(tmp_path, database_url=url))
+
+
+@pytest.fixture(scope="session")
+def detected(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[int, str, str]]:
+    """The detected workspace (built once) and the ids :func:`choose` picks in it."""
+    root = tmp_path_factory.mktemp("detected")
     ws = build_workspace(root)
-    settings = ServeSettings(workspace=root / "ws")
-    db = ServiceDB(settings.database_path)
+    return root / "ws", choose(ws)
+
+
+@pytest.fixture(scope="session")
+def served(
+    request: pytest.FixtureRequest,
+    detected: tuple[Path, tuple[int, str, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Served:
+    """The workspace served to AAA, BBB and PUB (see the module docstring), with the service
+    database in SQLite or PostgreSQL; each backend serves its own copy of the workspace, so
+    their audit logs and embedded files stay apart."""
+    source, (shared_mmsi, shared_event, only_a) = detected
+    backend = _backend(request)
+    path = tmp_path_factory.mktemp(f"served-{backend}") / "ws"
+    shutil.copytree(source, path)
+    url = None
+    if backend == "postgresql":
+        url = new_database(request.getfixturevalue("pg_cluster"))
+    settings = ServeSettings(workspace=path, database_url=url)
+    db = open_service_db(settings)
+    ws = Workspace(path)
     keys = {
         "AAA": add_partner(db, "AAA", name="Partner A")[1],
         "BBB": add_partner(db, "BBB", name="Partner B")[1],
         "PUB": add_partner(db, "PUB", name="Publisher", scope="publish")[1],
     }
-    shared_mmsi, shared_event, only_a = choose(ws)
     publish(db, ws, Marking.parse("amber", ["AAA"]), event_id=only_a, by="test")
     green = Marking.parse("green", ["AAA", "BBB"])
     publish(db, ws, green, event_id=shared_event, by="test")
@@ -121,7 +188,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
         only_a_event_id=only_a,
         shared_event_id=shared_event,
         shared_mmsi=shared_mmsi,
-        workspace=root / "ws",
+        workspace=path,
         settings=settings,
     )
 

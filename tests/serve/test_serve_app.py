@@ -16,7 +16,7 @@ from schemathesis import checks
 from conftest import Served
 from watchkeeper.errors import ConfigError
 from watchkeeper.serve.app import create_app
-from watchkeeper.serve.db import ServiceDB
+from watchkeeper.serve.db import open_service_db
 from watchkeeper.serve.partners import add_partner, revoke_partner
 from watchkeeper.serve.settings import ServeSettings
 
@@ -44,7 +44,7 @@ def test_me(served: Served) -> None:
 
 
 def test_revoked_key_is_401(served: Served) -> None:
-    db = ServiceDB(served.settings.database_path)
+    db = open_service_db(served.settings)
     _, key = add_partner(db, "TMP", name="Temporary")
     c = TestClient(served.app, headers={"Authorization": f"Bearer {key}"})
     assert c.get("/api/v1/me").status_code == 200

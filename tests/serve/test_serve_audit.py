@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 from conftest import Served
 from watchkeeper.cli import app as cli
 from watchkeeper.serve.audit import AuditLog
-from watchkeeper.serve.db import ServiceDB
+from watchkeeper.serve.db import ServiceDB, open_service_db
 
 
-def _log(tmp_path: Path, n: int = 5) -> AuditLog:
-    log = AuditLog(tmp_path / "audit.jsonl", ServiceDB(tmp_path / "service.sqlite"))
+def _log(tmp_path: Path, n: int = 5, db: ServiceDB | None = None) -> AuditLog:
+    log = AuditLog(tmp_path / "audit.jsonl", db or ServiceDB(tmp_path / "service.sqlite"))
     for i in range(n):
         log.append(
             who="AAA",
@@ -57,21 +57,21 @@ def test_removed_line(tmp_path: Path) -> None:
     assert log.verify().problems == ["line 2: seq 3 follows seq 1: 1 line(s) removed before it"]
 
 
-def test_removed_last_line(tmp_path: Path) -> None:
-    log = _log(tmp_path)
+def test_removed_last_line(tmp_path: Path, service_db: ServiceDB) -> None:
+    log = _log(tmp_path, db=service_db)
     log.path.write_text("".join(_lines(log)[:-1]), "utf-8")
     problems = log.verify().problems
     assert problems == ["lines removed at the end: the head records seq 5, the log ends at seq 4"]
 
 
-def test_appends_continue_the_chain_across_instances(tmp_path: Path) -> None:
-    _log(tmp_path, 3)
-    other = _log(tmp_path, 2)  # a second writer (another process) appends after
+def test_appends_continue_the_chain_across_instances(tmp_path: Path, service_db: ServiceDB) -> None:
+    _log(tmp_path, 3, service_db)
+    other = _log(tmp_path, 2, service_db)  # a second writer (another process) appends after
     assert other.verify().ok and other.verify().lines == 5
 
 
 def test_every_request_is_audited(served: Served, tmp_path: Path) -> None:
-    log = AuditLog(served.settings.audit_path, ServiceDB(served.settings.database_path))
+    log = AuditLog(served.settings.audit_path, open_service_db(served.settings))
     before = log.verify().lines
     served.client("AAA").get(f"/collections/events/items/{served.only_a_event_id}")
     served.client("BBB").get(f"/collections/events/items/{served.only_a_event_id}")
@@ -86,14 +86,18 @@ def test_every_request_is_audited(served: Served, tmp_path: Path) -> None:
 def test_cli_verify_reports_tampering(served: Served, tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     shutil.copytree(served.workspace, ws)
+    # on PostgreSQL the copy's log goes with the served database, which holds its head
+    args = ["audit", "-w", str(ws), "--verify"]
+    if served.settings.database_url is not None:
+        args += ["--database", served.settings.database_url]
     runner = CliRunner()
-    ok = runner.invoke(cli, ["audit", "-w", str(ws), "--verify"])
+    ok = runner.invoke(cli, args)
     assert ok.exit_code == 0, ok.output
     assert "chain intact" in ok.output
     path = ws / "audit.jsonl"
     lines = path.read_text("utf-8").splitlines(keepends=True)
     lines[0] = lines[0].replace('"status":', '"status":1', 1)
     path.write_text("".join(lines), "utf-8")
-    bad = runner.invoke(cli, ["audit", "-w", str(ws), "--verify"])
+    bad = runner.invoke(cli, args)
     assert bad.exit_code == 1
     assert "line 1: changed" in bad.output

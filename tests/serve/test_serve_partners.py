@@ -38,8 +38,8 @@ def test_scopes_ordered() -> None:
     assert not Scope.READ.allows(Scope.PUBLISH)
 
 
-def test_duplicates_revocation_and_reissue(tmp_path: Path) -> None:
-    db = ServiceDB(tmp_path / "s.sqlite")
+def test_duplicates_revocation_and_reissue(service_db: ServiceDB) -> None:
+    db = service_db
     _, key = add_partner(db, "USA", name="US")
     with pytest.raises(ConfigError, match="exists"):
         add_partner(db, "USA", name="US")

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import Served
-from watchkeeper.serve.db import ServiceDB
+from watchkeeper.serve.db import open_service_db
 from watchkeeper.serve.query import TRACK_HALO_MS, iso
 
 
@@ -125,7 +125,7 @@ def test_track_covers_event_span_with_halo(served: Served) -> None:
     start, end = track["properties"]["start"], track["properties"]["end"]
     ev_start = props["start"]
     assert start <= ev_start <= end
-    db = ServiceDB(served.settings.database_path)
+    db = open_service_db(served.settings)
     with db.session() as con:
         row = con.execute(
             "SELECT start_ms, end_ms FROM pub_events WHERE event_id = ?",

@@ -22,7 +22,7 @@ from rich.table import Table
 from watchkeeper.cli._app import app
 from watchkeeper.errors import ConfigError
 from watchkeeper.serve.audit import AuditLog
-from watchkeeper.serve.db import ServiceDB
+from watchkeeper.serve.db import open_service_db
 from watchkeeper.serve.markings import Marking
 from watchkeeper.serve.partners import add_partner, list_partners, revoke_partner
 from watchkeeper.serve.settings import ServeSettings
@@ -40,7 +40,9 @@ DatabaseOpt = Annotated[
     str | None,
     typer.Option(
         "--database",
-        help="Service database URL (default: WS/service.sqlite; sqlite:///PATH elsewhere).",
+        envvar="WATCHKEEPER_DATABASE_URL",
+        help="Service database URL (default: WS/service.sqlite; sqlite:///PATH elsewhere; "
+        "postgresql://USER@HOST/DB to keep the service tables in PostgreSQL).",
     ),
 ]
 
@@ -58,7 +60,7 @@ def _audit(
     marking: dict[str, object] | None,
     **detail: object,
 ) -> None:
-    db = ServiceDB(settings.database_path)
+    db = open_service_db(settings)
     AuditLog(settings.audit_path, db).append(
         who=f"cli:{getpass.getuser()}",
         action=action,
@@ -88,7 +90,7 @@ def serve(
     import uvicorn
 
     settings = ServeSettings(workspace=workspace, database_url=database, host=host, port=port)
-    settings.database_path  # noqa: B018  (rejects an unsupported URL before starting)
+    settings.backend  # noqa: B018  (rejects an unsupported URL before starting)
     from watchkeeper.store import Workspace
 
     Workspace(workspace, create=False, read_only=True)
@@ -121,7 +123,7 @@ def partners_add(
     Example: ``watchkeeper partners add JPN --name "Japan Coast Guard" -w ws``
     """
     settings = _settings(workspace, database)
-    partner, key = add_partner(ServiceDB(settings.database_path), code, name=name, scope=scope)
+    partner, key = add_partner(open_service_db(settings), code, name=name, scope=scope)
     _audit(settings, "write", f"partners add {partner.code}", None, scope=partner.scope.value)
     console.print(
         f"partner {partner.code} ({partner.name}), scope {partner.scope}: API key "
@@ -136,7 +138,7 @@ def partners_list(workspace: WorkspaceOpt, database: DatabaseOpt = None) -> None
     """List partners (codes, names, scopes, revoked or not)."""
     settings = _settings(workspace, database)
     table = Table("code", "name", "scope", "created", "revoked")
-    for p in list_partners(ServiceDB(settings.database_path)):
+    for p in list_partners(open_service_db(settings)):
         table.add_row(p.code, p.name, p.scope.value, p.created_at, p.revoked_at or "")
     console.print(table)
 
@@ -149,7 +151,7 @@ def partners_revoke(
 ) -> None:
     """Revoke a partner's key at once (its requests get 401)."""
     settings = _settings(workspace, database)
-    p = revoke_partner(ServiceDB(settings.database_path), code)
+    p = revoke_partner(open_service_db(settings), code)
     _audit(settings, "write", f"partners revoke {p.code}", None)
     console.print(f"partner {p.code} revoked at {p.revoked_at}", highlight=False)
 
@@ -182,7 +184,7 @@ def publish_cmd(
     marking = Marking.parse(tlp, rel_to.split(","))
     store = Workspace(workspace, create=False, read_only=True)
     done = publish(
-        ServiceDB(settings.database_path),
+        open_service_db(settings),
         store,
         marking,
         event_id=event,
@@ -227,7 +229,7 @@ def audit_cmd(
     """
     del verify  # verifying is the command's one action; the flag says so on the command line
     settings = _settings(workspace, database)
-    result = AuditLog(settings.audit_path, ServiceDB(settings.database_path)).verify()
+    result = AuditLog(settings.audit_path, open_service_db(settings)).verify()
     for problem in result.problems:
         console.print(f"{settings.audit_path}: {problem}", highlight=False)
     if not result.ok:

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from watchkeeper.errors import WatchkeeperError
 from watchkeeper.serve.audit import AuditLog
-from watchkeeper.serve.db import ServiceDB
+from watchkeeper.serve.db import open_service_db
 from watchkeeper.serve.deps import Ctx
 from watchkeeper.serve.page import router as page_router
 from watchkeeper.serve.routers import ROUTERS
@@ -117,7 +117,7 @@ def _error_handlers(app: FastAPI) -> None:
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
     """The service over ``settings.workspace`` (settings from the environment if None)."""
     settings = settings or ServeSettings.from_env()
-    db = ServiceDB(settings.database_path)
+    db = open_service_db(settings)
     db.ensure()
     store = Workspace(settings.workspace, create=False, read_only=True)
     audit = AuditLog(settings.audit_path, db)

@@ -103,7 +103,9 @@ class AuditLog:
                 record["hash"] = line_hash(prev, record)
                 data = (_canonical(record) + "\n").encode("utf-8")
                 os.write(fd, data)
-                with self.db.write() as con:
+                # one statement, atomic on its own (autocommit): appends are already
+                # serialised by the file lock, so no write transaction is needed around it
+                with self.db.session() as con:
                     con.execute(
                         "INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, ?, ?)",
                         (record["seq"], record["hash"]),

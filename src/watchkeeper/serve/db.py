@@ -1,4 +1,6 @@
-"""The service's own tables (partners, releases, feedback, audit head) in one SQLite file.
+"""The service's own tables (partners, releases, feedback, audit head): in one SQLite file
+(the embedded default), or in PostgreSQL (``serve/db_postgres.py``) for a ``postgresql://``
+database URL (:func:`open_service_db` chooses by the URL).
 
 These tables are the service's, not the workspace's: the workspace stays in ``store/`` and
 is only read through the :class:`~watchkeeper.store.Store` interface. SQLite in WAL mode lets
@@ -14,13 +16,49 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-__all__ = ["SCHEMA_VERSION", "ServiceDB", "visible_sql"]
+if TYPE_CHECKING:
+    from watchkeeper.serve.settings import ServeSettings
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Connection",
+    "Cursor",
+    "ServiceDB",
+    "open_service_db",
+    "visible_sql",
+]
 
 SCHEMA_VERSION = 1
+
+
+class Cursor(Protocol):
+    """What a statement gives back: rows (by position and by column name), the generated
+    key of an insert, the count of changed rows."""
+
+    @property
+    def lastrowid(self) -> int | None: ...
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """The connection the serve modules write to: SQLite's, or PostgreSQL's taking the same
+    statements (``serve/db_postgres.py`` translates them)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Cursor: ...
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -128,7 +166,11 @@ def visible_sql(kind: str, id_column: str, tlp_column: str) -> str:
 
 
 class ServiceDB:
-    """The SQLite file of the service; :meth:`session` gives a new connection per use."""
+    """The SQLite file of the service; :meth:`session` gives this thread's connection."""
+
+    #: Whether ``pub_events_rtree`` (an R*Tree over positions and times) exists to preselect
+    #: the events of a bounding box; the PostgreSQL backend uses plain indexes instead.
+    has_rtree: ClassVar[bool] = True
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -160,7 +202,7 @@ class ServiceDB:
         self._ready = True
 
     @contextmanager
-    def session(self) -> Iterator[sqlite3.Connection]:
+    def session(self) -> Iterator[Connection]:
         """This thread's connection (autocommit; :meth:`write` for a transaction).
 
         Connections stay open, one per thread: closing the last one checkpoints and removes
@@ -176,7 +218,7 @@ class ServiceDB:
         yield con
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[Connection]:
         """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back on
         any error, so a publish or a revocation is all or nothing."""
         with self.session() as con:
@@ -189,10 +231,20 @@ class ServiceDB:
             con.execute("COMMIT")
 
     @staticmethod
-    def next_seq(con: sqlite3.Connection) -> int:
+    def next_seq(con: Connection) -> int:
         """The next change number (inside a write transaction): the ``changed_since`` cursor
         of partners that pull counts these."""
         row = con.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()
         seq = (int(row[0]) if row else 0) + 1
         con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq', ?)", (str(seq),))
         return seq
+
+
+def open_service_db(settings: ServeSettings) -> ServiceDB:
+    """The service database the settings name, by the URL's scheme: PostgreSQL for
+    ``postgresql://`` (or ``postgres://``), else the SQLite file."""
+    if settings.backend == "postgresql":
+        from watchkeeper.serve.db_postgres import PostgresServiceDB
+
+        return PostgresServiceDB(settings.database_url or "")
+    return ServiceDB(settings.database_path)

@@ -113,9 +113,10 @@ def precision(db: ServiceDB, partner: str) -> list[dict[str, Any]]:
         "WITH latest AS (SELECT f.event_id, f.partner, f.verdict, row_number() OVER "
         "(PARTITION BY f.event_id, f.partner ORDER BY f.feedback_id DESC) AS n FROM feedback f "
         f"WHERE f.verdict IN ('confirm', 'dispute') AND {fb_vis}) "
-        "SELECT e.event_type AS t, sum(l.verdict = 'confirm') AS c, "
-        "sum(l.verdict = 'dispute') AS d FROM latest l JOIN pub_events e ON e.event_id = "
-        f"l.event_id WHERE l.n = 1 AND {ev_vis} GROUP BY e.event_type ORDER BY e.event_type"
+        "SELECT e.event_type AS t, sum(CASE WHEN l.verdict = 'confirm' THEN 1 ELSE 0 END) AS c, "
+        "sum(CASE WHEN l.verdict = 'dispute' THEN 1 ELSE 0 END) AS d "
+        "FROM latest l JOIN pub_events e ON e.event_id = l.event_id "
+        f"WHERE l.n = 1 AND {ev_vis} GROUP BY e.event_type ORDER BY e.event_type"
     )
     with db.session() as con:
         rows = con.execute(sql, {"partner": partner}).fetchall()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from watchkeeper.errors import ConfigError, NotFoundError
 from watchkeeper.serve.db import ServiceDB
@@ -98,7 +98,7 @@ def add_partner(db: ServiceDB, code: str, *, name: str, scope: str = "read") -> 
     return partner, key
 
 
-def _row(row: sqlite3.Row) -> Partner:
+def _row(row: Any) -> Partner:
     return Partner(
         row["code"], row["name"], Scope(row["scope"]), row["created_at"], row["revoked_at"]
     )

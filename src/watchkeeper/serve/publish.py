@@ -12,7 +12,6 @@ event that names the vessel, which are the events its report shows; all with the
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from watchkeeper.errors import ConfigError, NotFoundError
-from watchkeeper.serve.db import ServiceDB
+from watchkeeper.serve.db import Connection, ServiceDB
 from watchkeeper.serve.markings import Marking
 from watchkeeper.store.base import Store
 
@@ -129,7 +128,7 @@ def _event_rows(
     return rows
 
 
-def _release(con: sqlite3.Connection, kind: str, ids: Sequence[str], marking: Marking) -> None:
+def _release(con: Connection, kind: str, ids: Sequence[str], marking: Marking) -> None:
     con.executemany(
         "DELETE FROM pub_release WHERE kind = ? AND item_id = ?", [(kind, i) for i in ids]
     )
@@ -140,7 +139,7 @@ def _release(con: sqlite3.Connection, kind: str, ids: Sequence[str], marking: Ma
 
 
 def _write_events(
-    con: sqlite3.Connection, events: pa.Table, marking: Marking, risks: dict[int, float], by: str
+    con: Connection, events: pa.Table, marking: Marking, risks: dict[int, float], by: str
 ) -> list[str]:
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     ids: list[str] = []
@@ -167,7 +166,7 @@ def _write_events(
     return ids
 
 
-def _seq_block(con: sqlite3.Connection, n: int) -> list[int]:
+def _seq_block(con: Connection, n: int) -> list[int]:
     """``n`` consecutive change numbers in one update (bulk publications)."""
     first = ServiceDB.next_seq(con)
     last = first + n - 1
@@ -244,7 +243,7 @@ def _vessel_row(store: Store, row: dict[str, Any], marking: Marking, by: str) ->
     )
 
 
-def _write_vessel(con: sqlite3.Connection, snapshot: tuple[Any, ...], marking: Marking) -> None:
+def _write_vessel(con: Connection, snapshot: tuple[Any, ...], marking: Marking) -> None:
     con.execute(
         "INSERT OR REPLACE INTO pub_vessels (mmsi, name, imo, flag, ship_type, risk, reasons, "
         "sanctions, lat, lon, first_seen_ms, last_seen_ms, report_html, tlp, published_at, "

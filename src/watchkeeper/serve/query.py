@@ -10,7 +10,6 @@ an id that does not exist.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -140,12 +139,13 @@ def _rtree_sql(bbox: BBox, lo: int | None, hi: int | None) -> str:
     return f"e.rowid IN ({union})"
 
 
-def _event_where(f: EventFilter, args: dict[str, Any]) -> str:
+def _event_where(f: EventFilter, args: dict[str, Any], *, rtree: bool = True) -> str:
     conds = [visible_sql("event", "e.event_id", "e.tlp")]
     lo, hi = f.interval
     if f.bbox is not None:
         conds.append(_bbox_sql(f.bbox, "e.lon", "e.lat", args))
-        conds.append(_rtree_sql(f.bbox, lo, hi))
+        if rtree:  # else plain indexes over (lon, lat) and the times
+            conds.append(_rtree_sql(f.bbox, lo, hi))
     if lo is not None:
         conds.append("e.end_ms >= :t0")
         args["t0"] = lo
@@ -176,7 +176,7 @@ _EVENT_COLUMNS = (
 )
 
 
-def _marking(row: sqlite3.Row) -> Marking:
+def _marking(row: Any) -> Marking:
     return Marking(row["tlp"], tuple(sorted((row["rel_to"] or "").split(","))))
 
 
@@ -185,7 +185,7 @@ def report_url(mmsi: int) -> str:
     return f"/api/v1/reports/{mmsi}"
 
 
-def _event(row: sqlite3.Row) -> dict[str, Any]:
+def _event(row: Any) -> dict[str, Any]:
     """Feature properties of a published event row."""
     return {
         "event_id": row["event_id"],
@@ -211,7 +211,7 @@ def events_page(
 ) -> tuple[list[dict[str, Any]], int]:
     """The partner's events matching ``f`` by start time, one page, and how many match."""
     args: dict[str, Any] = {"partner": partner, "limit": limit, "offset": offset}
-    where = _event_where(f, args)
+    where = _event_where(f, args, rtree=db.has_rtree)
     with db.session() as con:
         total = con.execute(f"SELECT count(*) FROM pub_events e WHERE {where}", args).fetchone()[0]
         rows = con.execute(
@@ -251,7 +251,7 @@ def alerts(
     first, and the cursor to pass next time."""
     after = _cursor(changed_since)
     args: dict[str, Any] = {"partner": partner, "limit": limit, "after": after}
-    where = _event_where(f, args)
+    where = _event_where(f, args, rtree=db.has_rtree)
     with db.session() as con:
         rows = con.execute(
             f"SELECT {_EVENT_COLUMNS} FROM pub_events e WHERE e.seq > :after AND {where} "
@@ -270,7 +270,7 @@ _VESSEL_COLUMNS = (
 )
 
 
-def _vessel(row: sqlite3.Row) -> dict[str, Any]:
+def _vessel(row: Any) -> dict[str, Any]:
     reasons = json.loads(row["reasons"])
     return {
         "mmsi": row["mmsi"],
@@ -322,7 +322,7 @@ def vessels_page(
         total = con.execute(f"SELECT count(*) FROM pub_vessels v WHERE {where}", args).fetchone()[0]
         rows = con.execute(
             f"SELECT {_VESSEL_COLUMNS} FROM pub_vessels v WHERE {where} "
-            "ORDER BY v.risk DESC, v.mmsi LIMIT :limit OFFSET :offset",
+            "ORDER BY v.risk DESC NULLS LAST, v.mmsi LIMIT :limit OFFSET :offset",
             args,
         ).fetchall()
     return [_vessel(r) for r in rows], int(total)

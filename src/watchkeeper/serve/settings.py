@@ -1,7 +1,8 @@
 """Settings of the service, read from the environment (``WATCHKEEPER_*``) or given in code.
 
 ``WATCHKEEPER_WORKSPACE`` (required), ``WATCHKEEPER_DATABASE_URL`` (unset: the embedded
-database ``WS/service.sqlite`` beside the workspace; ``sqlite:///path`` puts it elsewhere),
+database ``WS/service.sqlite`` beside the workspace; ``sqlite:///path`` puts it elsewhere,
+``postgresql://...`` in PostgreSQL for a coalition service; see serve/db_postgres.py),
 ``WATCHKEEPER_HOST`` (default 127.0.0.1: loopback only until an operator opens it) and
 ``WATCHKEEPER_PORT`` (default 8000).
 """
@@ -18,6 +19,8 @@ from watchkeeper.errors import ConfigError
 __all__ = ["ServeSettings"]
 
 SERVICE_DB = "service.sqlite"
+AUDIT_LOG = "audit.jsonl"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 @dataclass(frozen=True)
@@ -47,20 +50,35 @@ class ServeSettings:
         )
 
     @property
-    def database_path(self) -> Path:
-        """The SQLite file holding partners, releases, feedback and the audit head."""
+    def backend(self) -> str:
+        """``sqlite`` (the embedded file) or ``postgresql`` (a ``postgresql://`` or
+        ``postgres://`` URL); any other scheme is a :class:`ConfigError`."""
         url = self.database_url
-        if url is None:
-            return self.workspace / SERVICE_DB
-        if url.startswith("sqlite:///"):
-            return Path(url.removeprefix("sqlite:///"))
+        if url is None or url.startswith("sqlite:///"):
+            return "sqlite"
+        if url.startswith(POSTGRES_SCHEMES):
+            return "postgresql"
         scheme = url.split(":", 1)[0]
         raise ConfigError(
-            f"database URL scheme {scheme!r} is not supported by this version: use the "
-            "embedded default (no --database) or sqlite:///PATH"
+            f"database URL scheme {scheme!r} is not supported: use the embedded default "
+            "(no --database), sqlite:///PATH or postgresql://USER@HOST/DB"
         )
 
     @property
+    def database_path(self) -> Path:
+        """The SQLite file holding partners, releases, feedback and the audit head."""
+        if self.backend != "sqlite":
+            raise ConfigError("the service database is in PostgreSQL, not in a SQLite file")
+        url = self.database_url
+        if url is None:
+            return self.workspace / SERVICE_DB
+        return Path(url.removeprefix("sqlite:///"))
+
+    @property
     def audit_path(self) -> Path:
-        """The hash-chained audit log (JSON lines) beside the service database."""
-        return self.database_path.with_name("audit.jsonl")
+        """The hash-chained audit log (JSON lines): beside the SQLite file, or in the
+        workspace folder when the tables are in PostgreSQL (the log is this node's file;
+        its head, the last line's number and hash, is in the database)."""
+        if self.backend == "postgresql":
+            return self.workspace / AUDIT_LOG
+        return self.database_path.with_name(AUDIT_LOG)
