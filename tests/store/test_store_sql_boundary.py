@@ -31,9 +31,14 @@ _SQL = re.compile(r"\b(SELECT|CREATE|INSERT|DELETE|UPDATE|DROP)\b")
 _STORED = re.compile(r"\b(FROM|JOIN|INTO|TABLE|UPDATE)\s+(" + "|".join(STORED_TABLES) + r")\b")
 _FILE_SQL = re.compile(r"read_parquet\s*\(|read_csv\w*\s*\(|\bATTACH\b")
 _PRIVATE = {"scan_sql", "_scan", "_reader", "_writer_con", "_connect"}
-# The service's own tables (partners, releases, feedback) live in their own SQLite file,
-# opened in this one module only; SQL there must still not name a stored table.
-OWN_DATABASE = {"serve/db.py": "sqlite3"}
+# The service's own tables (partners, releases, feedback) live in their own SQLite file or
+# PostgreSQL database, opened in these modules only; SQL there must still not name a stored
+# table.
+OWN_DATABASE = {
+    "serve/db.py": "sqlite3",
+    "serve/db_postgres.py": "psycopg",
+    "serve/pg_local.py": "psycopg",
+}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:

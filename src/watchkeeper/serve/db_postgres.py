@@ -286,7 +286,7 @@ class PostgresServiceDB(ServiceDB):
         super().__init__(Path(url))  # no file: ``path`` is not used for PostgreSQL
         self.url = url
 
-    def _connect(self) -> psycopg.Connection[Any]:
+    def _open_connection(self) -> psycopg.Connection[Any]:
         try:
             return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
@@ -296,7 +296,7 @@ class PostgresServiceDB(ServiceDB):
         """Create the tables (idempotent; serialised between processes by the lock)."""
         if self._ready:
             return
-        with self._connect() as con, con.transaction():
+        with self._open_connection() as con, con.transaction():
             con.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
             con.execute(_SCHEMA)  # several statements: no parameters
             con.execute(
@@ -313,7 +313,7 @@ class PostgresServiceDB(ServiceDB):
         self.ensure()
         con: _Connection | None = getattr(self._local, "con", None)
         if con is None or con.raw.closed or con.raw.broken:
-            con = _Connection(self._connect())
+            con = _Connection(self._open_connection())
             self._local.con = con
         yield con
 
