@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from watchkeeper.ingest import nmea_fast_kernel as kernel
 from watchkeeper.ingest import nmea_framing as nf
 from watchkeeper.ingest.nmea_fast_bytes import (
     buffers,
@@ -153,8 +154,14 @@ class LineResult:
         return np.union1d(self.regular, self.others) if len(self.others) else self.regular
 
 
-def parse_block(texts: pa.Array, first_line: int) -> LineResult:
-    """Parse one block of lines numbered from ``first_line``."""
+def parse_block(texts: pa.Array, first_line: int, *, compiled: bool = True) -> LineResult:
+    """Parse one block of lines numbered from ``first_line``.
+
+    ``compiled``: the regular lines are read in one compiled pass
+    (:mod:`~watchkeeper.ingest.nmea_fast_kernel`); otherwise (and for blocks beyond its
+    int32 string offsets) by the numpy passes below, which give the same result."""
+    if compiled and texts.nbytes < kernel.MAX_BYTES:
+        return _parse_compiled(texts, first_line)
     trimmed = pc.ascii_trim_whitespace(texts)
     found = pc.match_substring_regex(trimmed, _REGULAR).to_numpy(zero_copy_only=False)
     rows = np.arange(len(found)) if found.all() else np.flatnonzero(found)
@@ -166,6 +173,38 @@ def parse_block(texts: pa.Array, first_line: int) -> LineResult:
     result = LineResult(frags, regular=rows)
     other = np.flatnonzero(~found)
     if len(other):
+        _irregular(texts.take(pa.array(other)).to_pylist(), other, first_line, result)
+    return result
+
+
+def _parse_compiled(texts: pa.Array, first_line: int) -> LineResult:
+    """:func:`parse_block` with the regular lines read by the compiled kernel."""
+    data, f, rows = kernel.scan(texts)
+    has_g = f["has_g"] == 1
+    frags = Frags(
+        line=rows + first_line,
+        ts=f["ts"],
+        has_ts=f["has_ts"] == 1,
+        total=f["total"],
+        part=f["part"],
+        fill=f["fill"].astype(np.int8),
+        has_g=has_g,
+        gpart=f["gpart"],
+        gtotal=f["gtotal"],
+        talker=f["talker"],
+        source=kernel.gather(data, f["src_start"], f["src_end"], f["has_src"] == 1),
+        gid=(
+            kernel.gather(data, f["gid_start"], f["gid_end"], has_g)
+            if has_g.any()
+            else pa.nulls(len(rows), pa.string())
+        ),
+        tail=kernel.gather(data, f["tail_start"], f["tail_end"]),
+        payload=kernel.gather(data, f["pay_start"], f["pay_end"]),
+        raw=kernel.gather(data, f["start"], f["end"]),
+    )
+    result = LineResult(frags, regular=rows)
+    if len(rows) < len(texts):
+        other = np.setdiff1d(np.arange(len(texts)), rows, assume_unique=True)
         _irregular(texts.take(pa.array(other)).to_pylist(), other, first_line, result)
     return result
 
