@@ -164,6 +164,12 @@ def test_mutated_lines_read_the_same(lines: list[str]) -> None:
     assert_same(lines)
 
 
+def test_kernel_limit_matches_the_reader() -> None:
+    from watchkeeper.ingest import nmea_fast_lines
+
+    assert nmea_fast_lines._KERNEL_MAX_BYTES == nmea_fast_kernel.MAX_BYTES
+
+
 def test_gather_copies_byte_ranges_with_nulls() -> None:
     data = np.frombuffer(b"abcdefgh", np.uint8)
     start, end = np.array([0, 2, 5, 8]), np.array([2, 2, 8, 8])

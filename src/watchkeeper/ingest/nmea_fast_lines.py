@@ -27,7 +27,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from watchkeeper.ingest import nmea_fast_kernel as kernel
 from watchkeeper.ingest import nmea_framing as nf
 from watchkeeper.ingest.nmea_fast_bytes import (
     buffers,
@@ -160,7 +159,7 @@ def parse_block(texts: pa.Array, first_line: int, *, compiled: bool = True) -> L
     ``compiled``: the regular lines are read in one compiled pass
     (:mod:`~watchkeeper.ingest.nmea_fast_kernel`); otherwise (and for blocks beyond its
     int32 string offsets) by the numpy passes below, which give the same result."""
-    if compiled and texts.nbytes < kernel.MAX_BYTES:
+    if compiled and texts.nbytes < _KERNEL_MAX_BYTES:
         return _parse_compiled(texts, first_line)
     trimmed = pc.ascii_trim_whitespace(texts)
     found = pc.match_substring_regex(trimmed, _REGULAR).to_numpy(zero_copy_only=False)
@@ -177,8 +176,14 @@ def parse_block(texts: pa.Array, first_line: int, *, compiled: bool = True) -> L
     return result
 
 
+_KERNEL_MAX_BYTES = 2**31 - 1  # nmea_fast_kernel.MAX_BYTES: its strings have int32 offsets
+
+
 def _parse_compiled(texts: pa.Array, first_line: int) -> LineResult:
-    """:func:`parse_block` with the regular lines read by the compiled kernel."""
+    """:func:`parse_block` with the regular lines read by the compiled kernel (imported
+    here: numba takes ~0.2 s to import, which commands that read no NMEA need not pay)."""
+    from watchkeeper.ingest import nmea_fast_kernel as kernel
+
     data, f, rows = kernel.scan(texts)
     has_g = f["has_g"] == 1
     frags = Frags(
