@@ -11,8 +11,8 @@ are left to the one-by-one reader, exactly as the numpy passes leave them; a dif
 test holds the two to the same fragments.
 
 Compiled on first use and cached on disk (``cache=True``, in ``__pycache__`` or
-``NUMBA_CACHE_DIR``): the first call in a fresh environment compiles (a few seconds, see
-docs/benchmarks.md), later processes load the machine code (a fraction of a second).
+``NUMBA_CACHE_DIR``): the first call in a fresh environment compiles (~5 s of CPU, see
+docs/benchmarks.md), later processes import numba and load the machine code (~0.3 s).
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Lines of a block into AIS sentence fragments, line rejects and skip counts, vectorised.
 
-*Regular* lines, the shapes real feeds are made of, are recognised for a whole block at once
-with one regular expression (RE2, in Arrow) and read by byte position with numpy:
+*Regular* lines, the shapes real feeds are made of, are recognised and read in one compiled
+pass over the block's bytes (:mod:`~watchkeeper.ingest.nmea_fast_kernel`, numba); the numpy
+passes it replaced (one regular expression, RE2 in Arrow, then fields read by byte position)
+are kept, give the same fragments, and read blocks too large for the compiled reader:
 
 * an optional NMEA 4.10 tag block of ``s:``, ``c:`` and ``g:`` fields in any order (the
   ``g:part-total-id`` group of multi-sentence messages included), checksum verified, also the
