@@ -311,7 +311,7 @@ def _line(  # noqa: PLR0912, PLR0915
 
 
 @njit(cache=True)
-def _scan(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _read_lines(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The regular lines' fields, one column each (column-major: each field contiguous),
     and the block rows of those lines."""
     n = len(offsets) - 1
@@ -358,7 +358,7 @@ def scan(texts: pa.Array) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray
     data, offsets = bytes_of(texts)
     data = data.view()
     data.flags.writeable = False  # one compiled signature, whatever owns the bytes
-    matrix, rows = _scan(data, offsets)
+    matrix, rows = _read_lines(data, offsets)
     fields = dict(zip(COLUMNS, matrix, strict=True))
     return data, fields, rows
 
