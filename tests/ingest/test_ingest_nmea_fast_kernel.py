@@ -176,3 +176,22 @@ def test_gather_copies_byte_ranges_with_nulls() -> None:
     got = nmea_fast_kernel.gather(data, start, end, np.array([True, True, False, True]))
     assert got.to_pylist() == ["ab", "", None, ""]
     assert nmea_fast_kernel.gather(data, start[:0], end[:0]).to_pylist() == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.integers(1, 60), min_size=1, max_size=40), st.data())
+def test_merge_splices_rows_in_line_order(lines: set[int], data: st.DataObject) -> None:
+    """A few fragments read one by one are spliced into the regular ones by line."""
+    from watchkeeper.ingest import nmea_fast_lines
+
+    ordered = sorted(lines)
+    texts = [tagged(f"c:{T0 + n}", sentence(POS, seq=str(n % 10))) for n in ordered]
+    both = parse_block(pa.array(texts, pa.large_string()), 1).frags
+    both.line = np.array(ordered, np.int64)  # lines as drawn (the block numbers them 1..n)
+    extra = np.array(sorted(data.draw(st.sets(st.sampled_from(range(len(ordered)))))), int)
+    regular = np.setdiff1d(np.arange(len(ordered)), extra)
+    merged = nmea_fast_lines._merge(both.take(regular), both.take(extra))
+    for name, value in both._numbers().items():
+        assert merged._numbers()[name].tolist() == value.tolist(), name
+    for name, text in both._texts().items():
+        assert merged._texts()[name].to_pylist() == text.to_pylist(), name
