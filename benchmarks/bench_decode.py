@@ -51,20 +51,21 @@ conversion); a one-off cost per process, like the imports the clocks also leave 
 real ``ingest`` of one 1 M-line file pays it once: ~0.3 s on top of the figures here, or
 ~4.8 s the very first time after installation.
 
-**Result on this machine (2 shared vCPUs, this run at load 4 to 10).** Decoding alone
-(``wk_fast``) meets its target (~2.3 M lines per CPU-second here, ~2.8 M on a quieter
-machine; ~30x pyais). Lines to rows (``read_fast``, framing included) does ~0.62 M lines
-per CPU-second, ~8.5x pyais: the decode targets read on it (1.5 M lines per CPU-second and
-10x pyais) are **not met**. Ingest end to end does ~0.35 M lines per CPU-second in this run
-(2.8 s of CPU; 2.4 s, ~0.41 M, in single runs at load ~4): its 500 k target is **not met**.
-Before the compiled reader and the batched rejects (previous run, load ~2.5):
-``read_fast`` 1.89 s (0.53 M lines per CPU-second, 6.5x pyais), ``framing_fast`` 1.71 s,
-``ingest_fast`` 3.05 s (0.33 M). Now, under heavier load: 1.61 s, 1.26 s and 2.82 s.
+**Result on this machine (2 shared vCPUs, this run at load 4.5 to 5.6).** Decoding alone
+(``wk_fast``) meets its target (~2.5 M lines per CPU-second, ~33x pyais). Lines to rows
+(``read_fast``, framing included) does ~0.73 M lines per CPU-second, ~9.3x pyais: the
+decode targets read on it (1.5 M lines per CPU-second and 10x pyais) are **not met** (10x
+is close; 1.5 M is 2x away). Ingest end to end does ~0.41 M lines per CPU-second (2.43 s of
+CPU): its 500 k target is **not met** (~0.45 s short). Before the compiled reader, the
+batched rejects and the spliced merge (previous run, load ~2.5): ``read_fast`` 1.89 s
+(0.53 M lines per CPU-second, 6.5x pyais), ``framing_fast`` 1.71 s (0.58 M),
+``ingest_fast`` 3.05 s (0.33 M); now, under about twice the load, 1.37 s, 0.98 s and
+2.43 s.
 
 Where the time goes (per-stage CPU timers, 1 M lines, load ~4 on 2 cores): ``read_fast``
 ~1.5 s, of which framing ~1.1 s: the lines 0.56 s (the compiled pass 0.20-0.25, payloads,
 sources, group ids and raw lines copied into Arrow strings 0.10-0.15, the ~1 % of unusual
-lines read one at a time and merged back into line order 0.15), groups and reassembly
+lines read one at a time and spliced back into line order ~0.08), groups and reassembly
 0.15, frames built 0.10 and put in the reference's order 0.11, byte blocks read ~0.1; then
 decoding and validation ~0.4. Ingest adds ~0.9 s outside the NMEA reader: Parquet writes
 0.29 s, duplicate suppression 0.24 s, identity runs 0.20 s, the file's SHA-256 0.11 s,
