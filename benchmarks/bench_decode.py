@@ -73,7 +73,7 @@ rejects (now held and written once per file, through one DuckDB connection: 0.07
 ~0.3 s written per chunk) and the ingest log 0.10 s. No stage dominates any more: the
 1.5 M decode target would need the remaining Arrow passes (frames ordered and joined,
 groups, decoding) fused into compiled code as well, a ~2x cut of what is left; the 500 k
-ingest target needs ~0.4-0.8 s less (the same framing work, or the duplicate hashes and
+ingest target needs ~0.45 s less (the same framing work, or the duplicate hashes and
 identity runs compiled too).
 
 Memory scales with the chunk, not the file (measured on the single-sentence file of issue 7;
