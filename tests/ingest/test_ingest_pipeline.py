@@ -106,3 +106,28 @@ def test_format_errors_name_the_file(workspace: Workspace, tmp_path: Path) -> No
     with pytest.raises(FormatError, match=r"wrongcols\.csv: .*lacks required column"):
         ingest_file(workspace, bad)
     assert workspace.count("positions") == 0
+
+
+def test_rejects_are_written_in_batches_and_all_kept(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+
+    from watchkeeper.ingest.pipeline import _RejectBuffer
+    from watchkeeper.ingest.validate import make_rejects
+
+    calls: list[int] = []
+    real = workspace.add_rejects
+
+    def counting(ingest_id: str, table: pa.Table) -> None:
+        calls.append(table.num_rows)
+        real(ingest_id, table)
+
+    monkeypatch.setattr(workspace, "add_rejects", counting)
+    buffer = _RejectBuffer(workspace, "abcd", limit=5)
+    for start in range(0, 12, 3):  # four chunks of three rejects
+        lines = list(range(start + 1, start + 4))
+        buffer.add(make_rejects("f", lines, ["malformed_sentence"] * 3, ["x"] * 3, ["d"] * 3))
+    buffer.flush()
+    assert calls == [6, 6]  # held until 5 rows are reached, then written at once
+    assert workspace.rejects(ingest_id="abcd").column("line").to_pylist() == list(range(1, 13))

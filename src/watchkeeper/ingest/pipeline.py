@@ -34,7 +34,7 @@ from watchkeeper.ingest.sources import (
     sha256_file,
 )
 from watchkeeper.ingest.validate import make_rejects
-from watchkeeper.schema import Decoded, RejectReason
+from watchkeeper.schema import REJECTS, Decoded, RejectReason
 from watchkeeper.store.workspace import Workspace
 
 __all__ = [
@@ -188,6 +188,7 @@ def _stream_into(
     ids_out = ws.writer("identities", ingest_id)
     dedupe = Deduper(_stored_day(ws))
     runs = IdentityRuns()
+    rejects = _RejectBuffer(ws, ingest_id)
     stream, _, _ = open_source(path, str(path))
     try:
         chunks = iter_source(
@@ -205,12 +206,13 @@ def _stream_into(
                 summary.example = _example(chunk.rejects)
             pos_out.write(dedupe.keep(chunk.positions))
             ids_out.write(runs.add(chunk.identities))
-            ws.add_rejects(ingest_id, chunk.rejects)
+            rejects.add(chunk.rejects)
             summary.rejects.update(chunk.reject_counts())
             summary.skipped.update(chunk.skipped)
             if progress is not None:
                 progress(stream.bytes_read, total)
         ids_out.write(runs.flush())
+        rejects.flush()
         if stream.truncated is not None and not summary.rejects[RejectReason.TRUNCATED.value]:
             _record_truncation(ws, ingest_id, summary, str(path), stream.truncated, strict)
     finally:
@@ -222,6 +224,36 @@ def _stream_into(
     for kind, n in ((DUPLICATE, dedupe.duplicates), (DUPLICATE_STATIC, runs.duplicates)):
         if n:
             summary.skipped[kind] += n
+
+
+class _RejectBuffer:
+    """Rejects of one file, written to the store in a few large batches.
+
+    Each write opens the workspace's DuckDB file (~30-50 ms of open, insert and checkpoint,
+    measured on the 1 M-line benchmark feed), so writing per chunk cost ~0.3 s per million
+    lines; held up to ``limit`` rows (the reader's chunk size: memory stays bounded by the
+    chunk, as for the rows themselves) they are written once per file in the usual case.
+    Rejects are read back sorted by line, so batching changes nothing a reader sees.
+    """
+
+    def __init__(self, ws: Workspace, ingest_id: str, limit: int = 100_000) -> None:
+        self.ws, self.ingest_id, self.limit = ws, ingest_id, limit
+        self.tables: list[pa.Table] = []
+        self.rows = 0
+
+    def add(self, table: pa.Table) -> None:
+        """Hold ``table``; write what is held once ``limit`` rows are reached."""
+        if table.num_rows:
+            self.tables.append(table.cast(REJECTS))
+            self.rows += table.num_rows
+            if self.rows >= self.limit:
+                self.flush()
+
+    def flush(self) -> None:
+        """Write what is held (one store call)."""
+        if self.tables:
+            self.ws.add_rejects(self.ingest_id, pa.concat_tables(self.tables))
+            self.tables, self.rows = [], 0
 
 
 def _stored_day(ws: Workspace) -> Callable[[int], pa.Table | None]:

@@ -197,7 +197,7 @@ class Workspace(SqlStore):
         if not self.path.exists():
             if not create or read_only:
                 raise WorkspaceError(f"no workspace at {self.path}")
-            self.path.mkdir(parents=True)
+            self.path.mkdir(parents=True, exist_ok=True)  # another process may make it too
         elif not self.path.is_dir():
             raise WorkspaceError(f"{self.path} exists and is not a folder")
         self._ready = False  # bookkeeping tables known to exist (checked on first write)
