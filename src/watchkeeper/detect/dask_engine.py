@@ -95,7 +95,11 @@ def dask_client(
     n = workers or os.cpu_count() or 1
     with (
         LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None
+            n_workers=n,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,  # no dashboard; the scheduler's HTTP routes on a free port
+            scheduler_kwargs={"dashboard_address": ":0"},
         ) as cluster,
         Client(cluster) as client,
     ):
