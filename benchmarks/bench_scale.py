@@ -6,7 +6,9 @@ with a fresh 6-digit suffix, its positions shifted k x 5.5 km north (0.0495 degr
 latitude), its IMO and call sign dropped (a copy is another hull: no shared IMO), until the day
 holds the wanted number of positions (the last copy takes part of the vessels). Sizes: 2 and
 5 M positions in one day (``WATCHKEEPER_SCALE_SIZES``, in millions, e.g. ``2,5,10,20``), and two
-such 2 M days one after the other (two windows, so two workers have work at once).
+such 2 M days one after the other (two windows, so two workers have work at once): the second
+day is the first played backward (every vessel sails back along its track from where it was at
+midnight; a day repeated forward would make every vessel jump back to its morning position).
 
 Each case runs ``detect`` once in its own subprocess (the engine's cluster inside it), while
 this process samples the resident memory of the subprocess and all its descendants every
@@ -59,6 +61,8 @@ MULTI_DAY = (2, 2.0)  # two days of 2 M positions each: two windows
 WORKERS = 2  # this machine's cores
 SHIFT_DEG = 0.0495  # 5.5 km of latitude (1 degree = 111.2 km), as in the issue's experiment
 SAMPLE_S = 0.2  # memory sampling period
+_DAY_MS = 86_400_000
+_REAL_DAY_MS = 1_577_836_800_000  # 2020-01-01T00:00Z, the real day's start
 
 
 def cache_dir() -> Path:
@@ -103,7 +107,9 @@ def _new_mmsis(mmsi: np.ndarray, copies: int) -> list[dict[int, int]]:
 
 
 def _copy(table: pa.Table, mapping: dict[int, int], k: int, day: int) -> pa.Table:
-    """Copy ``k`` of ``table`` (positions or identities) on day offset ``day``."""
+    """Copy ``k`` of ``table`` (positions or identities) on day ``day`` after the real one:
+    played forward on even days, backward on odd ones (each vessel sails back along its own
+    track, so every track goes on at midnight where the day before left it)."""
     keys = np.fromiter(mapping.keys(), np.int64)
     vals = np.fromiter(mapping.values(), np.int64)
     mmsi = table.column("mmsi").to_numpy().astype(np.int64)
@@ -112,11 +118,19 @@ def _copy(table: pa.Table, mapping: dict[int, int], k: int, day: int) -> pa.Tabl
     idx = np.searchsorted(keys, mmsi[keep])
     cols = {name: t.column(name) for name in t.column_names}
     cols["mmsi"] = pa.array(vals[idx]).cast(table.schema.field("mmsi").type)
-    shift = pa.scalar(day * 86_400_000, pa.int64())
-    for name in ("ts", "ts_last"):
-        if name in cols:
-            moved = pc.add(t.column(name).cast(pa.int64()), shift)
-            cols[name] = moved.cast(table.schema.field(name).type)
+    moved = {n: _moved(t.column(n), day) for n in ("ts", "ts_last") if n in cols}
+    if day % 2 and "ts_last" in moved:  # backward: a run's last report comes first
+        moved = {"ts": pc.coalesce(moved["ts_last"], moved["ts"]), "ts_last": moved["ts"]}
+    for name, values in moved.items():
+        cols[name] = values.cast(table.schema.field(name).type)
+    if day % 2 and "cog_deg" in cols:
+        cols["cog_deg"] = pc.cast(pc.add(cols["cog_deg"], 180.0), pa.float32())
+        cols["cog_deg"] = pc.if_else(
+            pc.greater_equal(cols["cog_deg"], 360.0),
+            pc.subtract(cols["cog_deg"], 360.0),
+            cols["cog_deg"],
+        ).cast(pa.float32())
+        cols["heading_deg"] = pa.nulls(t.num_rows, table.schema.field("heading_deg").type)
     if "lat" in cols:
         cols["lat"] = pc.add(t.column("lat"), k * SHIFT_DEG)
     if k and "imo" in cols:
@@ -124,6 +138,15 @@ def _copy(table: pa.Table, mapping: dict[int, int], k: int, day: int) -> pa.Tabl
             if name in cols:
                 cols[name] = pa.nulls(t.num_rows, table.schema.field(name).type)
     return pa.table(cols, schema=table.schema)
+
+
+def _moved(ts: pa.ChunkedArray, day: int) -> pa.ChunkedArray:
+    """Times of the real day moved to ``day`` days later, mirrored on odd days."""
+    ms = ts.cast(pa.int64())
+    if day % 2 == 0:
+        return pc.add(ms, pa.scalar(day * _DAY_MS, pa.int64()))
+    start = _REAL_DAY_MS  # t -> start + (day + 1) days - 1 ms - (t - start)
+    return pc.subtract(pa.scalar(2 * start + (day + 1) * _DAY_MS - 1, pa.int64()), ms)
 
 
 def build(size_m: float, days: int = 1) -> Path:
@@ -188,6 +211,43 @@ def run_detect(ws_path: str, engine: str) -> dict[str, Any]:
         "events": events.num_rows,
         "event_ids_sha256": hashlib.sha256(ids.encode()).hexdigest()[:16],
     }
+
+
+def run_stages(ws_path: str) -> dict[str, Any]:
+    """The local engine's stages over ``ws_path``, timed one by one (subprocess entry):
+    the real day's ingest (CSV to Parquet), the context's first pass, its merge, the
+    windows, and stitching with the write."""
+    from watchkeeper import Workspace, ingest_files
+    from watchkeeper.detect import DetectParams
+    from watchkeeper.detect.plan import finish, make_plan
+    from watchkeeper.detect.run import merge_context, run_window, window_context
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="wk-scale-") as tmp:
+        t0 = time.perf_counter()
+        ingest_files([SOURCE], Workspace(Path(tmp) / "ws"))
+        out["ingest_real_day_s"] = round(time.perf_counter() - t0, 1)
+        out["ingest_real_day_positions"] = Workspace(Path(tmp) / "ws").count("positions")
+    ws, params = Workspace(ws_path, create=False), DetectParams()
+    out["positions"] = ws.count("positions")
+    t0 = time.perf_counter()
+    plan = make_plan(ws.day_counts("positions"), ws.last_time("positions"), params)
+    parts = [window_context(ws, w, params) for w in plan.windows]
+    t1 = time.perf_counter()
+    context = merge_context(parts, params)
+    t2 = time.perf_counter()
+    kept = [run_window(ws, w, context, params) for w in plan.windows]
+    t3 = time.perf_counter()
+    events = finish(kept)
+    ws.write_tables({**context.to_tables(), "events": events})
+    t4 = time.perf_counter()
+    out.update(
+        context_first_pass_s=round(t1 - t0, 1),
+        context_merge_s=round(t2 - t1, 1),
+        windows_s=round(t3 - t2, 1),
+        stitch_and_write_s=round(t4 - t3, 1),
+    )
+    return out
 
 
 def _tree_rss(proc: Any) -> tuple[int, int]:
@@ -294,14 +354,32 @@ def run() -> dict[str, Any]:
     cases = {f"{s:g}M": _case(build(s)) for s in SIZES_M}
     days, size = MULTI_DAY
     cases[f"{days}x{size:g}M"] = _case(build(size, days))
-    return {"workers": WORKERS, "cases": cases, "projection": _projection(cases)}
+    stages = _stages(build(SIZES_M[-1]))
+    return {"workers": WORKERS, "cases": cases, "stages": stages, "projection": _projection(cases)}
+
+
+def _stages(ws_path: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_scale", "stages", str(ws_path), "local"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    per_m = result["positions"] / 1e6
+    for key in ("context_first_pass_s", "context_merge_s", "windows_s", "stitch_and_write_s"):
+        result[key.removesuffix("_s") + "_s_per_m"] = round(result[key] / per_m, 2)
+    ingest_m = result["ingest_real_day_positions"] / 1e6
+    result["ingest_s_per_m"] = round(result["ingest_real_day_s"] / ingest_m, 2)
+    return result
 
 
 def main(argv: list[str]) -> int:
     mode, path, engine = argv
-    if mode != "detect":
+    if mode not in ("detect", "stages"):
         raise SystemExit(f"unknown mode {mode}")
-    print(json.dumps(run_detect(path, engine)))
+    print(json.dumps(run_detect(path, engine) if mode == "detect" else run_stages(path)))
     return 0
 
 

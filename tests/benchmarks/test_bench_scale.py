@@ -46,11 +46,32 @@ def test_a_copy_is_shifted_north_on_its_day_without_imo(bench: Any) -> None:
         [{"mmsi": 366_000_001, "ts": t, "ts_last": t, "imo": 9_018_464, "callsign": "WX1"}],
         schema=IDENTITIES,
     )
-    copy = bench._copy(ids, {366_000_001: 366_999_999}, 2, 1).to_pylist()[0]
+    copy = bench._copy(ids, {366_000_001: 366_999_999}, 2, 2).to_pylist()[0]
     assert copy["mmsi"] == 366_999_999
-    assert copy["ts"] == copy["ts_last"] == datetime(2020, 1, 2, 12, tzinfo=UTC)
+    assert copy["ts"] == copy["ts_last"] == datetime(2020, 1, 3, 12, tzinfo=UTC)  # day 2: forward
     assert copy["imo"] is None and copy["callsign"] is None
     pos = pa.table({"mmsi": pa.array([366_000_001], pa.int64()), "ts": [t], "lat": [40.0]})
     moved = bench._copy(pos, {366_000_001: 366_999_999}, 2, 0).to_pylist()[0]
     assert moved["lat"] == pytest.approx(40.0 + 2 * 0.0495)
     assert moved["ts"] == t
+
+
+def test_an_odd_day_plays_the_real_day_backward(bench: Any) -> None:
+    first, last = datetime(2020, 1, 1, 0, 0, tzinfo=UTC), datetime(2020, 1, 1, 23, 0, tzinfo=UTC)
+    ids = pa.Table.from_pylist(
+        [{"mmsi": 366_000_001, "ts": first, "ts_last": last, "name": "A"}], schema=IDENTITIES
+    )
+    row = bench._copy(ids, {366_000_001: 366_000_001}, 0, 1).to_pylist()[0]
+    # a run from 00:00 to 23:00 on day 0 runs from 01:00 to 23:59:59.999 on day 1
+    assert row["ts"] == datetime(2020, 1, 2, 0, 59, 59, 999_000, tzinfo=UTC)
+    assert row["ts_last"] == datetime(2020, 1, 2, 23, 59, 59, 999_000, tzinfo=UTC)
+    pos = pa.table(
+        {
+            "mmsi": pa.array([366_000_001], pa.int64()),
+            "ts": [last],
+            "cog_deg": pa.array([270.0], pa.float32()),
+            "heading_deg": pa.array([270], pa.int16()),
+        }
+    )
+    moved = bench._copy(pos, {366_000_001: 366_000_001}, 0, 1).to_pylist()[0]
+    assert moved["cog_deg"] == 90.0 and moved["heading_deg"] is None
