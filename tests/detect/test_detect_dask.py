@@ -150,3 +150,19 @@ def test_engine_options_are_checked(
     assert _cli(["detect", "-w", str(tmp_path / "ws"), *extra], monkeypatch) == 2
     err = capsys.readouterr().err
     assert "usage error" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_dask_gives_the_local_events_on_the_real_day(
+    shared_data: Path, client: object, tmp_path: Path
+) -> None:
+    """The NOAA day of 2020-01-01 (1.42 M positions, three US coasts; one window)."""
+    from watchkeeper import ingest_files
+
+    ws = Workspace(tmp_path / "real")
+    ingest_files([shared_data / "csv" / "noaa-2020-01-01"], ws)
+    params = DetectParams(port_files=(str(shared_data / "ports" / "wpi" / "WPI_ports.csv"),))
+    local_events = detect_workspace(ws, params=params)
+    dask_events = detect_workspace_dask(ws, client, params=params)  # type: ignore[arg-type]
+    assert local_events.num_rows > 100
+    assert table_digest(dask_events) == table_digest(local_events)
