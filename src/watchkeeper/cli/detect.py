@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,13 @@ __all__ = ["detect", "events", "export_events", "params"]
 WorkspaceOpt = Annotated[Path, typer.Option("-w", "--workspace", help=WORKSPACE_HELP)]
 
 
+class Engine(StrEnum):
+    """Where the windows of a detection run are executed."""
+
+    LOCAL = "local"  # one after the other in this process
+    DASK = "dask"  # on a Dask cluster (a local one unless --scheduler is given)
+
+
 @app.command()
 def detect(
     workspace: WorkspaceOpt,
@@ -41,11 +49,32 @@ def detect(
             "--params", help="TOML file of parameters to override (see `watchkeeper params`)."
         ),
     ] = None,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="local, or dask (windows run by Dask workers).")
+    ] = Engine.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address (tcp://host:8786); default: a local cluster.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="Workers of the local Dask cluster (default: cores)."
+        ),
+    ] = None,
 ) -> None:
     """Run every detector over the workspace and store the ``events`` table.
 
-    Example: ``watchkeeper detect -w ws --ports wpi.csv --zones my_areas.geojson``
+    Example: ``watchkeeper detect -w ws --ports wpi.csv --zones my_areas.geojson``;
+    on a cluster: ``watchkeeper detect -w /shared/ws --engine dask --scheduler tcp://host:8786``
     """
+    if engine is Engine.LOCAL and (scheduler or workers):
+        _usage_error("--scheduler and --workers need --engine dask")
+    if scheduler and workers:
+        _usage_error("--workers sizes a local cluster; a --scheduler has its own workers")
     run_params = _run_params(params_file)
     run_params = replace(
         run_params,
@@ -53,7 +82,13 @@ def detect(
         zone_files=run_params.zone_files + tuple(str(z) for z in zones or ()),
     )
     ws = Workspace(workspace, create=False)
-    ev = detect_workspace(ws, params=run_params)
+    if engine is Engine.DASK:
+        from watchkeeper.detect.dask_engine import dask_client, detect_workspace_dask
+
+        with dask_client(scheduler, workers=workers) as client:
+            ev = detect_workspace_dask(ws, client, params=run_params)
+    else:
+        ev = detect_workspace(ws, params=run_params)
     counts: dict[str, int] = {}
     for kind in ev.column("type").to_pylist():
         counts[kind] = counts.get(kind, 0) + 1
@@ -61,6 +96,12 @@ def detect(
     console.print(
         f"{ev.num_rows} events: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
+
+
+def _usage_error(message: str) -> None:
+    """One line on stderr and exit 2 (the CLI's usage-error contract)."""
+    Console(stderr=True).print(f"[red]usage error:[/red] {escape(message)}")
+    raise SystemExit(2)
 
 
 def _run_params(path: Path | None) -> DetectParams:

@@ -12,14 +12,20 @@ identical rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from watchkeeper.context.anchorages import berth_calls, learn_anchorages, stop_cells
-from watchkeeper.context.reception import merge_maps, reception_map
+from watchkeeper.context.anchorages import (
+    BerthCalls,
+    berth_calls,
+    learn_anchorages,
+    stop_cells,
+)
+from watchkeeper.context.reception import ReceptionMap, merge_maps, reception_map
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import cols
 from watchkeeper.detect.context import (
@@ -35,7 +41,16 @@ from watchkeeper.schema import EVENTS, IDENTITIES, POSITIONS
 from watchkeeper.store import Workspace
 from watchkeeper.tracks import clean, segment
 
-__all__ = ["DetectParams", "detect_all", "detect_workspace", "learn_context", "run_window"]
+__all__ = [
+    "ContextPart",
+    "DetectParams",
+    "detect_all",
+    "detect_workspace",
+    "learn_context",
+    "merge_context",
+    "run_window",
+    "window_context",
+]
 
 
 def detect_all(
@@ -123,20 +138,37 @@ def _positions(
     return ws.positions(start=lo, end=hi, mmsis=mmsis, columns=_COLUMNS, order=True)
 
 
+#: One window's share of the context (:func:`window_context`): its stop cells, berth calls
+#: and reception map, partial aggregates of its own days that merge exactly.
+ContextPart = tuple[pa.Table, BerthCalls, ReceptionMap]
+
+
 def learn_context(ws: Workspace, plan: Plan, params: DetectParams) -> DetectionContext:
     """The context of a run: places learned from every window's own days (first pass).
 
     Crowded anchorages and berths (one vessel calling again and again) merge exactly across
     windows (the windows come in time order). The reception map is that of the whole run."""
-    cells, berths, heard = [], [], []
-    for w in plan.windows:
-        tracks = segment(clean(_positions(ws, w.read_start, w.read_end)), params.segment)
-        t = tracks.column("ts")
-        own = tracks.filter(pc.and_(pc.greater_equal(t, w.start), pc.less(t, w.end)))
-        cells.append(stop_cells(own, params.anchorages))
-        berths.append(berth_calls(own, params.anchorages))
-        heard.append(reception_map(own))
-    anchorages = anchorages_from_cells(cells, params.anchorages, berths)
+    return merge_context([window_context(ws, w, params) for w in plan.windows], params)
+
+
+def window_context(ws: Workspace, w: Window, params: DetectParams) -> ContextPart:
+    """The :data:`ContextPart` of window ``w``, read from ``ws`` (windows are independent)."""
+    tracks = segment(clean(_positions(ws, w.read_start, w.read_end)), params.segment)
+    t = tracks.column("ts")
+    own = tracks.filter(pc.and_(pc.greater_equal(t, w.start), pc.less(t, w.end)))
+    return (
+        stop_cells(own, params.anchorages),
+        berth_calls(own, params.anchorages),
+        reception_map(own),
+    )
+
+
+def merge_context(parts: Sequence[ContextPart], params: DetectParams) -> DetectionContext:
+    """The context of a run from its windows' parts, in window (time) order."""
+    anchorages = anchorages_from_cells(
+        [p[0] for p in parts], params.anchorages, [p[1] for p in parts]
+    )
+    heard = [p[2] for p in parts]
     return build_context(anchorages, params, merge_maps(*heard) if heard else None)
 
 

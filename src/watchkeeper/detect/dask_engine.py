@@ -1,0 +1,106 @@
+"""Detection on a Dask cluster: the windows of a :mod:`.plan` run by ``distributed`` workers.
+
+The same plan and the same pure steps as the local runner (:mod:`.run`), executed elsewhere:
+the client makes the plan from the workspace's day counts; each worker opens the workspace
+itself, read-only, from its path (the Parquet partitions on shared storage: nothing but the
+path, a window and the parameters travels to it) and returns one window's share of the
+context (first pass, :func:`~.run.window_context`), then, given the merged context, that
+window's kept events (:func:`~.run.run_window`). The client stitches the parts with the same
+:func:`~.plan.finish`, in window order, and writes ``events`` and the context through the
+store in one transaction, as the local runner does: the tables are identical.
+
+A window is the unit of work: a day (or a group of small days) is held by one worker, so a
+worker needs the memory of the biggest window, and the cluster runs as many windows at once
+as it has workers (``threads_per_worker=1``: a window already uses DuckDB's threads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from watchkeeper.detect.context import DetectionContext
+from watchkeeper.detect.params import DetectParams
+from watchkeeper.detect.plan import Window, finish, make_plan
+from watchkeeper.detect.run import ContextPart, merge_context, run_window, window_context
+from watchkeeper.store import Workspace
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = ["dask_client", "detect_workspace_dask"]
+
+
+def detect_workspace_dask(
+    ws: Workspace, client: Client, *, params: DetectParams | None = None
+) -> pa.Table:
+    """Detect over every day of ``ws`` on the cluster of ``client`` (a
+    ``distributed.Client``), write tables ``events`` (and the context) and return the events.
+
+    Every worker must see the workspace at the same path as the client (a local cluster, or
+    a network file system mounted at the same place on every machine).
+    """
+    params = params or DetectParams()
+    plan = make_plan(ws.day_counts("positions"), ws.last_time("positions"), params)
+    path, windows = str(ws.path.resolve()), list(plan.windows)
+    paths = [path] * len(windows)
+    parts: list[ContextPart] = client.gather(
+        client.map(_context_part, paths, windows, params=params, pure=False)
+    )
+    context = merge_context(parts, params)
+    shared = client.scatter(context, broadcast=True, hash=False)
+    kept: list[pa.Table] = client.gather(
+        client.map(_window_events, paths, windows, context=shared, params=params, pure=False)
+    )
+    events = finish(kept)  # gathered in window order, as the local runner hands them
+    # one transaction: an interrupted run leaves the previous events and context in place
+    ws.write_tables({**context.to_tables(), "events": events})
+    return events
+
+
+def _open(path: str) -> Workspace:
+    """The workspace as a worker sees it: read-only (only the client writes)."""
+    return Workspace(path, create=False, read_only=True)
+
+
+def _context_part(path: str, window: Window, params: DetectParams) -> ContextPart:
+    """First pass on a worker: one window's share of the context."""
+    return window_context(_open(path), window, params)
+
+
+def _window_events(
+    path: str, window: Window, context: DetectionContext, params: DetectParams
+) -> pa.Table:
+    """Second pass on a worker: one window's kept events (with their ``window`` column)."""
+    return run_window(_open(path), window, context, params)
+
+
+@contextlib.contextmanager
+def dask_client(
+    scheduler: str | None = None, *, workers: int | None = None, processes: bool = True
+) -> Iterator[Client]:
+    """A ``distributed.Client`` of the scheduler at ``scheduler`` (``tcp://host:8786``), or
+    of a ``LocalCluster`` of ``workers`` single-threaded workers (default: one per core)
+    when no address is given; closed on exit."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    n = workers or os.cpu_count() or 1
+    with (
+        LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,  # no dashboard; the scheduler's HTTP routes on a free port
+            scheduler_kwargs={"dashboard_address": ":0"},
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
