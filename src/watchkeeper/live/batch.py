@@ -69,6 +69,7 @@ def frame_batch(
     first_line: int,
     file: str,
     limits: nf.FramingLimits = nf.FramingLimits(),  # noqa: B008  (frozen, immutable default)
+    final: bool = False,
 ) -> Framed:
     """Frame the longest prefix of ``lines`` that leaves no message half read.
 
@@ -76,12 +77,14 @@ def frame_batch(
     before the first line of a message still waiting for a part; framing it again may show
     an earlier such line (a message interleaved with the held one), so this repeats until
     the prefix frames with nothing waiting (at most a few passes; usually one or two).
+    ``final`` (a watch that stops): every line is framed and messages still waiting for a
+    part are broken, as at the end of a file.
     """
     n = len(lines)
     while n > 0:
         framer = _FastFramer(None, limits)
         chunk = framer.block(lines.slice(0, n), first_line, file)
-        hold = _hold_from(framer, first_line, n, limits) - first_line
+        hold = n if final else _hold_from(framer, first_line, n, limits) - first_line
         if hold >= n:  # what still waits is too old to be completed: broken, as at the end
             rest = framer.finish(file)
             rejects = pa.concat_tables([chunk.rejects, rest.rejects])

@@ -151,6 +151,8 @@ class Watcher:
             stop.wait(0.02)
         while self.step():
             pass
+        while self.step(final=True):  # the feeds are closed: no part will complete the tail
+            pass
         self._maybe_detect(force=True)
         self.write_stats()
 
@@ -159,8 +161,10 @@ class Watcher:
         while self.step():
             pass
 
-    def step(self) -> bool:
-        """Commit one batch from the checkpoint; False when nothing can be committed."""
+    def step(self, *, final: bool = False) -> bool:
+        """Commit one batch from the checkpoint; False when nothing can be committed.
+
+        ``final``: the messages still waiting for a part at the log's end are broken."""
         start = self.checkpoint
         end = self.wal.end
         if end <= start.offset:
@@ -171,7 +175,9 @@ class Watcher:
         lines = lines_array(data)
         if len(lines) > self.params.batch_lines:
             lines = lines.slice(0, self.params.batch_lines)
-        framed = frame_batch(lines, first_line=start.lines + 1, file=str(self.wal.path))
+        framed = frame_batch(
+            lines, first_line=start.lines + 1, file=str(self.wal.path), final=final
+        )
         if framed.n_lines == 0:
             return False
         self.wal.sync()  # the store never holds what the log could lose
