@@ -123,6 +123,8 @@ class Watcher:
         self._stored: deque[tuple[int, float, int]] = deque()
         self._new_data = False
         self._last_detect = 0.0
+        self.first_arrival: float | None = None  # wall time of the first line this run
+        self.last_commit: float | None = None  # wall time of the last batch committed
         self._deliver(pending_for(self._output_records(), self.journal.records))
 
     # -- feeds ----------------------------------------------------------------------------
@@ -132,7 +134,10 @@ class Watcher:
         if data:
             n = data.count(b"\n")
             end = self.wal.append(data)
-            self._arrived.append((end, time.time(), n))
+            now = time.time()
+            if self.first_arrival is None:
+                self.first_arrival = now
+            self._arrived.append((end, now, n))
         return self.wal.lines()
 
     # -- the loop -------------------------------------------------------------------------
@@ -190,7 +195,7 @@ class Watcher:
         self.counts.update({f"reject:{k}": v for k, v in result.rejects.items()})
         self.counts.update({f"skipped:{k}": v for k, v in result.skipped.items()})
         self._new_data = True
-        now = time.time()
+        now = self.last_commit = time.time()
         while self._arrived and self._arrived[0][0] <= result.end.offset:
             item = self._arrived.popleft()
             self.store_latency.add(now - item[1], item[2])
@@ -264,6 +269,8 @@ class Watcher:
             "latency_store": self.store_latency.summary(),
             "latency_detect": self.detect_latency.summary(),
             "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "first_arrival": self.first_arrival,
+            "last_commit": self.last_commit,
         }
 
     def write_stats(self) -> None:
