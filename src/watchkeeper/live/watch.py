@@ -11,6 +11,7 @@ committed first, so nothing received is lost or stored twice.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -18,10 +19,12 @@ import resource
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import duckdb
 import numpy as np
 
 from watchkeeper.detect.params import DetectParams
@@ -89,6 +92,31 @@ class Latency:
         }
 
 
+_FILE_LOCK = threading.RLock()
+
+
+class _SharedWorkspace(Workspace):
+    """A workspace whose DuckDB file is opened by one thread at a time.
+
+    The watch commits batches while detection reads in another thread; DuckDB refuses a
+    read-only and a read-write connection to one file open together in one process, so the
+    short-lived connections to the file take turns (Parquet reads are not serialised)."""
+
+    @contextlib.contextmanager
+    def _reader(self, *, tables: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not tables:
+            with super()._reader() as con:
+                yield con
+            return
+        with _FILE_LOCK, super()._reader(tables=True) as con:
+            yield con
+
+    @contextlib.contextmanager
+    def _writer_con(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with _FILE_LOCK, super()._writer_con() as con:
+            yield con
+
+
 class Watcher:
     """One watch over a workspace (module docstring); feeds call :meth:`sink`."""
 
@@ -100,7 +128,7 @@ class Watcher:
         alerts_to: Path | TextIO | None = None,
     ) -> None:
         self.params = params
-        self.ws = Workspace(workspace)
+        self.ws = _SharedWorkspace(workspace)
         self.dir = self.ws.path / LIVE_DIR
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock = _hold_lock(self.dir / "watch.lock")
@@ -143,8 +171,13 @@ class Watcher:
     # -- the loop -------------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        """Commit and detect until ``stop``; then commit what the log holds and detect once."""
+        """Commit and detect until ``stop``; then commit what the log holds and detect once.
+
+        Detection runs in its own thread so that batches keep being committed while it
+        works (the store's readers and writers are safe to run together); one run at a
+        time."""
         last_commit = 0.0
+        detector: threading.Thread | None = None
         while not stop.is_set():
             waiting = self.wal.lines() - self.checkpoint.lines
             now = time.monotonic()
@@ -152,14 +185,24 @@ class Watcher:
                 while self.step():
                     pass
                 last_commit = now
-            self._maybe_detect(force=False)
+            if (detector is None or not detector.is_alive()) and self._detect_due():
+                detector = threading.Thread(target=self.detect, daemon=True)
+                detector.start()
             stop.wait(0.02)
+        if detector is not None:
+            detector.join()
         while self.step():
             pass
         while self.step(final=True):  # the feeds are closed: no part will complete the tail
             pass
-        self._maybe_detect(force=True)
+        if self.params.detect and self._new_data:
+            self.detect()
         self.write_stats()
+
+    def _detect_due(self) -> bool:
+        if not self.params.detect or not self._new_data or self.params.detect_every_s == 0:
+            return False
+        return time.monotonic() - self._last_detect >= self.params.detect_every_s
 
     def catch_up(self) -> None:
         """Commit every whole message the log holds (a restart's first step, and tests')."""
@@ -201,17 +244,10 @@ class Watcher:
             self.store_latency.add(now - item[1], item[2])
             self._stored.append(item)
         if self.params.detect and self.params.detect_every_s == 0:
-            self._maybe_detect(force=True)
+            self.detect()
         return True
 
     # -- detection and alerts -------------------------------------------------------------
-
-    def _maybe_detect(self, *, force: bool) -> None:
-        if not self.params.detect or not self._new_data:
-            return
-        if not force and time.monotonic() - self._last_detect < self.params.detect_every_s:
-            return
-        self.detect()
 
     def detect(self) -> list[dict[str, Any]]:
         """Rerun detection over the live window and emit the alert transitions."""
