@@ -189,12 +189,12 @@ class Watcher:
                 detector = threading.Thread(target=self.detect, daemon=True)
                 detector.start()
             stop.wait(0.02)
-        if detector is not None:
-            detector.join()
         while self.step():
             pass
         while self.step(final=True):  # the feeds are closed: no part will complete the tail
             pass
+        if detector is not None:
+            detector.join()
         if self.params.detect and self._new_data:
             self.detect()
         self.write_stats()
