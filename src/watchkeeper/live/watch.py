@@ -11,7 +11,6 @@ committed first, so nothing received is lost or stored twice.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
@@ -19,12 +18,10 @@ import resource
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import duckdb
 import numpy as np
 
 from watchkeeper.detect.params import DetectParams
@@ -92,31 +89,6 @@ class Latency:
         }
 
 
-_FILE_LOCK = threading.RLock()
-
-
-class _SharedWorkspace(Workspace):
-    """A workspace whose DuckDB file is opened by one thread at a time.
-
-    The watch commits batches while detection reads in another thread; DuckDB refuses a
-    read-only and a read-write connection to one file open together in one process, so the
-    short-lived connections to the file take turns (Parquet reads are not serialised)."""
-
-    @contextlib.contextmanager
-    def _reader(self, *, tables: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        if not tables:
-            with super()._reader() as con:
-                yield con
-            return
-        with _FILE_LOCK, super()._reader(tables=True) as con:
-            yield con
-
-    @contextlib.contextmanager
-    def _writer_con(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with _FILE_LOCK, super()._writer_con() as con:
-            yield con
-
-
 class Watcher:
     """One watch over a workspace (module docstring); feeds call :meth:`sink`."""
 
@@ -128,7 +100,7 @@ class Watcher:
         alerts_to: Path | TextIO | None = None,
     ) -> None:
         self.params = params
-        self.ws = _SharedWorkspace(workspace)
+        self.ws = Workspace(workspace)
         self.dir = self.ws.path / LIVE_DIR
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock = _hold_lock(self.dir / "watch.lock")
@@ -140,6 +112,12 @@ class Watcher:
                 f"to byte {self.checkpoint.offset}: the log was truncated or replaced"
             )
         self.writer = BatchWriter(self.ws, file=str(self.wal.path))
+        # Batches are committed while detection runs in another thread; the two touch the
+        # workspace's DuckDB file only in a batch's commit and in writing ``live_events``,
+        # and DuckDB refuses a read-only and a read-write connection to one file open
+        # together in one process: those two steps take turns (detection's reads are
+        # Parquet, in memory, and run alongside).
+        self._file_lock = threading.Lock()
         self.journal = AlertJournal(self.dir / "alerts.jsonl")
         self.known = self.journal.known()
         self.alerts_to = alerts_to
@@ -229,7 +207,8 @@ class Watcher:
         if framed.n_lines == 0:
             return False
         self.wal.sync()  # the store never holds what the log could lose
-        result = self.writer.commit(start, data, framed)
+        with self._file_lock:
+            result = self.writer.commit(start, data, framed)
         self.checkpoint = result.end
         self.counts["batches"] += 1
         self.counts["lines_stored"] += result.lines
@@ -258,7 +237,8 @@ class Watcher:
         self.counts["detections"] += 1
         if run.data_end is None or run.window_start is None:
             return []
-        self.ws.write_table("live_events", run.events)
+        with self._file_lock:
+            self.ws.write_table("live_events", run.events)
         alerts = transitions(
             self.known,
             run.events,
