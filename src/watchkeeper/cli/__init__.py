@@ -9,7 +9,15 @@ import sys
 
 from rich.console import Console
 
-from watchkeeper.cli import detect, ingest, report, screen, serve, simulate  # noqa: F401  (register commands)
+from watchkeeper.cli import (  # noqa: F401  (register commands)
+    detect,
+    ingest,
+    live,
+    report,
+    screen,
+    serve,
+    simulate,
+)
 from watchkeeper.cli._app import app
 from watchkeeper.errors import WatchkeeperError
 
