@@ -40,7 +40,7 @@ from watchkeeper.ingest.sources import LineReader
 from watchkeeper.ingest.validate import make_rejects
 from watchkeeper.schema import REJECTS, TIMESTAMP, RejectReason
 
-__all__ = ["iter_frames_fast"]
+__all__ = ["FastFramer", "iter_frames_fast"]
 
 
 def _policy_ms(time: TimeOption) -> int | None:
@@ -84,7 +84,7 @@ class _Pieces:
         return nf.FramedChunk(frames, rejects, skipped)
 
 
-class _FastFramer:
+class FastFramer:
     """The state of one stream: waiting fragments, open groups, last time, $PGHP time."""
 
     def __init__(self, time: TimeOption, limits: nf.FramingLimits) -> None:
@@ -272,7 +272,7 @@ def iter_frames_fast(
     bounded by the block size and ``limits``. A :class:`~watchkeeper.ingest.sources.LineReader`
     is read as blocks of bytes (its lines, count and closing kept), not one ``str`` per line.
     """
-    framer = _FastFramer(time, limits)
+    framer = FastFramer(time, limits)
     blocks = _byte_blocks(lines, chunk_size) if isinstance(lines, LineReader) else None
     first = 1
     for block in blocks or _str_blocks(lines, chunk_size):

@@ -25,7 +25,7 @@ from watchkeeper.ingest import nmea_fast
 from watchkeeper.ingest import nmea_framing as nf
 from watchkeeper.ingest.dedupe import KEY_COLUMNS, Deduper
 from watchkeeper.ingest.identity_runs import IdentityRuns
-from watchkeeper.ingest.nmea_framing_fast import _FastFramer
+from watchkeeper.ingest.nmea_framing_fast import FastFramer
 from watchkeeper.live.checkpoint import Checkpoint, batch_id
 from watchkeeper.schema import REJECTS, Decoded
 from watchkeeper.store.workspace import Workspace
@@ -50,7 +50,7 @@ class Framed:
     n_lines: int
 
 
-def _hold_from(framer: _FastFramer, first_line: int, n: int, limits: nf.FramingLimits) -> int:
+def _hold_from(framer: FastFramer, first_line: int, n: int, limits: nf.FramingLimits) -> int:
     """First line of a message that may still be completed after framing ``n`` lines (or
     past the end). Fragments and tag-block groups more than ``max_part_lines`` lines before
     the end are not held: no later part can join them (the framer breaks such a pair)."""
@@ -82,7 +82,7 @@ def frame_batch(
     """
     n = len(lines)
     while n > 0:
-        framer = _FastFramer(None, limits)
+        framer = FastFramer(None, limits)
         chunk = framer.block(lines.slice(0, n), first_line, file)
         hold = n if final else _hold_from(framer, first_line, n, limits) - first_line
         if hold >= n:  # what still waits is too old to be completed: broken, as at the end
