@@ -101,3 +101,29 @@ def test_keep_takes_runs_from_the_halos_and_other_events_from_the_window_only() 
     table = pa.Table.from_pylist(rows, schema=EVENTS)
     assert keep(table, plan.windows[0]).to_pylist() == [True, False, True, True]
     assert anchor(table).to_pylist()[3] == parse_time("2024-01-02T01:00")
+
+
+def test_a_stitched_visit_takes_the_place_where_it_came_nearest_and_its_last_position() -> None:
+    import json
+
+    first = _row("port_visit", "2024-01-01T20:00", None, 0)
+    later = _row("port_visit", "2024-01-01T21:00", "2024-01-02T05:00", 1)
+    first["lat"], later["lat"] = 10.0, 10.001  # two learned places a hundred metres apart
+    first["details"] = json.dumps({"place": "A", "min_distance_km": 0.3, "duration_h": 0.5})
+    later["details"] = json.dumps(
+        {
+            "place": "B",
+            "min_distance_km": 0.1,
+            "duration_h": 7.5,
+            "last_seen": "2024-01-02T04:30:00+00:00",
+        }
+    )
+    schema = pa.schema([*EVENTS, pa.field("window", pa.int32())])
+    (run,) = stitch(pa.Table.from_pylist([first, later], schema=schema)).to_pylist()
+    details = json.loads(run["details"])
+    assert (run["lat"], details["place"], details["min_distance_km"]) == (10.001, "B", 0.1)
+    assert details["duration_h"] == 8.5  # 20:00 to the last position inside, 04:30
+    # the earlier part nearer: its place stays
+    first["details"] = json.dumps({"place": "A", "min_distance_km": 0.05, "duration_h": 0.5})
+    (run,) = stitch(pa.Table.from_pylist([first, later], schema=schema)).to_pylist()
+    assert (run["lat"], json.loads(run["details"])["place"]) == (10.0, "A")

@@ -313,8 +313,14 @@ class PlaceIndex:
 
 
 def _representatives(lat: Floats, lon: Floats) -> tuple[tuple[Floats, Floats], Ints]:
-    """One point per ``_QUERY_GRID_DEG`` cell (its first point) and each point's cell."""
-    key = np.floor(lat / _QUERY_GRID_DEG).astype(np.int64) * 1_000_000_000
-    key += np.floor((lon + 180.0) / _QUERY_GRID_DEG).astype(np.int64)
-    _, first, back = np.unique(key, return_index=True, return_inverse=True)
-    return (lat[first], lon[first]), back.reshape(-1)
+    """The centre of each ``_QUERY_GRID_DEG`` cell holding a point, and each point's cell.
+
+    The centre, not a point of the batch: the place found for a cell is then the same
+    whatever other points a query holds (a day's positions or a whole run's), so two places
+    a few metres apart are told apart the same way in every window."""
+    row = np.floor(lat / _QUERY_GRID_DEG).astype(np.int64)
+    col = np.floor((lon + 180.0) / _QUERY_GRID_DEG).astype(np.int64)
+    _, first, back = np.unique(row * 1_000_000_000 + col, return_index=True, return_inverse=True)
+    clat = ((row[first] + 0.5) * _QUERY_GRID_DEG).astype(np.float64)
+    clon = ((col[first] + 0.5) * _QUERY_GRID_DEG - 180.0).astype(np.float64)
+    return (clat, clon), back.reshape(-1)

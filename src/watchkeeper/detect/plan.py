@@ -55,7 +55,8 @@ class Window:
     end: datetime
     read_start: datetime  # positions are read from read_start (start - pre halo) ...
     read_end: datetime  # ... to read_end (end + post halo)
-    identities_start: datetime  # identity reports look back further (identity_halo_h)
+    identities_start: datetime  # identity reports look back further (identity_halo_h) ...
+    identities_end: datetime  # ... and ahead: a new value is confirmed by later reports
     history_start: datetime  # the draught detector's look-back for the few that need it
     data_end: datetime  # where all the data ends (a silence open in the window reaches it)
     last: bool  # no data beyond this window: open gaps stay open
@@ -107,6 +108,7 @@ def make_plan(
                 read_start=lo - pre,
                 read_end=hi + post,
                 identities_start=lo - ids_back,
+                identities_end=hi + ids_back,
                 history_start=lo - look_back - pre,
                 data_end=end,
                 last=data_end is None or hi + post >= data_end,
@@ -200,9 +202,26 @@ def _merge_overlapping(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if cur is None or r["start"] >= (cur["end"] or _FAR) or r["window"] == cur["window"]:
             merged.append(dict(r))
         elif r["window"] > cur["window"] or (r["end"] or _FAR) > (cur["end"] or _FAR):
+            if _nearer(r, cur):  # the run's place is where it came nearest (port visits)
+                cur["lat"], cur["lon"] = r["lat"], r["lon"]
             cur["details"] = _merged_details(cur, r)
             cur["end"], cur["window"] = r["end"], r["window"]
+            cur["confidence"] = max(cur["confidence"], r["confidence"])
     return merged
+
+
+#: Details that name the place of a run (a port visit's): they go with its nearest part.
+_PLACE = ("place", "place_kind", "port", "country", "dprk", "offshore")
+
+
+def _nearer(later: dict[str, Any], first: dict[str, Any]) -> bool:
+    """Whether ``later`` came strictly nearer its place than ``first`` (``min_distance_km``):
+    one pass over the whole run takes the place at its first nearest position."""
+    if not later["details"] or not first["details"]:
+        return False
+    b = json.loads(later["details"]).get("min_distance_km")
+    a = json.loads(first["details"]).get("min_distance_km")
+    return isinstance(a, int | float) and isinstance(b, int | float) and b < a
 
 
 #: Details that describe a run's beginning: the earliest part saw it.
@@ -225,7 +244,13 @@ def _merged_details(first: dict[str, Any], later: dict[str, Any]) -> str | None:
         if key.startswith(("min_", "max_")) and isinstance(value, int | float) and key in b:
             pick = min if key.startswith("min_") else max
             out[key] = pick(value, b[key])
-    if isinstance(b.get("duration_h"), int | float):
+    if not _nearer(later, first):
+        out.update((key, a[key]) for key in _PLACE if key in a)
+    if isinstance(b.get("last_seen"), str):
+        # the run's last position (a port visit's end is the first position outside)
+        span = datetime.fromisoformat(b["last_seen"]) - first["start"]
+        out["duration_h"] = round(span.total_seconds() / 3600.0, 3)
+    elif isinstance(b.get("duration_h"), int | float):
         # the later part's duration runs from its own start (rounded to 3.6 s, as found)
         lead = (later["start"] - first["start"]).total_seconds() / 3600.0
         out["duration_h"] = round(lead + b["duration_h"], 3)

@@ -154,7 +154,8 @@ def _place_visits(c: Cols, places: PlaceIndex, params: PortVisitParams) -> list[
                     "country": "KP" if dprk else country,
                     "dprk": dprk,
                     "min_distance_km": round(float(dist[k]), 3),
-                    "duration_h": round((c.t[b] - c.t[a]) / 3600.0, 3),
+                    "duration_h": _hours(c.t[a], c.t[b]),
+                    "last_seen": to_datetime(c.t[b]).isoformat(),
                     "stopped": stopped,
                     "offshore": bool(namer.offshore[place]),
                     "track_id": int(c.track[a]),
@@ -164,6 +165,12 @@ def _place_visits(c: Cols, places: PlaceIndex, params: PortVisitParams) -> list[
             )
         )
     return rows
+
+
+def _hours(t0: float, t1: float) -> float:
+    """Hours from ``t0`` to ``t1`` (epoch seconds) as the stitching of window parts computes
+    them (between the event's times), rounded to 3.6 s."""
+    return round((to_datetime(t1) - to_datetime(t0)).total_seconds() / 3600.0, 3)
 
 
 #: Bounding box of the built-in North Korean zones (lat, lon): tracks never inside it are
@@ -216,7 +223,8 @@ def _dprk_water_stops(
                     "port": None,
                     "country": "KP",
                     "dprk": True,
-                    "duration_h": round((t1[k] - t0[k]) / 3600.0, 3),
+                    "duration_h": _hours(t0[k], t1[k]),
+                    "last_seen": end.isoformat(),
                     "stopped": True,
                     "offshore": False,
                     "track_id": int(c.track[a]),

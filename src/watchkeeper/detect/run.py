@@ -177,7 +177,7 @@ def run_window(
 ) -> pa.Table:
     """The kept events of one window (with its ``window`` column), read from ``ws``."""
     pos = _with_next(ws, _positions(ws, window.read_start, window.read_end), window)
-    ids = ws.identities(start=window.identities_start, end=window.read_end)
+    ids = ws.identities(start=window.identities_start, end=window.identities_end)
     ev = detect_all(
         pos,
         identities=ids,
