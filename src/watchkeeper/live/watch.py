@@ -18,6 +18,7 @@ import resource
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,6 +31,7 @@ from watchkeeper.live.alerts import AlertJournal, AlertParams, pending_for, read
 from watchkeeper.live.batch import BatchWriter, frame_batch, lines_array
 from watchkeeper.live.checkpoint import Checkpoint, from_ingest_log
 from watchkeeper.live.feeds import FeedStats
+from watchkeeper.live.outputs import QueuedOutput
 from watchkeeper.live.wal import Wal
 from watchkeeper.live.window import detect_window
 from watchkeeper.store.workspace import Workspace
@@ -98,6 +100,7 @@ class Watcher:
         params: WatchParams = WatchParams(),
         *,
         alerts_to: Path | TextIO | None = None,
+        outputs: Sequence[QueuedOutput] = (),
     ) -> None:
         self.params = params
         self.ws = Workspace(workspace)
@@ -132,6 +135,9 @@ class Watcher:
         self.first_arrival: float | None = None  # wall time of the first line this run
         self.last_commit: float | None = None  # wall time of the last batch committed
         self._deliver(pending_for(self._output_records(), self.journal.records))
+        self.outputs = list(outputs)
+        for out in self.outputs:
+            out.send(out.pending(self.journal.records))
 
     # -- feeds ----------------------------------------------------------------------------
 
@@ -160,8 +166,7 @@ class Watcher:
             waiting = self.wal.lines() - self.checkpoint.lines
             now = time.monotonic()
             if now - last_commit >= self.params.batch_s or waiting >= self.params.batch_lines:
-                while self.step():
-                    pass
+                self._drain()
                 last_commit = now
             if (detector is None or not detector.is_alive()) and self._detect_due():
                 detector = threading.Thread(target=self.detect, daemon=True)
@@ -176,6 +181,13 @@ class Watcher:
         if self.params.detect and self._new_data:
             self.detect()
         self.write_stats()
+
+    def _drain(self) -> None:
+        """Commit what the log holds now, not what arrives meanwhile: on a steady feed each
+        batch finds new lines, and draining those too would never let detection start."""
+        target = self.wal.end
+        while self.checkpoint.offset < target and self.step():
+            pass
 
     def _detect_due(self) -> bool:
         if not self.params.detect or not self._new_data or self.params.detect_every_s == 0:
@@ -248,6 +260,8 @@ class Watcher:
         )
         self.journal.append(alerts)
         self._deliver(alerts)
+        for out in self.outputs:
+            out.send(alerts)
         self.counts["alerts"] += len(alerts)
         now = time.time()
         while self._stored and self._stored[0][0] <= covered:
@@ -284,6 +298,7 @@ class Watcher:
             "feeds": [f.as_dict() for f in self.feeds],
             "latency_store": self.store_latency.summary(),
             "latency_detect": self.detect_latency.summary(),
+            "outputs": {o.name: dict(o.counts) for o in self.outputs},
             "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "first_arrival": self.first_arrival,
             "last_commit": self.last_commit,
@@ -296,7 +311,10 @@ class Watcher:
         tmp.replace(self.dir / "stats.json")
 
     def close(self) -> None:
-        """Close the log and the journal and release the workspace's watch lock."""
+        """Close the outputs (what they have not delivered is sent again at the next start),
+        the log and the journal, and release the workspace's watch lock."""
+        for out in self.outputs:
+            out.close()
         self.wal.close()
         self.journal.close()
         os.close(self._lock)
