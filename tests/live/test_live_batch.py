@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
-import pytest
 import pyarrow.compute as pc
+import pytest
 from live_helpers import positions
 
 from watchkeeper.ingest.pipeline import ingest_file

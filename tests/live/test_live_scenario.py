@@ -12,6 +12,7 @@ import pytest
 from live_helpers import Hook, free_port
 
 from watchkeeper.detect.run import detect_workspace
+from watchkeeper.live.fast import FAST_TYPES
 from watchkeeper.live.feeds import FeedStats, run_tcp
 from watchkeeper.live.outputs import OutputParams, WebhookOutput
 from watchkeeper.live.replay import ReplayOptions, serve
@@ -80,3 +81,10 @@ def test_a_replayed_scenario_gives_alerts_and_the_batch_events(
     assert set(batch.column("event_id").to_pylist()) <= final
     assert all(r["evidence"] is not None for r in out if "evidence" in r)
     assert hook.received() == [(r["alert_id"], r["state"]) for r in out]  # the same, in order
+    # zone entries and identity changes came from the batches that completed them, with the
+    # ids (and states) the full runs then confirmed: none was retracted
+    assert watcher.counts["fast_alerts"] > 0
+    fast = {r["alert_id"] for r in out if r.get("type") in FAST_TYPES}
+    retracted = {r["alert_id"] for r in out if r["state"] == "retracted"} & fast
+    assert (fast - retracted) <= set(batch.column("event_id").to_pylist())
+    assert len(retracted) <= len(fast) // 10  # late lines of another receiver may disprove one

@@ -12,7 +12,7 @@ identical rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -63,6 +63,7 @@ def detect_all(
     before: pa.Table | None = None,
     params: DetectParams | None = None,
     context: DetectionContext | None = None,
+    types: Collection[str] | None = None,
 ) -> pa.Table:
     """All events of ``positions`` and ``identities`` (any order) as one ``events`` table.
 
@@ -72,7 +73,8 @@ def detect_all(
     later (a day window with a short halo); by default it uses ``positions``. ``before``
     (``mmsi``, ``ts``): positions just before ``positions`` begin, for the gap detector's
     look-back at how steadily a vessel was heard. ``context``
-    defaults to one learned from ``positions`` alone.
+    defaults to one learned from ``positions`` alone. ``types``: only the detectors of these
+    event types (they must not read another detector's events).
     """
     params = params or DetectParams()
     ids = IDENTITIES.empty_table() if identities is None else identities
@@ -95,9 +97,12 @@ def detect_all(
         before=None if before is None else _times_by_mmsi(before),
         reception=context.reception,
     )
-    for spec in REGISTRY:
+    specs = [s for s in REGISTRY if types is None or str(s.type) in types]
+    for spec in specs:
         data.found[spec.type] = spec.run(data, params.detectors[str(spec.type)])
-    return pa.concat_tables([data.found[s.type].cast(EVENTS) for s in REGISTRY])
+    return pa.concat_tables(
+        [EVENTS.empty_table()] + [data.found[s.type].cast(EVENTS) for s in specs]
+    )
 
 
 def _by_mmsi(tracks: pa.Table) -> ByMmsi:

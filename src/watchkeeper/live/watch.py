@@ -20,16 +20,19 @@ import time
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+import pyarrow as pa
 
 from watchkeeper.detect.params import DetectParams
 from watchkeeper.errors import WatchkeeperError, WorkspaceLockedError
 from watchkeeper.live.alerts import AlertJournal, AlertParams, pending_for, read_jsonl, transitions
-from watchkeeper.live.batch import BatchWriter, frame_batch, lines_array
+from watchkeeper.live.batch import BatchResult, BatchWriter, frame_batch, lines_array
 from watchkeeper.live.checkpoint import Checkpoint, from_ingest_log
+from watchkeeper.live.fast import Triggers, detect_vessels, fast_context
 from watchkeeper.live.feeds import FeedStats
 from watchkeeper.live.outputs import QueuedOutput
 from watchkeeper.live.wal import Wal
@@ -58,6 +61,9 @@ class WatchParams:
     # a 12 h gap and loitering's 24 h, fits; DetectParams holds each).
     window_h: float = 24.0
     detect: bool = True
+    # Zone entries and identity changes checked at each batch for the vessels it concerns
+    # (live/fast.py): their alerts within about a second, not at the next rerun.
+    fast: bool = True
     alerts: AlertParams = field(default_factory=AlertParams)
     detect_params: DetectParams = field(default_factory=DetectParams)
 
@@ -123,6 +129,10 @@ class Watcher:
         self._file_lock = threading.Lock()
         self.journal = AlertJournal(self.dir / "alerts.jsonl")
         self.known = self.journal.known()
+        self._alert_lock = threading.Lock()  # the detection thread and the batch loop emit
+        self._fast_context = fast_context(params.detect_params)
+        self.triggers = Triggers(self._fast_context.zones)
+        self.fast_latency = Latency()
         self.alerts_to = alerts_to
         self.feeds: list[FeedStats] = []
         self.counts: Counter[str] = Counter()
@@ -230,10 +240,14 @@ class Watcher:
         self.counts.update({f"skipped:{k}": v for k, v in result.skipped.items()})
         self._new_data = True
         now = self.last_commit = time.time()
+        oldest = now
         while self._arrived and self._arrived[0][0] <= result.end.offset:
             item = self._arrived.popleft()
             self.store_latency.add(now - item[1], item[2])
             self._stored.append(item)
+            oldest = min(oldest, item[1])
+        if self.params.detect and self.params.fast:
+            self._fast_alerts(result, oldest)
         if self.params.detect and self.params.detect_every_s == 0:
             self.detect()
         return True
@@ -251,22 +265,53 @@ class Watcher:
             return []
         with self._file_lock:
             self.ws.write_table("live_events", run.events)
-        alerts = transitions(
-            self.known,
-            run.events,
-            data_end=run.data_end,
-            window_start=run.window_start,
-            params=self.params.alerts,
-        )
-        self.journal.append(alerts)
-        self._deliver(alerts)
-        for out in self.outputs:
-            out.send(alerts)
-        self.counts["alerts"] += len(alerts)
+        alerts = self._emit(run.events, run.data_end, run.window_start, retract=True)
         now = time.time()
         while self._stored and self._stored[0][0] <= covered:
             item = self._stored.popleft()
             self.detect_latency.add(now - item[1], item[2])
+        return alerts
+
+    def _fast_alerts(self, result: BatchResult, arrived: float) -> None:
+        """Zone entries and identity changes of the vessels the batch concerns (live/fast.py);
+        ``arrived``: when the batch's first line arrived."""
+        pos, ids = result.new_positions, result.new_identities
+        if pos is None or ids is None:
+            return
+        mmsis = self.triggers.vessels(pos, ids)
+        if not mmsis:
+            return
+        p = self.params
+        events, data_end = detect_vessels(
+            self.ws, mmsis, p.detect_params, p.window_h, self._fast_context
+        )
+        self.counts["fast_runs"] += 1
+        if data_end is None:
+            return
+        start = data_end - timedelta(hours=p.window_h)
+        alerts = self._emit(events, data_end, start, retract=False)
+        if alerts:
+            self.fast_latency.add(time.time() - arrived, len(alerts))
+            self.counts["fast_alerts"] += len(alerts)
+
+    def _emit(
+        self, events: pa.Table, data_end: datetime, window_start: datetime, *, retract: bool
+    ) -> list[dict[str, Any]]:
+        """The alert transitions of ``events``: journaled, then to every output."""
+        with self._alert_lock:
+            alerts = transitions(
+                self.known,
+                events,
+                data_end=data_end,
+                window_start=window_start,
+                params=self.params.alerts,
+                retract=retract,
+            )
+            self.journal.append(alerts)
+            self._deliver(alerts)
+            for out in self.outputs:
+                out.send(alerts)
+            self.counts["alerts"] += len(alerts)
         return alerts
 
     def _output_records(self) -> list[dict[str, Any]]:
@@ -298,6 +343,7 @@ class Watcher:
             "feeds": [f.as_dict() for f in self.feeds],
             "latency_store": self.store_latency.summary(),
             "latency_detect": self.detect_latency.summary(),
+            "latency_fast_alerts": self.fast_latency.summary(),
             "outputs": {o.name: dict(o.counts) for o in self.outputs},
             "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "first_arrival": self.first_arrival,
