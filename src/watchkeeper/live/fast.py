@@ -155,10 +155,12 @@ def detect_vessels(
     window_h: float,
     context: DetectionContext,
     types: Collection[str] = FAST_TYPES,
+    data_end: datetime | None = None,
 ) -> tuple[pa.Table, datetime | None]:
     """Events of ``types`` of the vessels ``mmsis`` over the live window of ``ws``, as the
-    full run over the window finds them; and the data's end."""
-    data_end = ws.last_time("positions")
+    full run over the window finds them; and the data's end (``data_end``: the time of the
+    store's last position when the caller knows it, saving a query)."""
+    data_end = data_end or ws.last_time("positions")
     if data_end is None or not mmsis:
         return EVENTS.empty_table(), data_end
     days = window_days(ws.day_counts("positions"), data_end, window_h)

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from watchkeeper.detect.params import DetectParams
 from watchkeeper.errors import WatchkeeperError, WorkspaceLockedError
@@ -53,7 +54,7 @@ class WatchParams:
     # their data to be stored, and a batch is large enough that the store's per-batch cost
     # (one ingest transaction, one Parquet file per day) stays a few percent of the time.
     batch_lines: int = 20_000
-    batch_s: float = 1.0
+    batch_s: float = 0.5
     # Detection reruns over the window: every 10 s after new data (a rerun over a busy day
     # takes seconds; 0 means after every batch).
     detect_every_s: float = 10.0
@@ -133,6 +134,11 @@ class Watcher:
         self._fast_context = fast_context(params.detect_params)
         self.triggers = Triggers(self._fast_context.zones)
         self.fast_latency = Latency()
+        self._fast_wake = threading.Condition()
+        self._fast_pending: set[int] = set()
+        self._fast_arrived: float | None = None
+        self._fast_thread: threading.Thread | None = None
+        self._data_end: datetime | None = None  # the store's last position time, once known
         self.alerts_to = alerts_to
         self.feeds: list[FeedStats] = []
         self.counts: Counter[str] = Counter()
@@ -172,6 +178,9 @@ class Watcher:
         time."""
         last_commit = 0.0
         detector: threading.Thread | None = None
+        fast_stop = threading.Event()
+        self._fast_thread = threading.Thread(target=self._fast_worker, args=(fast_stop,))
+        self._fast_thread.start()
         while not stop.is_set():
             waiting = self.wal.lines() - self.checkpoint.lines
             now = time.monotonic()
@@ -186,6 +195,9 @@ class Watcher:
             pass
         while self.step(final=True):  # the feeds are closed: no part will complete the tail
             pass
+        fast_stop.set()
+        self._fast_thread.join()
+        self._fast_thread = None
         if detector is not None:
             detector.join()
         if self.params.detect and self._new_data:
@@ -246,6 +258,9 @@ class Watcher:
             self.store_latency.add(now - item[1], item[2])
             self._stored.append(item)
             oldest = min(oldest, item[1])
+        if self._data_end is not None and result.new_positions is not None:
+            latest = pc.max(result.new_positions.column("ts")).as_py()
+            self._data_end = max(self._data_end, latest) if latest else self._data_end
         if self.params.detect and self.params.fast:
             self._fast_alerts(result, oldest)
         if self.params.detect and self.params.detect_every_s == 0:
@@ -274,16 +289,41 @@ class Watcher:
 
     def _fast_alerts(self, result: BatchResult, arrived: float) -> None:
         """Zone entries and identity changes of the vessels the batch concerns (live/fast.py);
-        ``arrived``: when the batch's first line arrived."""
+        ``arrived``: when the batch's first line arrived. Under :meth:`run` the vessels go to
+        the fast thread (the next batch is not held up); otherwise they are checked now."""
         pos, ids = result.new_positions, result.new_identities
         if pos is None or ids is None:
             return
         mmsis = self.triggers.vessels(pos, ids)
         if not mmsis:
             return
+        if self._fast_thread is None:
+            self._fast_run(mmsis, arrived)
+            return
+        with self._fast_wake:
+            self._fast_pending |= mmsis
+            self._fast_arrived = min(arrived, self._fast_arrived or arrived)
+            self._fast_wake.notify()
+
+    def _fast_worker(self, stop: threading.Event) -> None:
+        """The fast thread: checks the vessels batches hand over (several batches' at once
+        when it falls behind) until ``stop`` and nothing is waiting."""
+        while True:
+            with self._fast_wake:
+                while not self._fast_pending and not stop.is_set():
+                    self._fast_wake.wait(0.1)
+                if not self._fast_pending:
+                    return
+                mmsis, arrived = self._fast_pending, self._fast_arrived or time.time()
+                self._fast_pending, self._fast_arrived = set(), None
+            self._fast_run(mmsis, arrived)
+
+    def _fast_run(self, mmsis: set[int], arrived: float) -> None:
         p = self.params
+        if self._data_end is None:
+            self._data_end = self.ws.last_time("positions")
         events, data_end = detect_vessels(
-            self.ws, mmsis, p.detect_params, p.window_h, self._fast_context
+            self.ws, mmsis, p.detect_params, p.window_h, self._fast_context, data_end=self._data_end
         )
         self.counts["fast_runs"] += 1
         if data_end is None:
