@@ -17,6 +17,7 @@ from watchkeeper.live.alerts import AlertState, State, transitions
 from watchkeeper.live.fast import (
     FAST_TYPES,
     IdentityMemory,
+    JumpMemory,
     ZoneMemory,
     detect_vessels,
     fast_context,
@@ -82,10 +83,19 @@ def test_the_vessels_events_are_the_full_runs(live_sim: Path, tmp_path: Path) ->
     full = detect_workspace(ws, params=params)
     full = full.filter(pc.is_in(full.column("type"), pa.array(FAST_TYPES)))
     chosen = set(full.column("mmsi").to_pylist())
-    assert {"zone_entry", "identity_change"} <= set(full.column("type").to_pylist())
+    assert set(FAST_TYPES) <= set(full.column("type").to_pylist())  # each is planted
     found, data_end = detect_vessels(ws, chosen, params, 1e6, fast_context(params))
     assert data_end == ws.last_time("positions")
     assert found.sort_by("event_id").equals(full.sort_by("event_id"))
+
+
+def test_a_step_faster_than_a_ship_marks_its_vessel() -> None:
+    memory = JumpMemory(min_jump_kn=30.0)
+    # 1 sails 1.5 km in 10 min (5 kn); 2 is 60 km away 10 min later (194 kn); 3 is new
+    assert memory.jumped(_pos([(1, 0, 30.0, 122.0), (2, 0, 31.0, 123.0)])) == set()
+    step = [(1, 10, 30.0135, 122.0), (2, 10, 31.54, 123.0), (3, 10, 20.0, 120.0)]
+    assert memory.jumped(_pos(step)) == {2}
+    assert memory.jumped(_pos([(2, 11, 31.5401, 123.0)])) == set()  # 11 m on: noise
 
 
 def test_a_partial_run_retracts_nothing_and_a_run_cannot_retract_what_began_after_it() -> None:

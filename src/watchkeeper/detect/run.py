@@ -136,7 +136,7 @@ _COLUMNS = ("mmsi", "ts", "lat", "lon", "sog_kn")
 
 
 def _positions(
-    ws: Workspace, lo: datetime, hi: datetime, mmsis: list[int] | None = None
+    ws: Workspace, lo: datetime, hi: datetime, mmsis: Sequence[int] | None = None
 ) -> pa.Table:
     """Positions with ``lo <= ts < hi`` (of ``mmsis`` only, if given), sorted by (mmsi, ts)
     in the store (cleaning's own sort is then cheap)."""
@@ -178,32 +178,46 @@ def merge_context(parts: Sequence[ContextPart], params: DetectParams) -> Detecti
 
 
 def run_window(
-    ws: Workspace, window: Window, context: DetectionContext, params: DetectParams
+    ws: Workspace,
+    window: Window,
+    context: DetectionContext,
+    params: DetectParams,
+    *,
+    mmsis: Sequence[int] | None = None,
+    types: Collection[str] | None = None,
 ) -> pa.Table:
-    """The kept events of one window (with its ``window`` column), read from ``ws``."""
-    pos = _with_next(ws, _positions(ws, window.read_start, window.read_end), window)
-    ids = ws.identities(start=window.identities_start, end=window.identities_end)
+    """The kept events of one window (with its ``window`` column), read from ``ws``.
+
+    ``mmsis``: of these vessels only, and ``types``: of these detectors only (the live fast
+    alerts: single-vessel types, whose events for a vessel depend on its data alone)."""
+    pos = _positions(ws, window.read_start, window.read_end, mmsis)
+    pos = _with_next(ws, pos, window)
+    ids = ws.identities(start=window.identities_start, end=window.identities_end, mmsis=mmsis)
     ev = detect_all(
         pos,
         identities=ids,
         data_start=window.read_start,
         data_end=window.data_end,
         history=_draught_history(ws, ids, window.history_start, window.read_end),
-        before=_before(ws, window, params),
+        before=_before(ws, window, params, mmsis),
         params=params,
         context=context,
+        types=types,
     )
     del pos
     return with_window(ev.filter(keep(ev, window)), window)
 
 
-def _before(ws: Workspace, window: Window, params: DetectParams) -> pa.Table | None:
+def _before(
+    ws: Workspace, window: Window, params: DetectParams, mmsis: Sequence[int] | None = None
+) -> pa.Table | None:
     """Position times in the gap detector's look-back before the window's read range (none
     for the first window: nothing precedes it)."""
     if window.index == 0:
         return None
     lo = window.read_start - timedelta(hours=params.of(AIS_GAP).prior_h)
-    return ws.positions(start=lo, end=window.read_start, columns=("mmsi", "ts"), order=False)
+    cols = ("mmsi", "ts")
+    return ws.positions(start=lo, end=window.read_start, mmsis=mmsis, columns=cols, order=False)
 
 
 def _with_next(ws: Workspace, pos: pa.Table, window: Window) -> pa.Table:

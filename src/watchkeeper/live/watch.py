@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from watchkeeper.detect.params import DetectParams
+from watchkeeper.detect.registry import SPOOFING
 from watchkeeper.errors import WatchkeeperError, WorkspaceLockedError
 from watchkeeper.live.alerts import AlertJournal, AlertParams, pending_for, read_jsonl, transitions
 from watchkeeper.live.batch import BatchResult, BatchWriter, frame_batch, lines_array
@@ -132,7 +133,8 @@ class Watcher:
         self.known = self.journal.known()
         self._alert_lock = threading.Lock()  # the detection thread and the batch loop emit
         self._fast_context = fast_context(params.detect_params)
-        self.triggers = Triggers(self._fast_context.zones)
+        jump_kn = params.detect_params.of(SPOOFING).min_jump_kn
+        self.triggers = Triggers(self._fast_context.zones, jump_kn)
         self.fast_latency = Latency()
         self._fast_wake = threading.Condition()
         self._fast_pending: set[int] = set()
