@@ -290,7 +290,9 @@ def decode_frames(
     place), as in :func:`watchkeeper.ingest.nmea_pyais.decode_frames`.
     """
     names = type24_names if type24_names is not None else {}
-    p = nb.payloads(frames.column("payload"), frames.column("fill_bits"))
+    from watchkeeper.ingest import nmea_bits_kernel  # numba: imported on first use
+
+    p = nmea_bits_kernel.payloads(frames.column("payload"), frames.column("fill_bits"))
     by_type, skipped, slow = _route(p)
     pos = _PositionRows(frames.num_rows)
     id_parts: list[dict[str, pa.Array]] = []

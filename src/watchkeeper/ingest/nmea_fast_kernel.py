@@ -31,7 +31,7 @@ from numba.extending import intrinsic
 
 from watchkeeper.ingest.nmea_fast_bytes import bytes_of
 
-__all__ = ["COLUMNS", "gather", "join", "scan"]
+__all__ = ["COLUMNS", "empty", "gather", "join", "scan"]
 
 #: The fields :func:`scan` gives for each regular line (positions are in the block's bytes;
 #: a range is [start, end); flags are 0 or 1).
@@ -420,7 +420,7 @@ def _join(
             p += b - a
 
 
-def _empty(shape: int | tuple[int, ...], dtype: type[np.generic]) -> np.ndarray:
+def empty(shape: int | tuple[int, ...], dtype: type[np.generic]) -> np.ndarray:
     """An uninitialised array in Arrow's memory pool (mimalloc or jemalloc), which keeps its
     pages: a block's outputs (~30 MB) from numba's allocator (malloc, fresh pages each time)
     cost more in page faults than the compiled passes that fill them (measured: ~60 of the
@@ -456,9 +456,9 @@ def join(rows: np.ndarray, a: pa.Array, b: pa.Array, sep: str | None = None) -> 
     data_a, off_a = _readonly(*bytes_of(a))
     data_b, off_b = _readonly(*bytes_of(b))
     byte = ord(sep) if sep is not None else -1
-    offsets = _empty(len(rows) + 1, np.int64)
+    offsets = empty(len(rows) + 1, np.int64)
     _join_sizes(rows, len(a), off_a, off_b, byte, offsets)
-    out = _empty(int(offsets[-1]), np.uint8)
+    out = empty(int(offsets[-1]), np.uint8)
     _join(rows, len(a), data_a, off_a, data_b, off_b, byte, offsets, out)
     mask = None
     if rows.shape[1] == 1 and (a.null_count or b.null_count):
@@ -484,7 +484,7 @@ def scan(texts: pa.Array) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray
     data = data.view()
     data.flags.writeable = False  # one compiled signature, whatever owns the bytes
     n = len(offsets) - 1
-    out, rows = _empty((_N, n), np.int64), _empty(n, np.int64)
+    out, rows = empty((_N, n), np.int64), empty(n, np.int64)
     k = _read_lines(data, offsets, out, rows)
     fields = dict(zip(COLUMNS, out[:, :k], strict=True))
     return data, fields, rows[:k]
@@ -498,10 +498,10 @@ def gather(
     The ranges' total length must stay below :data:`MAX_BYTES` (true of any block whose
     bytes do)."""
     n = len(start)
-    offsets = _empty(n + 1, np.int32)
+    offsets = empty(n + 1, np.int32)
     offsets[0] = 0
     np.cumsum(end - start, out=offsets[1:])
-    out = _empty(int(offsets[-1]), np.uint8)
+    out = empty(int(offsets[-1]), np.uint8)
     _gather(data, start, end, offsets, out)
     mask = None
     if valid is not None and not valid.all():
