@@ -326,21 +326,24 @@ def _byte_blocks(reader: LineReader, size: int) -> Iterator[pa.Array]:
     others are decoded as latin-1 like LineReader does.
     """
     parts: list[bytes | memoryview] = []
+    marks: list[np.ndarray] = []  # the newlines of each part (found once per byte)
     counted = 0  # newlines in ``parts``
     try:
         while data := reader.reader.read(_READ):
             parts.append(data)
-            counted += data.count(b"\n")
+            marks.append(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10))
+            counted += len(marks[-1])
             if counted < size:
                 continue
+            base = np.cumsum([0] + [len(p) for p in parts[:-1]])
+            newlines = np.concatenate([m + b for m, b in zip(marks, base.tolist(), strict=True)])
             pending = memoryview(b"".join(parts))  # blocks are slices of it: no copy
-            newlines = np.flatnonzero(np.frombuffer(pending, dtype=np.uint8) == 10)
             while len(newlines) >= size:
                 cut = int(newlines[size - 1]) + 1
                 yield _lines_array(pending[:cut], newlines[:size])
                 reader.count += size
                 pending, newlines = pending[cut:], newlines[size:] - cut
-            parts, counted = [pending], len(newlines)
+            parts, marks, counted = [pending], [newlines], len(newlines)
         rest = b"".join(parts)
         if rest:
             if not rest.endswith(b"\n"):  # a last line without its newline
