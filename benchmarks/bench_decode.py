@@ -345,17 +345,18 @@ def _warm_up() -> float:
     """Pay one-off costs before any clock starts, and say how long they took (CPU s).
 
     pyarrow's first conversion of a Python or numpy object (``pa.array``) imports pandas,
-    ~0.2-0.5 s of import, not work. The fast framer's compiled line reader (numba) is
-    loaded from its on-disk cache (or compiled, the first time in an environment) by one
-    call on a one-line block."""
+    ~0.2-0.5 s of import, not work. The fast engine's compiled functions (numba: line
+    reader, frame joiner, payload armour) are loaded from their on-disk cache (or compiled,
+    the first time in an environment) by reading one timed line."""
     import pyarrow as pa
 
-    from watchkeeper.ingest.nmea_fast_lines import parse_block
+    from watchkeeper.ingest.nmea import iter_nmea
 
     pa.array([0])
     cpu = time.process_time()
-    line = "!AIVDM,1,1,,A,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*00"
-    parse_block(pa.array([line], pa.large_string()), 1)
+    line = "\\c:1577836800*58\\!AIVDM,1,1,,A,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*0A"
+    for _ in iter_nmea([line], file="warm-up"):
+        pass
     return time.process_time() - cpu
 
 
