@@ -10,9 +10,11 @@ and writes the positions and values of its fields into one row of an integer mat
 are left to the one-by-one reader, exactly as the numpy passes leave them; a differential
 test holds the two to the same fragments.
 
-The helpers are inlined into the line reader (``inline="always"``) and the tag block's
-fields are kept in a scratch matrix without per-line array views: together ~20 % of the
-pass (measured on the benchmark feed). Compiled on first use and cached on disk
+The tag block's fields are kept in a scratch matrix without per-line array views (~15 %
+of the pass, measured on the benchmark feed). Inlining the helpers and the line reader at
+numba's level (``inline="always"``) saved another ~10 % of the pass (~20 ms per million
+lines) but made the first compilation ~60 % longer (~10 s instead of ~6 s of CPU), so it
+is left to LLVM. Compiled on first use and cached on disk
 (``cache=True``, in ``__pycache__`` or ``NUMBA_CACHE_DIR``): the first call in a fresh
 environment compiles (~5 s of CPU, see docs/benchmarks.md), later processes import numba
 and load the machine code (~0.3 s).
@@ -65,7 +67,7 @@ _MAX_MS = 4_102_444_800_000  # 2100-01-01 in ms: beyond is corrupt
 _MS_THRESHOLD = 100_000_000_000  # a time above 1e11 is in ms (1e11 s is year 5138)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _hexval(b: int) -> int:
     """The value of one hex digit, -1 for any other byte."""
     if 48 <= b <= 57:
@@ -77,36 +79,36 @@ def _hexval(b: int) -> int:
     return -1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _alnum(b: int) -> bool:
     return (48 <= b <= 57) or (65 <= b <= 90) or (97 <= b <= 122)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _src_byte(b: int) -> bool:
     """``[A-Za-z0-9_./+\\-]``: a byte of an ``s:`` source."""
     return _alnum(b) or b == 95 or b == 46 or b == 47 or b == 43 or b == 45  # noqa: PLR1714 (numba has no set literals)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _gid_byte(b: int) -> bool:
     """``[A-Za-z0-9_./+]``: a byte of a ``g:`` group id."""
     return _alnum(b) or b == 95 or b == 46 or b == 47 or b == 43  # noqa: PLR1714 (numba has no set literals)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _payload_byte(b: int) -> bool:
     """``[0-9:;<=>?@A-W`a-w]``: an armoured six-bit character."""
     return (48 <= b <= 87) or (96 <= b <= 119)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _space(b: int) -> bool:
     """ASCII whitespace as Arrow's ``ascii_trim_whitespace`` sees it."""
     return b == 32 or 9 <= b <= 13
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _digits(data: np.ndarray, p: int, e: int, most: int) -> int:
     """How many decimal digits (at most ``most`` + 1, to tell too many) start at ``p``."""
     n = 0
@@ -115,7 +117,7 @@ def _digits(data: np.ndarray, p: int, e: int, most: int) -> int:
     return n
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _number(data: np.ndarray, a: int, b: int) -> int:
     value = 0
     for i in range(a, b):
@@ -123,7 +125,7 @@ def _number(data: np.ndarray, a: int, b: int) -> int:
     return value
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _xor(data: np.ndarray, a: int, b: int) -> int:
     value = 0
     for i in range(a, b):
@@ -131,14 +133,14 @@ def _xor(data: np.ndarray, a: int, b: int) -> int:
     return value
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _unix_ms(raw: int) -> int:
     """A unix time in s or ms as ms, -1 when implausible."""
     ms = raw if raw > _MS_THRESHOLD else raw * 1000
     return ms if _MIN_MS <= ms < _MAX_MS else -1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _line(  # noqa: PLR0912, PLR0915
     data: np.ndarray, s: int, e: int, out: np.ndarray, col: int, scratch: np.ndarray
 ) -> bool:
