@@ -90,10 +90,11 @@ and was no faster than the numpy matrix: the gain has to come from skipping the
 intermediate arrays and Arrow conversions, not from the bit arithmetic).
 
 Memory scales with the chunk, not the file (measured on the single-sentence file of issue 7,
-before the compiled passes; peak RSS and CPU of ``ingest_fast`` by lines per chunk, RSS at start 131 MiB): 25 k: 239 MiB,
-1.84 s; 50 k: 277 MiB, 1.68 s; 100 k (the default): 329 MiB, 1.62 s; 200 k: 439 MiB, 1.71 s;
-400 k: 631 MiB, 1.91 s. Larger chunks cost memory and, past 100 k, time as well (working
-sets fall out of the caches), so the default stays at 100 k.
+before the compiled passes; peak RSS and CPU of ``ingest_fast`` by lines per chunk, RSS at
+start 131 MiB): 25 k: 239 MiB, 1.84 s; 50 k: 277 MiB, 1.68 s; 100 k (the default): 329 MiB,
+1.62 s; 200 k: 439 MiB, 1.71 s; 400 k: 631 MiB, 1.91 s. Larger chunks cost memory and,
+past 100 k, time as well (working sets fall out of the caches), so the default stays at
+100 k.
 
 Usage: ``python -m benchmarks.run decode`` (all) or
 ``python -m benchmarks.bench_decode <mode> <file>`` (one contender, prints JSON).
