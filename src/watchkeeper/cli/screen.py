@@ -56,7 +56,11 @@ def lists_add(
     workspace: WorkspaceOpt,
     list_date: Annotated[
         str | None,
-        typer.Option("--date", help="Publication date YYYY-MM-DD (the OFAC CSV has none)."),
+        typer.Option(
+            "--date",
+            help="Publication date YYYY-MM-DD of lists without one of their own (the OFAC "
+            "CSV); a list's own date is kept.",
+        ),
     ] = None,
     source: Annotated[str | None, typer.Option(help="Source name for FtM files.")] = None,
 ) -> None:
@@ -75,8 +79,11 @@ def lists_add(
     for line in found.skipped:
         console.print(line, highlight=False, soft_wrap=True)
     for path in found.files:
-        summary = add_list(ws, read_list(path, list_date=when, source=source))
+        lf = read_list(path, list_date=when, source=source)
+        summary = add_list(ws, lf)
         state = "added" if summary["added"] else "already present"
+        if when and lf.list_date and lf.list_date != when:
+            state += f" (dated {lf.list_date} by the list itself: --date {when} not used)"
         console.print(
             f"{path}: {summary['source']} {summary['list_date'] or 'undated'} {state}: "
             f"{summary['n_entities']} entities, {summary['n_vessels']} vessels "
