@@ -19,9 +19,9 @@ while AIS says small craft (pleasure, sailing, fishing, tug, pilot, SAR type cod
 shorter than 30 m), or the list gives a valid IMO number (a ship of 100 GT or more) while AIS
 says pleasure or sailing craft or shorter than 24 m. An MMSI-only hit with a different valid
 IMO is dropped too. The IMO field is read through :func:`watchkeeper.context.imo.imo_kind`:
-a valid IMO with two zeros appended (a transponder artefact) is that IMO; a US Coast Guard official number is no IMO. Every hit
-carries its features (what was compared, the two values, the score) and a one-line
-explanation.
+a valid IMO with two zeros appended (a transponder artefact) is that IMO; a US Coast Guard
+official number is no IMO. Every hit carries its features (what was compared, the two values,
+the score) and a one-line explanation.
 """
 
 from __future__ import annotations
