@@ -145,3 +145,10 @@ def test_cli_report_and_exports(case_ws: Workspace, tmp_path: Path) -> None:
         assert target.stat().st_size > 0
     header = (tmp_path / "tracks.csv").read_text().splitlines()[0]
     assert header.startswith("MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO")
+
+
+def test_a_draught_reported_unchanged_all_day_is_drawn(report: str) -> None:
+    # MAGUS reported 16.9 m all day: its identity runs hold the value from first to last report
+    plot = report[report.index('aria-label="Reported draught"') :]
+    plot = plot[: plot.index("</svg>")]
+    assert "<polyline" in plot or "<circle" in plot

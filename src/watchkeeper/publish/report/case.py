@@ -156,6 +156,8 @@ def _identities(ws: Store, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Per MMSI its identity reports in time order (name, IMO, call sign, type, draught)."""
     cols = ["mmsi", "ts", "imo", "name", "callsign", "ship_type", "draught_m", "destination"]
     table = ws.identities(mmsis=mmsis).sort_by([("mmsi", "ascending"), ("ts", "ascending")])
+    if "ts_last" in table.column_names:  # a run of identical reports: its last report's time
+        cols.append("ts_last")
     rows = table.select([*cols, "source"]).to_pylist()
     for r in rows:
         for key in ("name", "callsign", "destination"):

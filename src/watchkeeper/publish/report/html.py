@@ -173,10 +173,14 @@ def _plots(case: Case, mmsi: int, t_range: tuple[int, int]) -> str:
         )
     ids = [r for r in case.identities.get(mmsi, []) if r.get("draught_m") is not None]
     if ids:
-        ts = [int(r["ts"].timestamp() * 1000) for r in ids]
+        ts, draught = [], []
+        for r in ids:  # a run of identical reports holds its value to its last report
+            for t in dict.fromkeys([r["ts"], r.get("ts_last") or r["ts"]]):
+                ts.append(int(t.timestamp() * 1000))
+                draught.append(float(r["draught_m"]))
         out.append(
             line_plot(
-                [(f"draught {mmsi}", ts, [float(r["draught_m"]) for r in ids])],
+                [(f"draught {mmsi}", ts, draught)],
                 title="Reported draught",
                 unit="m",
                 t_range=t_range,

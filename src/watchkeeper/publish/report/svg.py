@@ -64,6 +64,16 @@ def _polyline(points: list[tuple[float, float]], colour: str, extra: str = "") -
     return f'<polyline points="{pts}" fill="none" stroke="{colour}" {extra}/>'
 
 
+def _line_or_dot(points: list[tuple[float, float]], colour: str) -> list[str]:
+    """A line through ``points``; a dot for a lone one (a value reported once is data too)."""
+    if len(points) > 1:
+        return [_polyline(points, colour)]
+    if points:
+        x, y = points[0]
+        return [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>']
+    return []
+
+
 def _graticule(box: MapBox) -> list[str]:
     step = next(s for s in (0.1, 0.25, 0.5, 1, 2, 5, 10, 20) if (box.east - box.west) / s <= 8)
     out = []
@@ -164,8 +174,7 @@ def line_plot(
         pts: list[tuple[float, float]] = []
         for t, v in zip(ts, vs, strict=True):
             if math.isnan(v):
-                if len(pts) > 1:
-                    parts.append(_polyline(pts, colour))
+                parts += _line_or_dot(pts, colour)
                 pts = []
                 continue
             x = left + (t - t0) / (t1 - t0) * (width - 5 - left)
@@ -173,8 +182,7 @@ def line_plot(
             if step and pts:
                 pts.append((x, pts[-1][1]))
             pts.append((x, y))
-        if len(pts) > 1:
-            parts.append(_polyline(pts, colour))
+        parts += _line_or_dot(pts, colour)
         parts.append(
             f'<text x="{width - 200}" y="{14 + 12 * i}" class="tick" fill="{colour}">'
             f"{escape(label)}</text>"
