@@ -152,3 +152,9 @@ def test_a_draught_reported_unchanged_all_day_is_drawn(report: str) -> None:
     plot = report[report.index('aria-label="Reported draught"') :]
     plot = plot[: plot.index("</svg>")]
     assert "<polyline" in plot or "<circle" in plot
+
+
+def test_the_listed_flag_is_compared_with_the_mmsi_flag(report: str) -> None:
+    # OFAC lists FREEDOM (ex MAGUS) under Cameroon; MAGUS's MMSI claims Panama (MID 35x)
+    assert "Flag: the list says Cameroon" in report
+    assert "says Panama: they differ" in report

@@ -173,9 +173,20 @@ def _screening(ws: Store, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {m: [] for m in mmsis}
     if table is None:
         return out
+    entities = ws.read_table("list_entities")
+    listed_flag: dict[str, str | None] = {}
+    if entities is not None and "flag" in entities.column_names:
+        listed_flag = dict(
+            zip(
+                entities.column("entity_id").to_pylist(),
+                entities.column("flag").to_pylist(),
+                strict=True,
+            )
+        )
     for hit in table.to_pylist():
         if hit["mmsi"] in out:
             hit["features"] = json.loads(hit.get("features") or "[]")
+            hit["list_flag"] = listed_flag.get(hit["entity_id"])
             out[hit["mmsi"]].append(hit)
     for hits in out.values():
         hits.sort(key=lambda h: (h["level"] != "match", -h["score"]))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from watchkeeper import __version__
+from watchkeeper.context.flags import flag_code, flag_name, flag_of, mid_of
 from watchkeeper.publish.report.case import Case
 from watchkeeper.publish.report.svg import (
     EVENT_COLOURS,
@@ -131,12 +132,30 @@ def _screening(hits: list[dict[str, Any]]) -> str:
             f"({escape(h.get('source') or '')}, {escape(h.get('list_name') or '')}): "
             f"{escape(h.get('explanation') or '')}</p>"
         )
+        if flag := _flags(h):
+            parts.append(f"<p>{escape(flag)}</p>")
         feats = [
             (f.get("feature"), f.get("query"), f.get("candidate"), f.get("score"))
             for f in h["features"]
         ]
         parts.append(_table(("feature", "vessel broadcast", "list says", "score"), feats))
     return "".join(parts)
+
+
+def _flags(hit: dict[str, Any]) -> str | None:
+    """The flag on the list beside the flag the MMSI claims (its MID), and whether they agree:
+    a listed vessel under another flag has been reflagged since, or flies a false one."""
+    listed = hit.get("list_flag")
+    if not listed:
+        return None
+    claimed, name, mid = flag_of(hit["mmsi"]), flag_name(hit["mmsi"]), mid_of(hit["mmsi"])
+    said = f"Flag: the list says {listed}; MMSI {hit['mmsi']} (MID {mid}) says {name or 'none'}"
+    code = flag_code(listed)
+    if code is None or claimed is None:
+        return said + "."
+    if code == claimed:
+        return said + ": they agree."
+    return said + ": they differ (reflagged since the listing, or a false flag)."
 
 
 def _reasons(vessel: dict[str, Any], numbers: dict[str, int]) -> str:
