@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import textwrap
 from dataclasses import replace
@@ -21,6 +20,7 @@ from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
 from watchkeeper.detect.params import DetectParams, load_params, to_toml
 from watchkeeper.detect.run import detect_workspace
 from watchkeeper.errors import ConfigError, NotFoundError
+from watchkeeper.publish.describe import describe
 from watchkeeper.publish.exports import export_events as export_events_to
 from watchkeeper.publish.select import EventFilter, parse_bbox, select_events
 from watchkeeper.store import Workspace
@@ -214,7 +214,7 @@ def events(
         width = max(40, console.width)
         for r in rows[:limit]:
             console.print(_summary(r), highlight=False, markup=False, soft_wrap=True)
-            text = textwrap.fill(_details_text(r["details"]), width, subsequent_indent="    ")
+            text = textwrap.fill(describe(r["type"], r["details"]), width, subsequent_indent="    ")
             console.print("    " + text, highlight=False, markup=False, style="dim", soft_wrap=True)
     else:  # fits 80 columns: confidence and details with --details
         out = Table(box=None, pad_edge=False, padding=(0, 0, 0, 1), header_style="bold")
@@ -263,15 +263,6 @@ def _summary(r: dict[str, Any]) -> str:
     kind, mmsi, other, start, end, where, conf, risk = _cells(r)
     pair = f"{mmsi} with {other}" if other else mmsi
     return f"{kind} {pair}  {start} to {end}  {where}  confidence {conf}  risk {risk or '-'}"
-
-
-def _details_text(raw: str | None) -> str:
-    """An event's details as ``key: value`` items (parameters left out), indented."""
-    d = json.loads(raw or "{}")
-    d.pop("params", None)
-    return "; ".join(
-        f"{k}: {json.dumps(v) if isinstance(v, dict | list) else v}" for k, v in d.items()
-    )
 
 
 def _iso(t: object) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from watchkeeper import __version__
 from watchkeeper.context.flags import flag_code, flag_name, flag_of, mid_of
+from watchkeeper.publish.describe import describe
 from watchkeeper.publish.report.case import Case
 from watchkeeper.publish.report.svg import (
     EVENT_COLOURS,
@@ -233,8 +234,6 @@ def _identity_history(rows: list[dict[str, Any]]) -> str:
 def _events(case: Case) -> str:
     rows = []
     for n, e in enumerate(case.events, start=1):
-        details = json.loads(e.get("details") or "{}")
-        details.pop("params", None)
         rows.append(
             (
                 f"#{n}",
@@ -246,7 +245,7 @@ def _events(case: Case) -> str:
                 e.get("lat"),
                 e.get("lon"),
                 e.get("confidence"),
-                json.dumps(details, default=str)[:300],
+                describe(e["type"], e.get("details")),
                 e["event_id"],
             )
         )
