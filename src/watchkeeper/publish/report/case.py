@@ -58,6 +58,8 @@ class Case:
     identities: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     screening: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    # the identity reports behind each sanctions match: (label, records)
+    match_evidence: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     focus_event: str | None = None
 
@@ -146,6 +148,7 @@ def load_case(
     case.identities = _identities(ws, shown)
     case.screening = _screening(ws, shown)
     case.evidence = evidence_rows(ws, events, per_event=p.evidence_per_event)
+    case.match_evidence = match_evidence(ws, case.screening)
     case.sources = _sources(ws)
     if not case.vessels and not case.tracks:
         raise NotFoundError(f"nothing to report: no data for MMSI(s) {shown} in {ws.location}")
@@ -228,6 +231,48 @@ def _windows(events: list[dict[str, Any]]) -> pa.Table:
         ]
     )
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+#: Screening features whose broadcast value has its first and last report in the identities.
+_REPORTED = ("imo", "mmsi", "callsign", "name")
+
+
+def match_evidence(
+    ws: Store, screening: dict[int, list[dict[str, Any]]]
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """For each sanctions *match*, the stored identity reports that carried the matching
+    values (the first and the last report of each), traced to their source line like an
+    event's evidence: what a committee asks to see behind "IMO 9018464 equal"."""
+    out = []
+    for mmsi, hits in screening.items():
+        for hit in (h for h in hits if h["level"] == "match"):
+            windows = []
+            for f in hit["features"]:
+                if f.get("feature") not in _REPORTED or not f.get("first_reported"):
+                    continue
+                for t in {f["first_reported"], f.get("last_reported") or f["first_reported"]}:
+                    at = datetime.fromisoformat(t.replace("Z", "+00:00"))
+                    windows.append((f["feature"], f["query"], at))
+            if not windows:
+                continue
+            table = pa.Table.from_pylist(
+                [
+                    {
+                        "event_no": 1,
+                        "event_id": hit["entity_id"],
+                        "mmsi": mmsi,
+                        "start": at,
+                        "stop": at,
+                        "identity_evidence": True,
+                    }
+                    for _, _, at in windows
+                ],
+                schema=_windows([]).schema,
+            )
+            rows = [r for r in ws.evidence(table, per_event=4) if r["layer"] == "identities"]
+            what = ", ".join(sorted({f"{k} {v}" for k, v, _ in windows}))
+            out.append((f"MMSI {mmsi} = {hit['entity_id']} ({what})", rows))
+    return out
 
 
 def evidence_rows(

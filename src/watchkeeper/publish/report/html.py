@@ -35,6 +35,7 @@ h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;margin-top:28px
 table{border-collapse:collapse;margin:6px 0;font-size:12px}
 td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
 th{background:#f2f2f2}.mono{font-family:ui-monospace,monospace;font-size:11px}
+.mono td{overflow-wrap:anywhere;max-width:18em}
 .grid{stroke:#999;stroke-width:.5;stroke-dasharray:2 3}.tick{font-size:10px;fill:#444}
 .label{font-size:12px;font-weight:bold;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .evno{font-size:11px;font-weight:bold;paint-order:stroke;stroke:#fff;stroke-width:3px}
@@ -272,15 +273,24 @@ def _or_unknown(value: object) -> object:
 
 def _evidence(case: Case, root: Path | None) -> str:
     if not case.evidence:
-        return '<p class="muted">No stored records behind these events.</p>'
+        out = '<p class="muted">No stored records behind these events.</p>'
+    else:
+        out = _evidence_table(case.evidence, root, [f"#{r['event_no']}" for r in case.evidence])
+    for n, (label, rows) in enumerate(case.match_evidence, start=1):
+        out += f"<h3>Behind sanctions match S{n}: {escape(label)}</h3>"
+        out += _evidence_table(rows, root, [f"S{n}"] * len(rows))
+    return out
+
+
+def _evidence_table(records: list[dict[str, Any]], root: Path | None, labels: list[str]) -> str:
     rows = []
-    for r in case.evidence:
+    for label, r in zip(labels, records, strict=True):
         stored = Path(r["stored_file"])
         if root is not None and stored.is_relative_to(root):
             stored = stored.relative_to(root)
         rows.append(
             (
-                f"#{r['event_no']}",
+                label,
                 f"{r['k']}/{r['n']}",
                 r["layer"],
                 r["mmsi"],
