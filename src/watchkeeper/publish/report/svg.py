@@ -115,22 +115,98 @@ def map_svg(
             parts.append(_polyline(pts, colour, 'stroke-width="1.6" class="track"'))
             ends.append(pts[-1])
         x, y = ends[-1]
-        label = escape(labels.get(tr.mmsi, str(tr.mmsi)))
-        parts.append(
-            f'<text x="{x + 5:.1f}" y="{y:.1f}" class="label" fill="{colour}">{label}</text>'
-        )
+        parts.append(_label(labels.get(tr.mmsi, str(tr.mmsi)), x, y, box, colour))
+    parts += _markers(box, events)
+    parts += _scale_bar(box)
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _label(text: str, x: float, y: float, box: MapBox, colour: str) -> str:
+    """A track's name beside its last point, turned to the left near the right edge and kept
+    inside the map (never clipped)."""
+    width = 7.5 * len(text)  # 12 px bold: about 7.5 px a character
+    y = min(max(y, 14.0), box.height - 4.0)
+    at = f'y="{y:.1f}" class="label" fill="{colour}"'
+    if x + 5 + width > box.width:
+        return f'<text x="{max(x - 5, width):.1f}" {at} text-anchor="end">{escape(text)}</text>'
+    return f'<text x="{max(x + 5, 2):.1f}" {at}>{escape(text)}</text>'
+
+
+#: Markers closer than this (px) are moved apart, around a circle, with a leader line.
+_MARKER_GAP = 14.0
+
+
+def _markers(box: MapBox, events: Sequence[dict[str, Any]]) -> list[str]:
+    """Numbered event markers that never hide each other: a marker that would land on one
+    already drawn goes to the next free place on rings around its position, joined to it
+    by a thin line (the number and the colour stay readable; the line shows where it is)."""
+    placed: list[tuple[float, float]] = []
+    out = []
     for n, ev in enumerate(events, start=1):
         if ev.get("lat") is None or ev.get("lon") is None:
             continue
-        x, y = box.xy(ev["lon"], ev["lat"])
+        x0, y0 = box.xy(ev["lon"], ev["lat"])
+        x, y = _free_spot(x0, y0, placed)
+        placed.append((x, y))
         colour = EVENT_COLOURS.get(ev["type"], "#000")
-        parts.append(
-            f'<g class="event"><title>#{n} {escape(ev["type"])} {ev["mmsi"]}</title>'
+        leader = ""
+        if (x, y) != (x0, y0):
+            leader = (
+                f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+                f'stroke="{colour}" stroke-width="1"/>'
+                f'<circle cx="{x0:.1f}" cy="{y0:.1f}" r="2" fill="{colour}"/>'
+            )
+        tx = x + 7 if x + 20 < box.width else x - 16
+        out.append(
+            f'<g class="event"><title>#{n} {escape(ev["type"])} {ev["mmsi"]}</title>{leader}'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{colour}" stroke="#fff"/>'
-            f'<text x="{x + 7:.1f}" y="{y - 5:.1f}" class="evno">{n}</text></g>'
+            f'<text x="{tx:.1f}" y="{max(y - 5, 10):.1f}" class="evno">{n}</text></g>'
         )
-    parts.append("</svg>")
-    return "\n".join(parts)
+    return out
+
+
+def _free_spot(x: float, y: float, placed: list[tuple[float, float]]) -> tuple[float, float]:
+    """(x, y) if no placed marker is within ``_MARKER_GAP``, else the first free point on
+    rings of growing radius around it (12 points a ring)."""
+
+    def free(px: float, py: float) -> bool:
+        return all(math.hypot(px - qx, py - qy) >= _MARKER_GAP for qx, qy in placed)
+
+    if free(x, y):
+        return x, y
+    for ring in range(1, 8):
+        r = ring * _MARKER_GAP * 1.2
+        for k in range(12):
+            a = math.radians(30 * k - 60)
+            px, py = x + r * math.cos(a), y - r * math.sin(a)
+            if free(px, py):
+                return px, py
+    return x, y
+
+
+def _scale_bar(box: MapBox) -> list[str]:
+    """A scale bar of a round length (about a fifth of the map's width) at the bottom left,
+    measured along the map's middle latitude."""
+    mid = (box.north + box.south) / 2
+    km_per_px = (box.east - box.west) * 111.32 * math.cos(math.radians(mid)) / box.width
+    target = km_per_px * box.width / 5
+    length = max(
+        (v for v in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000) if v <= target),
+        default=0.5,
+    )
+    px = length / km_per_px
+    x0, y = 12.0, box.height - 14.0
+    text = f"{length:g} km"
+    return [
+        f'<g class="scale"><rect x="{x0 - 4}" y="{y - 16}" width="{px + 8:.1f}" height="24" '
+        'fill="#fff" fill-opacity="0.75"/>'
+        f'<line x1="{x0}" y1="{y}" x2="{x0 + px:.1f}" y2="{y}" stroke="#222" stroke-width="2"/>'
+        f'<line x1="{x0}" y1="{y - 4}" x2="{x0}" y2="{y + 4}" stroke="#222"/>'
+        f'<line x1="{x0 + px:.1f}" y1="{y - 4}" x2="{x0 + px:.1f}" y2="{y + 4}" stroke="#222"/>'
+        f'<text x="{x0 + px / 2:.1f}" y="{y - 5}" class="tick" text-anchor="middle">{text}</text>'
+        "</g>"
+    ]
 
 
 def _time_axis(t0: int, t1: int, x0: float, x1: float, y: float) -> list[str]:

@@ -1,0 +1,40 @@
+"""The report's map: markers that never hide each other, labels inside the map, a scale bar."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from watchkeeper.publish.report.svg import MapBox, map_svg
+
+BOX = MapBox(west=122.0, south=28.0, east=124.0, north=29.5, width=900, height=700)
+
+
+def _centres(svg: str) -> list[tuple[float, float]]:
+    """The numbered markers' centres (r=6 circles)."""
+    return [
+        (float(x), float(y)) for x, y in re.findall(r'cx="([\d.-]+)" cy="([\d.-]+)" r="6"', svg)
+    ]
+
+
+NEAR = st.tuples(st.floats(122.5, 122.6), st.floats(28.5, 28.6))
+
+
+@settings(deadline=None, max_examples=50)  # the first map loads the land mask
+@given(st.lists(NEAR, min_size=1, max_size=25))
+def test_markers_at_one_spot_are_all_visible(points: list[tuple[float, float]]) -> None:
+    events = [{"type": "loitering", "mmsi": 1, "lon": lon, "lat": lat} for lon, lat in points]
+    centres = _centres(map_svg(BOX, [], events, {}))
+    assert len(centres) == len(events)
+    for i, a in enumerate(centres):
+        for b in centres[:i]:
+            assert math.dist(a, b) >= 14.0 - 1e-6  # never on top of another
+
+
+def test_a_scale_bar_of_a_round_length() -> None:
+    svg = map_svg(BOX, [], [], {})
+    (km,) = re.findall(r'class="tick" text-anchor="middle">([\d.]+) km<', svg)
+    assert float(km) in (20.0, 50.0)  # 2 degrees of longitude at 28.7 N: about 195 km wide
