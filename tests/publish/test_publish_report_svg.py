@@ -38,3 +38,17 @@ def test_a_scale_bar_of_a_round_length() -> None:
     svg = map_svg(BOX, [], [], {})
     (km,) = re.findall(r'class="tick" text-anchor="middle">([\d.]+) km<', svg)
     assert float(km) in (20.0, 50.0)  # 2 degrees of longitude at 28.7 N: about 195 km wide
+
+
+def test_zones_and_places_inside_the_map_are_drawn() -> None:
+    from shapely.geometry import box as rect
+
+    places = [
+        {"name": "NINGBO", "kind": "port", "lat": 29.0, "lon": 122.5},
+        {"name": "anchorage", "kind": "anchorage", "lat": 29.1, "lon": 122.6},
+        {"name": "FAR AWAY", "kind": "port", "lat": 10.0, "lon": 100.0},
+    ]
+    zones = [("sts_zone", rect(123.0, 28.2, 125.0, 29.0)), ("elsewhere", rect(0, 0, 1, 1))]
+    svg = map_svg(BOX, [], [], {}, places=places, zones=zones)
+    assert ">NINGBO</text>" in svg and "FAR AWAY" not in svg
+    assert svg.count("<polygon") == 1 and ">sts_zone</text>" in svg  # clipped to the map

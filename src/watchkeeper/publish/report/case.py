@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+import shapely
 
 from watchkeeper.errors import ConfigError, NotFoundError
 from watchkeeper.publish.tracks import Track, TrackParams, read_tracks
@@ -62,6 +63,10 @@ class Case:
     match_evidence: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     focus_event: str | None = None
+    # the run's places (ports, anchorages: name, kind, lat, lon) and zones (name, shapely
+    # geometry), drawn on the map where they fall inside it
+    places: list[dict[str, Any]] = field(default_factory=list)
+    zones: list[tuple[str, Any]] = field(default_factory=list)
 
 
 def _vessels(ws: Store) -> pa.Table:
@@ -150,6 +155,7 @@ def load_case(
     case.evidence = evidence_rows(ws, events, per_event=p.evidence_per_event)
     case.match_evidence = match_evidence(ws, case.screening)
     case.sources = _sources(ws)
+    case.places, case.zones = _context(ws)
     if not case.vessels and not case.tracks:
         raise NotFoundError(f"nothing to report: no data for MMSI(s) {shown} in {ws.location}")
     return case
@@ -194,6 +200,19 @@ def _screening(ws: Store, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
     for hits in out.values():
         hits.sort(key=lambda h: (h["level"] != "match", -h["score"]))
     return out
+
+
+def _context(ws: Store) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+    """The places and zones the last detection run used (tables ``detect_places`` and
+    ``detect_zones``), for the map; none before detection."""
+    places = ws.read_table("detect_places")
+    rows = [] if places is None else places.select(["name", "kind", "lat", "lon"]).to_pylist()
+    zones = ws.read_table("detect_zones")
+    shapes = []
+    if zones is not None:
+        for z in zones.select(["name", "wkb"]).to_pylist():
+            shapes.append((str(z["name"]), shapely.from_wkb(z["wkb"])))
+    return rows, shapes
 
 
 def _sources(ws: Store) -> list[dict[str, Any]]:

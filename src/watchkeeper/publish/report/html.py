@@ -41,6 +41,7 @@ th{background:#f2f2f2}.mono{font-family:ui-monospace,monospace;font-size:11px}
 .evno{font-size:11px;font-weight:bold;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .title{font-size:12px;font-weight:bold}.match{color:#b00;font-weight:bold}
 .focus{background:#fff3c4}.muted{color:#777}svg{display:block;margin:8px 0}
+.place{font-size:10px;fill:#444}.zone{font-size:11px;fill:#c0392b;font-style:italic}
 """
 
 
@@ -86,7 +87,8 @@ def _map(case: Case) -> str:
         f'<span style="color:{EVENT_COLOURS.get(k, "#000")}">&#9679;</span> {escape(k)}'
         for k in kinds
     )
-    svg = map_svg(MapBox.around(lons, lats), case.tracks, case.events, labels)
+    box = MapBox.around(lons, lats)
+    svg = map_svg(box, case.tracks, case.events, labels, places=case.places, zones=case.zones)
     return svg + (f"<p>{legend}</p>" if legend else "")
 
 

@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 import numpy as np
+import shapely
 
 from watchkeeper.detect.registry import REGISTRY
 from watchkeeper.publish.report.land import land_png_uri
@@ -93,9 +94,16 @@ def _graticule(box: MapBox) -> list[str]:
 
 
 def map_svg(
-    box: MapBox, tracks: Sequence[Track], events: Sequence[dict[str, Any]], labels: dict[int, str]
+    box: MapBox,
+    tracks: Sequence[Track],
+    events: Sequence[dict[str, Any]],
+    labels: dict[int, str],
+    *,
+    places: Sequence[dict[str, Any]] = (),
+    zones: Sequence[tuple[str, Any]] = (),
 ) -> str:
-    """The case map: land, tracks (dashed across gaps), numbered event markers, a legend."""
+    """The case map: land, zones and places inside it, tracks (dashed across gaps),
+    numbered event markers, a scale bar."""
     uri = land_png_uri(box.west, box.south, box.east, box.north, box.width, box.height)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="map" width="{box.width}" '
@@ -104,6 +112,8 @@ def map_svg(
         f'<image href="{uri}" x="0" y="0" width="{box.width}" height="{box.height}" '
         'preserveAspectRatio="none"/>',
         *_graticule(box),
+        *_zones(box, zones),
+        *_places(box, places),
     ]
     for i, tr in enumerate(tracks):
         colour = TRACK_COLOURS[i % len(TRACK_COLOURS)]
@@ -120,6 +130,66 @@ def map_svg(
     parts += _scale_bar(box)
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _zones(box: MapBox, zones: Sequence[tuple[str, Any]]) -> list[str]:
+    """Zone outlines clipped to the map, hatched red, named at their first inside vertex."""
+    frame = shapely.box(box.west, box.south, box.east, box.north)
+    out = []
+    for name, geom in zones:
+        part = geom.intersection(frame) if geom is not None else None
+        if part is None or part.is_empty:
+            continue
+        polys = getattr(part, "geoms", [part])
+        for poly in (p for p in polys if p.geom_type == "Polygon"):
+            pts = " ".join(
+                f"{x:.1f},{y:.1f}"
+                for x, y in (box.xy(lon, lat) for lon, lat in poly.exterior.coords)
+            )
+            out.append(
+                f'<polygon points="{pts}" fill="#c0392b" fill-opacity="0.06" stroke="#c0392b" '
+                'stroke-dasharray="6 3" stroke-width="1"/>'
+            )
+        x, y = box.xy(*part.representative_point().coords[0])
+        out.append(f'<text x="{x:.1f}" y="{y:.1f}" class="zone">{escape(name)}</text>')
+    return out
+
+
+#: Places drawn at most (ports first): enough for a harbour, not a blur on a regional map.
+_MAX_PLACES = 150
+
+
+def _places(box: MapBox, places: Sequence[dict[str, Any]]) -> list[str]:
+    """Ports (squares, named) and anchorages (small dots) inside the map."""
+    inside = [
+        p
+        for p in places
+        if p.get("lat") is not None
+        and box.south <= p["lat"] <= box.north
+        and box.west <= p["lon"] <= box.east
+    ]
+    inside.sort(key=lambda p: p.get("kind") != "port")
+    out = []
+    labelled: list[tuple[float, float, float]] = []  # x, y, width of each name written
+    for p in inside[:_MAX_PLACES]:
+        x, y = box.xy(p["lon"], p["lat"])
+        name = escape(str(p.get("name")))
+        if p.get("kind") == "port":
+            out.append(
+                f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" fill="#555">'
+                f"<title>{name}</title></rect>"
+            )
+            width = 6.0 * len(str(p.get("name")))  # 10 px text
+            if not any(
+                abs(y - ly) < 11 and x + 5 < lx + lw + 4 and lx < x + 5 + width + 4
+                for lx, ly, lw in labelled
+            ):  # a name that would overwrite another is left to the tooltip
+                labelled.append((x + 5, y, width))
+                out.append(f'<text x="{x + 5:.1f}" y="{y + 4:.1f}" class="place">{name}</text>')
+        else:
+            dot = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" fill="#777">'
+            out.append(f"{dot}<title>{name}</title></circle>")
+    return out
 
 
 def _label(text: str, x: float, y: float, box: MapBox, colour: str) -> str:
