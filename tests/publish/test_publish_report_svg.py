@@ -31,7 +31,7 @@ def test_markers_at_one_spot_are_all_visible(points: list[tuple[float, float]]) 
     assert len(centres) == len(events)
     for i, a in enumerate(centres):
         for b in centres[:i]:
-            assert math.dist(a, b) >= 14.0 - 1e-6  # never on top of another
+            assert math.dist(a, b) >= 14.0 - 0.15  # never on top (SVG rounds to 0.1 px)
 
 
 def test_a_scale_bar_of_a_round_length() -> None:
