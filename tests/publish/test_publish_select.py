@@ -115,3 +115,56 @@ def test_the_cli_filters_sorts_and_says_what_it_wrote(tmp_path: Path) -> None:
     assert props[0]["confidence"] == 0.8  # not 0.800000011920929
     res = runner.invoke(app, ["events", "-w", w, "--bbox", "1,2,3"])
     assert isinstance(res.exception, ConfigError) and "bbox" in str(res.exception)
+
+
+def _vessels_ws(tmp_path: Path) -> str:
+    """A workspace with two vessels' positions (one in the East China Sea, one far away)."""
+    from watchkeeper.schema import POSITIONS
+
+    rows = [
+        {"mmsi": 412000001, "ts": T0, "lat": 29.0, "lon": 123.0},
+        {"mmsi": 412000001, "ts": T0 + timedelta(hours=1), "lat": 29.1, "lon": 123.1},
+        {"mmsi": 538000002, "ts": T0 + timedelta(hours=5), "lat": 1.2, "lon": 103.8},
+    ]
+    full = [{f.name: r.get(f.name) for f in POSITIONS} for r in rows]
+    ws = Workspace(tmp_path / "ws")
+    w = ws.writer("positions", "test")
+    w.write(pa.Table.from_pylist(full, schema=POSITIONS))
+    w.close()
+    return str(tmp_path / "ws")
+
+
+def test_export_vessels_filters_by_vessel_time_and_area(tmp_path: Path) -> None:
+    w = _vessels_ws(tmp_path)
+    runner = CliRunner()
+    cases = {
+        ("--mmsi", "538000002"): [538000002],
+        ("--bbox", "120,25,130,35"): [412000001],
+        ("--since", "2024-03-05T03:00"): [538000002],
+        ("--until", "2024-03-05T03:00"): [412000001],
+        ("--min-risk", "1"): [538000002],  # Marshall Islands: a flag of convenience
+    }
+    for args, want in cases.items():
+        out = tmp_path / "v.json"
+        res = runner.invoke(
+            app, ["export", "vessels", "-w", w, "--format", "json", "-o", str(out), *args]
+        )
+        assert res.exit_code == 0, res.output
+        assert sorted(v["mmsi"] for v in json.loads(out.read_text())) == want, args
+        assert f"wrote {len(want)} vessels" in res.output
+
+
+def test_numbers_are_rounded_to_their_meaning() -> None:
+    from watchkeeper.publish.select import round_meaning
+
+    t = pa.table(
+        {
+            "risk": pa.array([27.760000228881836], pa.float32()),
+            "confidence": pa.array([0.8999999761581421], pa.float32()),
+            "lat": [29.123456789],
+            "other": pa.array([0.1], pa.float32()),
+        }
+    )
+    assert round_meaning(t).to_pylist() == [
+        {"risk": 27.8, "confidence": 0.9, "lat": 29.12346, "other": 0.1}
+    ]

@@ -33,7 +33,7 @@ from watchkeeper.publish.cot import CotParams, events_cot, vessels_cot, write_co
 from watchkeeper.publish.ftm import events_ftm, vessels_ftm, write_ftm
 from watchkeeper.publish.geoparquet import write_geoparquet
 from watchkeeper.publish.kml import events_kml, tracks_kml, vessels_kml, write_kml
-from watchkeeper.publish.select import EventFilter, clean_floats, select_events
+from watchkeeper.publish.select import EventFilter, round_meaning, select_events
 from watchkeeper.publish.tracks import (
     Track,
     TrackParams,
@@ -151,9 +151,9 @@ def export_events(
     if selection is not None:
         events = select_events(events, selection)
     if fmt == "csv":
-        return _events_csv(clean_floats(events), out)
+        return _events_csv(round_meaning(events), out)
     if fmt == "geojson":
-        return _events_geojson(clean_floats(events), out)
+        return _events_geojson(round_meaning(events), out)
     if fmt == "parquet":
         if out == "-":
             raise ConfigError("parquet needs a file: -o FILE")
@@ -206,7 +206,7 @@ def write_vessels_geo(
     """Write vessels with their last position (see :func:`vessels_with_position`)."""
     _check(fmt, VESSEL_FORMATS, "vessels")
     if fmt == "geojson":
-        return _vessels_geojson(vessels, out)
+        return _vessels_geojson(round_meaning(vessels), out)
     if fmt in ("kml", "kmz"):
         write_kml(vessels_kml(vessels), out, kmz=fmt == "kmz")
         return int(vessels.num_rows)

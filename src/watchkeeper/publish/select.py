@@ -16,7 +16,16 @@ import pyarrow.compute as pc
 
 from watchkeeper.errors import ConfigError
 
-__all__ = ["SORTS", "EventFilter", "clean_floats", "parse_bbox", "select_events"]
+__all__ = [
+    "SORTS",
+    "EventFilter",
+    "VesselFilter",
+    "clean_floats",
+    "parse_bbox",
+    "round_meaning",
+    "select_events",
+    "select_vessels",
+]
 
 #: Sort orders: the time an event started (oldest first), or the most serious first.
 SORTS = ("start", "risk", "confidence")
@@ -97,6 +106,58 @@ def _in_bbox(events: pa.Table, bbox: tuple[float, float, float, float]) -> pa.Ch
     east, west = pc.greater_equal(lon, lon0), pc.less_equal(lon, lon1)
     ew = pc.and_(east, west) if lon0 <= lon1 else pc.or_(east, west)
     return pc.fill_null(pc.and_(ns, ew), False)
+
+
+@dataclass(frozen=True)
+class VesselFilter:
+    """Which vessels to keep (the vessels table, with ``lat``/``lon`` of the last position
+    for ``bbox``); every given condition must hold."""
+
+    mmsis: Sequence[int] = ()
+    min_risk: float | None = None
+    since: datetime | None = None  # seen at or after this time (last_seen)
+    until: datetime | None = None  # ... and before this one (first_seen)
+    bbox: tuple[float, float, float, float] | None = None  # of the last position
+
+
+def select_vessels(vessels: pa.Table, f: VesselFilter) -> pa.Table:
+    """The vessels that pass ``f``, in the table's order (riskiest first)."""
+    keep = pa.array([True] * vessels.num_rows, pa.bool_())
+    if f.mmsis:
+        keep = pc.and_(keep, pc.is_in(vessels.column("mmsi"), pa.array(list(f.mmsis), pa.int64())))
+    if f.min_risk is not None:
+        risk = pc.fill_null(vessels.column("risk"), 0.0)
+        keep = pc.and_(keep, pc.greater_equal(risk, f.min_risk))
+    if f.since is not None:
+        keep = pc.and_(
+            keep, pc.fill_null(pc.greater_equal(vessels.column("last_seen"), f.since), False)
+        )
+    if f.until is not None:
+        keep = pc.and_(keep, pc.fill_null(pc.less(vessels.column("first_seen"), f.until), False))
+    if f.bbox is not None:
+        if "lat" not in vessels.column_names:
+            raise ConfigError("--bbox needs the vessels' last positions")
+        keep = pc.and_(keep, _in_bbox(vessels, f.bbox))
+    return vessels.filter(keep)
+
+
+#: Decimals a number is written with: what it means, not what float32 stores. Risk is a
+#: 0-100 score (1 decimal), confidence a probability (2), coordinates 5 decimals (1.1 m).
+MEANING = {"risk": 1, "confidence": 2, "lat": 5, "lon": 5}
+
+
+def round_meaning(table: pa.Table) -> pa.Table:
+    """``table`` with risk, confidence and coordinates rounded to :data:`MEANING` and any
+    other float32 column as float64 rounded to 4 decimals (no float32 noise anywhere)."""
+    for i, field in enumerate(table.schema):
+        digits = MEANING.get(field.name)
+        if digits is None and not pa.types.is_float32(field.type):
+            continue
+        if not pa.types.is_floating(field.type):
+            continue
+        col = pc.round(pc.cast(table.column(i), pa.float64()), 4 if digits is None else digits)
+        table = table.set_column(i, pa.field(field.name, pa.float64()), col)
+    return table
 
 
 def clean_floats(table: pa.Table, digits: int = 4) -> pa.Table:
