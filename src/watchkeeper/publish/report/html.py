@@ -32,8 +32,9 @@ __all__ = ["render_html"]
 _CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:960px;color:#222}
 h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;margin-top:28px}
-table{border-collapse:collapse;margin:6px 0;font-size:12px}
-td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:6px 0;font-size:12px;max-width:100%}
+td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
 th{background:#f2f2f2}.mono{font-family:ui-monospace,monospace;font-size:11px}
 .mono td{overflow-wrap:anywhere;max-width:18em}
 .grid{stroke:#999;stroke-width:.5;stroke-dasharray:2 3}.tick{font-size:10px;fill:#444}
@@ -100,7 +101,7 @@ def _summary(case: Case) -> str:
             v.get("imo"),
             v.get("flag"),
             v.get("ship_type"),
-            v.get("risk"),
+            None if v.get("risk") is None else f"{v['risk']:.1f}",
             v.get("sanctions_match") or "",
             v.get("first_seen"),
             v.get("last_seen"),

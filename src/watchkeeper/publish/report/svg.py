@@ -279,16 +279,31 @@ def _scale_bar(box: MapBox) -> list[str]:
     ]
 
 
+#: Tick steps of a time axis (ms): the smallest that gives at most 8 ticks is used.
+_STEPS = [m * 60_000 for m in (1, 2, 5, 10, 15, 30)] + [
+    h * 3_600_000 for h in (1, 2, 3, 6, 12, 24, 48, 168, 336, 720)
+]
+
+
 def _time_axis(t0: int, t1: int, x0: float, x1: float, y: float) -> list[str]:
-    day = 86_400_000
-    step = day if t1 - t0 <= 10 * day else 7 * day
+    """Vertical grid lines with UTC labels: dates for steps of a day or more, hours within a
+    day (the first label and each midnight with the date)."""
+    step = next((s for s in _STEPS if (t1 - t0) / s <= 8), _STEPS[-1])
     out = []
-    t = (t0 // day + 1) * day
+    t = (t0 // step + 1) * step
+    first = True
     while t < t1:
         x = x0 + (t - t0) / (t1 - t0) * (x1 - x0)
+        stamp = iso_ms(t)  # YYYY-MM-DDTHH:MM:SSZ
+        if step >= 86_400_000 or stamp[11:16] == "00:00":
+            label = stamp[:10]
+        else:
+            label = f"{stamp[:10]} {stamp[11:16]}" if first else stamp[11:16]
         out.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{y}" class="grid"/>')
-        out.append(f'<text x="{x + 2:.1f}" y="{y + 12}" class="tick">{iso_ms(t)[:10]}</text>')
+        out.append(f'<text x="{x + 2:.1f}" y="{y + 12}" class="tick">{label}</text>')
         t += step
+        first = False
+    out.append(f'<text x="{x1 - 24:.1f}" y="{y + 12}" class="tick">UTC</text>')
     return out
 
 
