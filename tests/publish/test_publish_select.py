@@ -168,3 +168,17 @@ def test_numbers_are_rounded_to_their_meaning() -> None:
     assert round_meaning(t).to_pylist() == [
         {"risk": 27.8, "confidence": 0.9, "lat": 29.12346, "other": 0.1}
     ]
+
+
+def test_no_export_of_events_carries_float32_noise(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    ws.write_table("events", _events())
+    runner = CliRunner()
+    for fmt in ("csv", "geojson", "kml", "cot", "ftm"):
+        out = tmp_path / f"e.{fmt}"
+        res = runner.invoke(
+            app, ["export", "events", "-w", str(tmp_path / "ws"), "--format", fmt, "-o", str(out)]
+        )
+        assert res.exit_code == 0, res.output
+        text = out.read_text()
+        assert "0.8999999" not in text and "0.800000" not in text, fmt
