@@ -167,3 +167,9 @@ def test_the_identity_reports_behind_a_sanctions_match_are_evidence(report: str)
     section = report[at : report.index("</table>", at)]
     assert "imo 9018464" in section and "imo=9018464" in section
     assert ".csv" in section  # the source file of the report that carried it
+
+
+def test_the_plots_shade_the_vessels_events(report: str) -> None:
+    plot = report[report.index('aria-label="Speed over ground"') :]
+    plot = plot[: plot.index("</svg>")]
+    assert "<title>#1 encounter</title>" in plot and 'fill-opacity="0.15"' in plot

@@ -181,8 +181,21 @@ def _reasons(vessel: dict[str, Any], numbers: dict[str, int]) -> str:
     )
 
 
+def _event_spans(case: Case, mmsi: int) -> list[tuple[int, int, str, str]]:
+    """The vessel's events as shaded spans of its plots (an open event to the plot's end)."""
+    out = []
+    for n, e in enumerate(case.events, start=1):
+        if mmsi not in (e["mmsi"], e.get("other_mmsi")):
+            continue
+        a = int(e["start"].timestamp() * 1000)
+        b = int(e["end"].timestamp() * 1000) if e.get("end") else 2**62
+        out.append((a, b, EVENT_COLOURS.get(e["type"], "#000"), f"#{n} {e['type']}"))
+    return out
+
+
 def _plots(case: Case, mmsi: int, t_range: tuple[int, int]) -> str:
     out = []
+    spans = _event_spans(case, mmsi)
     for tr in case.tracks:
         if tr.mmsi != mmsi:
             continue
@@ -192,7 +205,11 @@ def _plots(case: Case, mmsi: int, t_range: tuple[int, int]) -> str:
             sog += [float(v) for v in seg.sog_kn] + [math.nan]  # break the line at gaps
         out.append(
             line_plot(
-                [(f"SOG {mmsi}", ts, sog)], title="Speed over ground", unit="kn", t_range=t_range
+                [(f"SOG {mmsi}", ts, sog)],
+                title="Speed over ground",
+                unit="kn",
+                t_range=t_range,
+                spans=spans,
             )
         )
     ids = [r for r in case.identities.get(mmsi, []) if r.get("draught_m") is not None]
@@ -209,6 +226,7 @@ def _plots(case: Case, mmsi: int, t_range: tuple[int, int]) -> str:
                 unit="m",
                 t_range=t_range,
                 step=True,
+                spans=spans,
             )
         )
     return "".join(out)

@@ -307,6 +307,27 @@ def _time_axis(t0: int, t1: int, x0: float, x1: float, y: float) -> list[str]:
     return out
 
 
+def _spans(
+    spans: Sequence[tuple[int, int, str, str]],
+    t_range: tuple[int, int],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+) -> list[str]:
+    """Shaded time intervals (at least 2 px wide, so an instant shows), titled."""
+    (t0, t1), (x0, x1), (y0, y1) = t_range, x_range, y_range
+    out = []
+    for a, b, colour, label in spans:
+        xa = x0 + (max(a, t0) - t0) / (t1 - t0) * (x1 - x0)
+        xb = x0 + (min(b, t1) - t0) / (t1 - t0) * (x1 - x0)
+        if xb < x0 or xa > x1:
+            continue
+        out.append(
+            f'<rect x="{xa:.1f}" y="{y0}" width="{max(xb - xa, 2.0):.1f}" height="{y1 - y0}" '
+            f'fill="{colour}" fill-opacity="0.15"><title>{escape(label)}</title></rect>'
+        )
+    return out
+
+
 def line_plot(
     series: Sequence[tuple[str, Sequence[int], Sequence[float]]],
     *,
@@ -316,8 +337,10 @@ def line_plot(
     step: bool = False,
     width: int = 900,
     height: int = 160,
+    spans: Sequence[tuple[int, int, str, str]] = (),
 ) -> str:
-    """A time-series plot; ``series`` is (label, times ms, values); NaN breaks the line."""
+    """A time-series plot; ``series`` is (label, times ms, values); NaN breaks the line.
+    ``spans`` (start ms, end ms, colour, label) are shaded behind it: the case's events."""
     t0, t1 = t_range[0], max(t_range[1], t_range[0] + 1)
     values = [v for _, _, vs in series for v in vs if not math.isnan(v)]
     vmax = max([*values, 1.0]) * 1.1
@@ -325,6 +348,7 @@ def line_plot(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
         f'height="{height}" role="img" aria-label="{escape(title)}">',
+        *_spans(spans, (t0, t1), (left, width - 5), (20, bottom)),
         f'<text x="{left}" y="12" class="title">{escape(title)} ({escape(unit)})</text>',
         f'<text x="2" y="{bottom}" class="tick">0</text>'
         f'<text x="2" y="24" class="tick">{vmax:.3g}</text>',
