@@ -157,3 +157,4 @@ def test_a_simulated_dark_sts_case_lays_out_within_the_page(tmp_path: Path) -> N
     html = tmp_path / "dark.html"
     write_report(ws, html, vessel=dark[0]["mmsi"])
     _check_layout(_geometry(html))
+    assert "could be while dark" in html.read_text()  # the partner's reachable area

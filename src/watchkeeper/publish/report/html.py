@@ -19,6 +19,7 @@ from watchkeeper import __version__
 from watchkeeper.context.flags import flag_code, flag_name, flag_of, mid_of
 from watchkeeper.publish.describe import describe
 from watchkeeper.publish.report.case import Case
+from watchkeeper.publish.report.reach import dark_areas
 from watchkeeper.publish.report.svg import (
     EVENT_COLOURS,
     MapBox,
@@ -89,7 +90,10 @@ def _map(case: Case) -> str:
         for k in kinds
     )
     box = MapBox.around(lons, lats)
-    svg = map_svg(box, case.tracks, case.events, labels, places=case.places, zones=case.zones)
+    areas = dark_areas(case.tracks, case.events)
+    svg = map_svg(
+        box, case.tracks, case.events, labels, places=case.places, zones=case.zones, areas=areas
+    )
     return svg + (f"<p>{legend}</p>" if legend else "")
 
 

@@ -101,6 +101,7 @@ def map_svg(
     *,
     places: Sequence[dict[str, Any]] = (),
     zones: Sequence[tuple[str, Any]] = (),
+    areas: Sequence[tuple[str, list[tuple[float, float]]]] = (),
 ) -> str:
     """The case map: land, zones and places inside it, tracks (dashed across gaps),
     numbered event markers, a scale bar."""
@@ -114,6 +115,7 @@ def map_svg(
         *_graticule(box),
         *_zones(box, zones),
         *_places(box, places),
+        *_areas(box, areas),
     ]
     for i, tr in enumerate(tracks):
         colour = TRACK_COLOURS[i % len(TRACK_COLOURS)]
@@ -152,6 +154,19 @@ def _zones(box: MapBox, zones: Sequence[tuple[str, Any]]) -> list[str]:
             )
         x, y = box.xy(*part.representative_point().coords[0])
         out.append(f'<text x="{x:.1f}" y="{y:.1f}" class="zone">{escape(name)}</text>')
+    return out
+
+
+def _areas(box: MapBox, areas: Sequence[tuple[str, list[tuple[float, float]]]]) -> list[str]:
+    """Outlines (lon, lat rings) with a label: where a dark vessel could have been."""
+    out = []
+    for label, ring in areas:
+        xys = [box.xy(lon, lat) for lon, lat in ring]
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in xys)
+        out.append(
+            f'<polygon points="{pts}" fill="#7d3c98" fill-opacity="0.07" stroke="#7d3c98" '
+            f'stroke-dasharray="2 3" stroke-width="1.2"><title>{escape(label)}</title></polygon>'
+        )
     return out
 
 
