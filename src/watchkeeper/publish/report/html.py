@@ -22,7 +22,9 @@ from watchkeeper.publish.report.case import Case
 from watchkeeper.publish.report.reach import dark_areas
 from watchkeeper.publish.report.svg import (
     EVENT_COLOURS,
+    TRACK_COLOURS,
     MapBox,
+    inset_svg,
     line_plot,
     map_svg,
     timeline_svg,
@@ -43,7 +45,8 @@ th{background:#f2f2f2}.mono{font-family:ui-monospace,monospace;font-size:11px}
 .evno{font-size:11px;font-weight:bold;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .title{font-size:12px;font-weight:bold}.match{color:#b00;font-weight:bold}
 .focus{background:#fff3c4}.muted{color:#777}svg{display:block;margin:8px 0}
-.place{font-size:10px;fill:#444}.zone{font-size:11px;fill:#c0392b;font-style:italic}
+.place{font-size:10px;fill:#444}.insets{display:flex;flex-wrap:wrap;gap:8px}
+figure.inset{margin:0}figcaption{font-size:12px;color:#444}.zone{font-size:11px;fill:#c0392b;font-style:italic}
 """
 
 
@@ -95,6 +98,50 @@ def _map(case: Case) -> str:
         box, case.tracks, case.events, labels, places=case.places, zones=case.zones, areas=areas
     )
     return svg + (f"<p>{legend}</p>" if legend else "")
+
+
+#: Close-ups drawn at most (ship-to-ship, gaps and identity first: the events a case rests on).
+_MAX_INSETS = 8
+_INSET_ORDER = ("dark_sts", "encounter", "ais_gap", "spoofing", "identity_change", "loitering")
+_INSET_HALO_MS = 2 * 3_600_000  # two hours of track either side of the event
+
+
+def _insets(case: Case) -> list[str]:
+    """Close-ups of the case's events: their vessels' tracks from 2 h before to 2 h after,
+    with times along them."""
+    numbered = [(n, e) for n, e in enumerate(case.events, start=1) if e.get("lat") is not None]
+    rank = {k: i for i, k in enumerate(_INSET_ORDER)}
+    numbered.sort(key=lambda ne: (rank.get(ne[1]["type"], len(rank)), ne[0]))
+    colours = {tr.mmsi: TRACK_COLOURS[i % len(TRACK_COLOURS)] for i, tr in enumerate(case.tracks)}
+    names = {v["mmsi"]: v.get("name") or str(v["mmsi"]) for v in case.vessels}
+    out = []
+    for n, e in sorted(numbered[:_MAX_INSETS]):
+        a = int(e["start"].timestamp() * 1000) - _INSET_HALO_MS
+        b = int((e.get("end") or e["start"]).timestamp() * 1000) + _INSET_HALO_MS
+        pieces = []
+        for tr in case.tracks:
+            if tr.mmsi not in (e["mmsi"], e.get("other_mmsi")):
+                continue
+            pts = [
+                (int(t), float(x), float(y))
+                for seg in tr.segments
+                for t, x, y in zip(seg.t_ms, seg.lon, seg.lat, strict=True)
+                if a <= t <= b
+            ]
+            if pts:
+                pieces.append((colours[tr.mmsi], names.get(tr.mmsi, str(tr.mmsi)), pts))
+        lons = [e["lon"]] + [p[1] for _, _, pts in pieces for p in pts]
+        lats = [e["lat"]] + [p[2] for _, _, pts in pieces for p in pts]
+        box = MapBox.around(lons, lats, width=440, min_deg=0.05)
+        title = f"#{n} {e['type']} {_iso(e['start'])}"
+        marker = (e["lon"], e["lat"], n, EVENT_COLOURS.get(e["type"], "#000"))
+        out.append(
+            f'<figure class="inset">{inset_svg(box, pieces, marker, title)}'
+            f"<figcaption>{escape(title)}</figcaption></figure>"
+        )
+    if not out:
+        return []
+    return ["<h2>Events close up</h2>", '<div class="insets">', *out, "</div>"]
 
 
 def _summary(case: Case) -> str:
@@ -397,6 +444,7 @@ def render_html(
         "received (gap). Numbers: events below.</p>",
         "<h2>Timeline</h2>",
         timeline_svg(case.events, t_range) if case.events else '<p class="muted">No events.</p>',
+        *_insets(case),
     ]
     for v in case.vessels:
         body += [

@@ -20,7 +20,15 @@ from watchkeeper.detect.registry import REGISTRY
 from watchkeeper.publish.report.land import land_png_uri
 from watchkeeper.publish.tracks import Track, iso_ms
 
-__all__ = ["EVENT_COLOURS", "TRACK_COLOURS", "MapBox", "line_plot", "map_svg", "timeline_svg"]
+__all__ = [
+    "EVENT_COLOURS",
+    "TRACK_COLOURS",
+    "MapBox",
+    "inset_svg",
+    "line_plot",
+    "map_svg",
+    "timeline_svg",
+]
 
 #: Event colours by type: the registry's display colours (one legend for every output).
 EVENT_COLOURS = {str(s.type): s.colour for s in REGISTRY}
@@ -39,14 +47,16 @@ class MapBox:
     height: int
 
     @classmethod
-    def around(cls, lons: Sequence[float], lats: Sequence[float], width: int = 900) -> MapBox:
-        """A box around the points with a 10 % margin, at least 0.5 degree tall, landscape."""
+    def around(
+        cls, lons: Sequence[float], lats: Sequence[float], width: int = 900, min_deg: float = 0.5
+    ) -> MapBox:
+        """A box around the points with a 10 % margin, at least ``min_deg`` tall, landscape."""
         lo_w, lo_e, la_s, la_n = min(lons), max(lons), min(lats), max(lats)
         mid = (la_s + la_n) / 2
         k = max(math.cos(math.radians(mid)), 0.1)
-        span_lat = max(la_n - la_s, 0.5, (lo_e - lo_w) * k / 1.8) * 1.2
+        span_lat = max(la_n - la_s, min_deg, (lo_e - lo_w) * k / 1.8) * 1.2
         # at most 0.8 times as tall as wide: a north-south voyage widens the box instead
-        span_lon = max((lo_e - lo_w) * 1.2, 0.6 / k, span_lat / (k * 0.8))
+        span_lon = max((lo_e - lo_w) * 1.2, 1.2 * min_deg / k, span_lat / (k * 0.8))
         cx, cy = (lo_w + lo_e) / 2, mid
         w, s = cx - span_lon / 2, max(cy - span_lat / 2, -85.0)
         e, n = cx + span_lon / 2, min(cy + span_lat / 2, 85.0)
@@ -155,6 +165,49 @@ def _zones(box: MapBox, zones: Sequence[tuple[str, Any]]) -> list[str]:
         x, y = box.xy(*part.representative_point().coords[0])
         out.append(f'<text x="{x:.1f}" y="{y:.1f}" class="zone">{escape(name)}</text>')
     return out
+
+
+#: One vessel's piece of track in a close-up: colour, name, (t ms, lon, lat) points.
+Piece = tuple[str, str, list[tuple[int, float, float]]]
+
+
+def inset_svg(
+    box: MapBox, pieces: Sequence[Piece], marker: tuple[float, float, int, str], title: str
+) -> str:
+    """A close-up map of one event: its vessels' tracks around it with UTC times along them
+    (about five a track, none written over another), its numbered marker and a scale bar."""
+    uri = land_png_uri(box.west, box.south, box.east, box.north, box.width, box.height)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="inset" width="{box.width}" '
+        f'height="{box.height}" viewBox="0 0 {box.width} {box.height}" role="img" '
+        f'aria-label="{escape(title)}">',
+        f'<image href="{uri}" x="0" y="0" width="{box.width}" height="{box.height}" '
+        'preserveAspectRatio="none"/>',
+    ]
+    taken: list[tuple[float, float]] = []
+    for colour, name, pts in pieces:
+        xys = [box.xy(lon, lat) for _, lon, lat in pts]
+        parts += _line_or_dot(xys, colour)
+        step = max(1, len(pts) // 5)
+        for (t, _, _), (x, y) in list(zip(pts, xys, strict=True))[::step]:
+            if all(math.hypot(x - a, y - b) >= 34 for a, b in taken):
+                taken.append((x, y))
+                parts.append(
+                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{colour}"/>'
+                    f'<text x="{x + 4:.1f}" y="{y - 3:.1f}" class="evno" fill="{colour}">'
+                    f"{iso_ms(t)[11:16]}</text>"
+                )
+        if xys:
+            parts.append(_label(name, *xys[-1], box, colour))
+    lon, lat, n, colour = marker
+    x, y = box.xy(lon, lat)
+    parts.append(
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{colour}" stroke="#fff"/>'
+        f'<text x="{x + 7:.1f}" y="{y - 5:.1f}" class="evno">{n}</text>'
+    )
+    parts += _scale_bar(box)
+    parts.append("</svg>")
+    return "\n".join(parts)
 
 
 def _areas(box: MapBox, areas: Sequence[tuple[str, list[tuple[float, float]]]]) -> list[str]:
