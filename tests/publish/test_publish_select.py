@@ -182,3 +182,28 @@ def test_no_export_of_events_carries_float32_noise(tmp_path: Path) -> None:
         assert res.exit_code == 0, res.output
         text = out.read_text()
         assert "0.8999999" not in text and "0.800000" not in text, fmt
+
+
+@pytest.mark.parametrize(
+    ("args", "want"),
+    [
+        (
+            ["--since", "2024-03-05T04:00", "--until", "2024-03-05T06:00"],
+            ["port_visit", "dark_sts"],
+        ),
+        (["--bbox", "120,25,130,35"], ["encounter", "port_visit"]),
+        (["--type", "zone_entry", "--type", "encounter"], ["encounter", "zone_entry"]),
+        (["--min-risk", "50", "--sort", "risk"], ["dark_sts", "zone_entry"]),
+    ],
+)
+def test_each_events_filter_on_the_command_line(
+    tmp_path: Path, args: list[str], want: list[str]
+) -> None:
+    ws = Workspace(tmp_path / "ws")
+    ws.write_table("events", _events())
+    out = tmp_path / "e.csv"
+    cmd = ["export", "events", "-w", str(tmp_path / "ws"), "-o", str(out), *args]
+    res = CliRunner().invoke(app, cmd)
+    assert res.exit_code == 0, res.output
+    rows = out.read_text().splitlines()[1:]
+    assert [r.split(",")[1].strip('"') for r in rows] == want
