@@ -207,3 +207,21 @@ def test_each_events_filter_on_the_command_line(
     assert res.exit_code == 0, res.output
     rows = out.read_text().splitlines()[1:]
     assert [r.split(",")[1].strip('"') for r in rows] == want
+
+
+def test_events_and_vessels_geojson_are_valid_rfc_7946(tmp_path: Path) -> None:
+    from shapely.geometry import shape
+
+    w = _vessels_ws(tmp_path)
+    Workspace(tmp_path / "ws").write_table("events", _events())
+    runner = CliRunner()
+    for what in ("events", "vessels"):
+        out = tmp_path / f"{what}.geojson"
+        res = runner.invoke(app, ["export", what, "-w", w, "--format", "geojson", "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        doc = json.loads(out.read_text())
+        assert doc["type"] == "FeatureCollection" and doc["features"]
+        for f in doc["features"]:
+            assert f["type"] == "Feature" and isinstance(f["properties"], dict)
+            geom = shape(f["geometry"])  # raises on an invalid geometry
+            assert geom.is_valid and -180 <= geom.x <= 180 and -90 <= geom.y <= 90
