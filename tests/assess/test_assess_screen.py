@@ -39,6 +39,7 @@ LISTED = [
     ListEntity("l:4", "t", "Vessel", "BAD NUMBER", imo=1234568),  # fails its check digit
     ListEntity("l:5", "t", "Organization", "KOREA SAMMA SHIPPING"),
     ListEntity("l:6", "t", "Vessel", "RICH GLORY", imo=9306550),  # an IMO, no vessel type
+    ListEntity("l:7", "t", "Vessel", "SEA BREEZE", details={"grt": "1,240"}),  # tonnage only
 ]
 
 
@@ -118,6 +119,12 @@ def test_a_yacht_is_not_a_listed_imo_numbered_ship() -> None:
     # a fishing vessel or tug of 40 m can carry an IMO number: still reviewed
     [hit] = _screen(_v(412000001, names={"RICH GLORY"}, types={30}, length=40.0))
     assert hit["level"] == "review"
+
+
+def test_a_yacht_is_not_a_listed_ship_of_1240_gt() -> None:
+    assert _screen(_v(338000001, names={"SEA BREEZE"}, types={37})) == []
+    [hit] = _screen(_v(412000001, names={"SEA BREEZE"}, length=60.0))
+    assert hit["entity_id"] == "l:7" and hit["level"] == "review"
 
 
 def test_equal_imo_failing_check_digit_is_review() -> None:

@@ -125,6 +125,7 @@ class _Listed:
     merchant: bool  # the list's vessel type is a tanker, cargo ship, bulk carrier ...
     vessel_type: str | None
     names: tuple[tuple[str, str], ...]  # (kind, raw): name, alias, previous_name
+    tonnage: float | None = None  # gross tonnage the list gives (OFAC: Tonnage, GRT)
 
 
 def _listed(entities: pa.Table) -> list[_Listed]:
@@ -147,9 +148,30 @@ def _listed(entities: pa.Table) -> list[_Listed]:
                 merchant=_is_merchant(row["vessel_type"]),
                 vessel_type=row["vessel_type"],
                 names=tuple((k, n) for k, n in names if normalise_name(n)),
+                tonnage=_tonnage(row.get("details")),
             )
         )
     return out
+
+
+def _tonnage(details: str | None) -> float | None:
+    """The largest tonnage figure a list gives (OFAC's ``Tonnage`` and ``GRT`` columns,
+    written like "1,240"), or None.
+
+    >>> _tonnage('{"grt": "1,240", "tonnage": "2,000"}'), _tonnage(None)
+    (2000.0, None)
+    """
+    if not details:
+        return None
+    d = json.loads(details)
+    values = []
+    for key in ("tonnage", "grt"):
+        text = str(d.get(key) or "").replace(",", "").strip()
+        try:
+            values.append(float(text))
+        except ValueError:
+            continue
+    return max(values) if values else None
 
 
 def _candidates_by_id(vessels: list[VesselIdentity], listed: list[_Listed]) -> set[tuple[int, int]]:
@@ -272,9 +294,13 @@ def _features(v: VesselIdentity, item: _Listed) -> list[dict[str, Any]]:
         feats.append(
             {"feature": "type_conflict", "query": ais, "candidate": item.vessel_type, "score": 0.0}
         )
-    elif is_valid_imo(item.imo) and v.below_imo_size:  # a listed IMO: a ship of >= 100 GT
+    elif _large(item) and v.below_imo_size:  # a listed IMO or tonnage: a ship of >= 100 GT
         ais = f"types {sorted(v.ship_types)}, length {v.length_m} m"
-        listed = f"IMO {item.imo}: a ship of 100 GT or more"
+        listed = (
+            f"IMO {item.imo}: a ship of 100 GT or more"
+            if is_valid_imo(item.imo)
+            else f"{item.tonnage:g} GT"
+        )
         feats.append({"feature": "type_conflict", "query": ais, "candidate": listed, "score": 0.0})
     if item.callsign and item.callsign in v.callsigns:
         feats.append(
@@ -287,6 +313,12 @@ def _features(v: VesselIdentity, item: _Listed) -> list[dict[str, Any]]:
             }
         )
     return feats
+
+
+def _large(item: _Listed) -> bool:
+    """Whether the list says a ship of 100 GT or more: a valid IMO number (the scheme covers
+    those) or a tonnage of 100 or more."""
+    return is_valid_imo(item.imo) or (item.tonnage is not None and item.tonnage >= 100)
 
 
 def _decide(feats: list[dict[str, Any]], p: ScreenParams) -> tuple[str, float] | None:
