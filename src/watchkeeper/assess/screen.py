@@ -16,12 +16,12 @@ previous names, and each (MMSI, list entity) pair that shares something gets a l
 A name-only hit is dropped when the two cannot be the same ship: both carry *different
 valid* IMOs (the IMO is the hull), or the list says merchant ship (tanker, cargo, bulk ...)
 while AIS says small craft (pleasure, sailing, fishing, tug, pilot, SAR type codes, or
-shorter than 30 m), or the list gives a valid IMO number (a ship of 100 GT or more) while AIS
-says pleasure or sailing craft or shorter than 24 m. An MMSI-only hit with a different valid
-IMO is dropped too. The IMO field is read through :func:`watchkeeper.context.imo.imo_kind`:
-a valid IMO with two zeros appended (a transponder artefact) is that IMO; a US Coast Guard
-official number is no IMO. Every hit carries its features (what was compared, the two values,
-the score) and a one-line explanation.
+shorter than 30 m), or the list gives a valid IMO number or a tonnage of 100 GT or more (a
+ship of 100 GT or more) while AIS says pleasure or sailing craft or shorter than 24 m. An
+MMSI-only hit with a different valid IMO is dropped too. The IMO field is read through
+:func:`watchkeeper.context.imo.imo_kind`: a valid IMO with two zeros appended (a transponder
+artefact) is that IMO; a US Coast Guard official number is no IMO. Every hit carries its
+features (what was compared, the two values, the score) and a one-line explanation.
 """
 
 from __future__ import annotations
