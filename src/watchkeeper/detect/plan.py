@@ -165,6 +165,8 @@ class Tile:
             return [(s, n, -180.0, 180.0)]
         dlon = dlat / float(np.cos(np.radians(edge)))
         w, e = self.west - dlon, self.east + dlon
+        if e - w >= 360.0:
+            return [(s, n, -180.0, 180.0)]
         if w < -180.0 or e > 180.0:
             boxes = [(s, n, max(w, -180.0), min(e, 180.0))]
             if w < -180.0:
@@ -181,8 +183,12 @@ def in_core(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], tile: Ti
 
 
 def make_tiles(
-    cy: npt.NDArray[np.int64], cx: npt.NDArray[np.int64], n: npt.NDArray[np.int64],
-    budget: int, halo_m: float, cell_deg: float = TILE_CELL_DEG,
+    cy: npt.NDArray[np.int64],
+    cx: npt.NDArray[np.int64],
+    n: npt.NDArray[np.int64],
+    budget: int,
+    halo_m: float,
+    cell_deg: float = TILE_CELL_DEG,
 ) -> list[Tile]:
     """Tiles whose cores partition the globe, cut from a histogram of points per cell
     (``cy``, ``cx`` = floor(lat, lon / cell_deg), ``n`` points) at weighted medians until each

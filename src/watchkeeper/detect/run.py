@@ -34,12 +34,12 @@ from watchkeeper.context.reception import ReceptionMap, add_maps, merge_maps, re
 from watchkeeper.detect._dark_gaps import DarkGaps
 from watchkeeper.detect._lookup import ByMmsi
 from watchkeeper.detect._track import cols
+from watchkeeper.detect.ais_gap import silences
 from watchkeeper.detect.context import (
     DetectionContext,
     anchorages_from_cells,
     build_context,
 )
-from watchkeeper.detect.ais_gap import silences
 from watchkeeper.detect.dark_sts import dark_sts_events, gaps_of
 from watchkeeper.detect.encounter import (
     close_pairs,
@@ -336,7 +336,7 @@ def run_unit(
     the pairwise stage needs from them; the slow resampled tracks go to ``scratch``."""
     group = (part, window.parts)
     pos = _with_next(ws, _positions(ws, window.read_start, window.read_end, part=group), window)
-    ids = ws.identities(start=window.identities_start, end=window.read_end, part=group)
+    ids = ws.identities(start=window.identities_start, end=window.identities_end, part=group)
     data = _window_data(
         pos,
         ids,
@@ -401,7 +401,9 @@ def pair_stage(
         ),
     ]
     ev = pa.concat_tables([f.cast(EVENTS) for f in found])
-    return pa.concat_tables([*(u.events for u in units), with_window(ev.filter(keep(ev, window)), window)])
+    return pa.concat_tables(
+        [*(u.events for u in units), with_window(ev.filter(keep(ev, window)), window)]
+    )
 
 
 def tile_encounters(
@@ -415,8 +417,8 @@ def tile_encounters(
     track's point lies in its core: every pair found once), then runs over the pairs with
     the sightings of their tracks only."""
     p = params.of(ENCOUNTER)
-    cells = pa.concat_tables([u.cells for u in units]).group_by(["cy", "cx"]).aggregate(
-        [("n", "sum")]
+    cells = (
+        pa.concat_tables([u.cells for u in units]).group_by(["cy", "cx"]).aggregate([("n", "sum")])
     )
     cy, cx, n = (cells.column(c).to_numpy() for c in ("cy", "cx", "n_sum"))
     slow = ds.dataset([u.slow for u in units], format="parquet")
