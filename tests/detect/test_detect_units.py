@@ -5,6 +5,7 @@ and on the real NOAA day (slow; skipped without ../shared/data)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from test_detect_digests import SMALL, table_digest
 
 import watchkeeper.detect.run as run_module
 from watchkeeper import Workspace
+from watchkeeper.cli import main
 from watchkeeper.detect import DetectParams, detect_workspace
 from watchkeeper.detect.dask_engine import dask_client, detect_workspace_dask
 from watchkeeper.detect.plan import Tile, in_core, make_plan, make_tiles, mmsi_group, parts_of
@@ -97,6 +99,22 @@ def test_dask_runs_the_same_units(seeds: dict[int, Path], client: object) -> Non
     events = detect_workspace_dask(ws, client, params=split)  # type: ignore[arg-type]
     assert table_digest(events) == table_digest(whole)
     assert not any((root / "ws" / ".detect-scratch").iterdir())  # the spill is removed
+
+
+def test_cli_takes_the_unit_budget(
+    seeds: dict[int, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = seeds[2]
+    shutil.copytree(root / "ws", tmp_path / "ws")
+    whole = detect_workspace(Workspace(root / "ws", create=False), params=_params(root))
+    args = ["detect", "-w", str(tmp_path / "ws"), "--ports", str(root / "sim" / "ports.csv")]
+    monkeypatch.setattr("sys.argv", ["watchkeeper", *args, "--unit-positions", str(UNIT)])
+    try:
+        main()
+    except SystemExit as exc:  # a usage or run error; success returns
+        raise AssertionError(f"exit {exc.code}") from exc
+    stored = Workspace(tmp_path / "ws", create=False).read_table("events")
+    assert stored is not None and table_digest(stored) == table_digest(whole)
 
 
 def test_store_groups_are_the_plans_groups(seeds: dict[int, Path]) -> None:
