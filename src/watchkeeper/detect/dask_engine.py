@@ -9,9 +9,13 @@ window's kept events (:func:`~.run.run_window`). The client stitches the parts w
 :func:`~.plan.finish`, in window order, and writes ``events`` and the context through the
 store in one transaction, as the local runner does: the tables are identical.
 
-A window is the unit of work: a day (or a group of small days) is held by one worker, so a
-worker needs the memory of the biggest window, and the cluster runs as many windows at once
-as it has workers (``threads_per_worker=1``: a window already uses DuckDB's threads).
+The units of work are those of the local runner: a window, or, for a window above
+``unit_positions``, each of its MMSI groups (:func:`~.run.unit_context`, then
+:func:`~.run.run_unit`, which leaves its slow resampled tracks in a scratch folder inside the
+workspace, shared storage), then one pairwise task per split window
+(:func:`~.run.pair_stage`: encounters tile by tile, dark STS over the groups' gaps). A worker
+needs the memory of one unit, whatever the size of the day, and a big day keeps every worker
+busy (``threads_per_worker=1``: a unit already uses DuckDB's threads).
 """
 
 from __future__ import annotations

@@ -147,24 +147,28 @@ _M_PER_DEG = 111_000.0  # a degree of latitude is 111.2 km: a halo in degrees er
 @dataclass(frozen=True)
 class Tile:
     """A spatial unit of the pairwise stage: its core [south, north) x [west, east) owns the
-    pairs anchored in it; it reads points up to ``halo_m`` beyond (the search radius)."""
+    pairs anchored in it; it reads the points of its occupied cells (``occupied``: south,
+    north, west, east, cell-aligned) and up to ``halo_m`` beyond (the search radius)."""
 
     south: float
     north: float
     west: float
     east: float
     halo_m: float
+    occupied: tuple[float, float, float, float] | None = None  # default: the core
 
     def read_boxes(self) -> list[tuple[float, float, float, float]]:
-        """(south, north, west, east) boxes to read: the core and its halo, cut in two where
-        the halo crosses the antimeridian (all longitudes near a pole)."""
+        """(south, north, west, east) boxes to read: the occupied part of the core and its
+        halo, cut in two where the halo crosses the antimeridian (all longitudes near a
+        pole)."""
+        south, north, west, east = self.occupied or (self.south, self.north, self.west, self.east)
         dlat = self.halo_m / _M_PER_DEG
-        s, n = max(-90.0, self.south - dlat), min(90.0, self.north + dlat)
+        s, n = max(-90.0, south - dlat), min(90.0, north + dlat)
         edge = max(abs(s), abs(n))
         if edge >= 89.0:
             return [(s, n, -180.0, 180.0)]
         dlon = dlat / float(np.cos(np.radians(edge)))
-        w, e = self.west - dlon, self.east + dlon
+        w, e = west - dlon, east + dlon
         if e - w >= 360.0:
             return [(s, n, -180.0, 180.0)]
         if w < -180.0 or e > 180.0:
@@ -196,21 +200,25 @@ def make_tiles(
     points get no tile."""
     top = (int(np.floor(-90.0 / cell_deg)), int(np.ceil(90.0 / cell_deg)) + 1)
     side = (int(np.floor(-180.0 / cell_deg)), int(np.ceil(180.0 / cell_deg)) + 1)
-    regions = _split(np.asarray(cy), np.asarray(cx), np.asarray(n), (*top, *side), budget)
+    cy, cx, n = np.asarray(cy), np.asarray(cx), np.asarray(n)
+    regions = _split(cy, cx, n, (*top, *side), budget)
 
     def deg(i: int, lo: int, hi: int, limit: float) -> float:
         return limit + 0.001 if i == hi else (-limit if i == lo else i * cell_deg)
 
-    return [
-        Tile(
-            deg(y0, *top, 90.0),
-            deg(y1, *top, 90.0),
-            deg(x0, *side, 180.0),
-            deg(x1, *side, 180.0),
-            halo_m,
+    tiles = []
+    for y0, y1, x0, x1 in regions:
+        inside = (cy >= y0) & (cy < y1) & (cx >= x0) & (cx < x1) & (n > 0)
+        ys, xs = cy[inside], cx[inside]
+        box = (
+            float(ys.min() * cell_deg),
+            float((ys.max() + 1) * cell_deg),
+            float(xs.min() * cell_deg),
+            float((xs.max() + 1) * cell_deg),
         )
-        for y0, y1, x0, x1 in regions
-    ]
+        core = (deg(y0, *top, 90.0), deg(y1, *top, 90.0), deg(x0, *side, 180.0))
+        tiles.append(Tile(*core, deg(x1, *side, 180.0), halo_m, box))
+    return tiles
 
 
 def _split(

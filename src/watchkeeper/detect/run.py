@@ -8,6 +8,17 @@ hands the kept parts to :func:`~watchkeeper.detect.plan.finish`. A window's work
 function of (plan window, context, params) and the store it reads, so a distributed runner
 can execute the same plan. Event ids are deterministic: a rerun replaces ``events`` with
 identical rows.
+
+A window of more than ``unit_positions`` positions (``Window.parts`` > 1) is split so that
+memory is bounded by the unit, whatever the size of the day: each pass reads one MMSI group
+at a time (a hash of the MMSI, filtered in the store's scan). Every single-vessel detector
+runs per group (a vessel's events depend on its own positions and the context only; the
+"silent together" count of gaps reads every group's silences, gathered by the context pass).
+The pairwise detectors then run once per window (:func:`pair_stage`): encounters over spatial
+tiles of the groups' slow resampled tracks (each tile reads a halo of the encounter distance
+and keeps the close pairs anchored in its core, :func:`tile_encounters`), dark STS over every
+group's gaps and loitering events (a few per vessel). The events are those of the window held
+whole (``tests/detect/test_detect_units.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -42,6 +54,7 @@ from watchkeeper.detect.context import (
 )
 from watchkeeper.detect.dark_sts import dark_sts_events, gaps_of
 from watchkeeper.detect.encounter import (
+    EncounterParams,
     close_pairs,
     encounters_of_pairs,
     slow_tracks,
@@ -357,7 +370,8 @@ def run_unit(
     )
     slow = slow_tracks(data.resampled, params.of(ENCOUNTER))
     path = scratch / f"slow-w{window.index}-p{part}.parquet"
-    pq.write_table(slow, path)
+    # sorted by latitude in small row groups: a tile's read skips the groups outside its band
+    pq.write_table(slow.sort_by("lat"), path, row_group_size=_SPILL_ROWS)
     gaps = gaps_of(data.tracks, data.data_end, data.places, data.reception, params.of(DARK_STS))
     return UnitResult(
         with_window(ev.filter(keep(ev, window)), window),
@@ -422,20 +436,74 @@ def tile_encounters(
     )
     cy, cx, n = (cells.column(c).to_numpy() for c in ("cy", "cx", "n_sum"))
     slow = ds.dataset([u.slow for u in units], format="parquet")
-    found = []
-    for tile in make_tiles(cy, cx, n, params.unit_positions, p.max_distance_m):
-        points = slow.to_table(filter=_in_boxes(tile.read_boxes()))
-        pairs = close_pairs(points, p)
-        del points
+    scratch = Path(units[0].slow).parent if units else Path(tempfile.gettempdir())
+    tiles = make_tiles(cy, cx, n, tile_points(params), p.max_distance_m)
+    files, per_track = [], []
+    for k, tile in enumerate(tiles):
+        pairs = _close_pairs_by_slice(slow.to_table(filter=_in_boxes(tile.read_boxes())), p)
         lat, lon = pairs.column("lat_a").to_numpy(), pairs.column("lon_a").to_numpy()
-        found.append(pairs.filter(pa.array(in_core(lat, lon, tile))))
-    if not found:
+        pairs = pairs.filter(pa.array(in_core(lat, lon, tile)))
+        path = scratch / f"pairs-{Path(units[0].slow).stem}-t{k}.parquet"
+        pq.write_table(pairs, path)
+        files.append(str(path))
+        per_track.append(pairs.group_by("a").aggregate([("a", "count")]))
+    if not files:
         return EVENTS.empty_table()
-    pairs = sort_pairs(pa.concat_tables(found))
-    tracks = np.unique(np.concatenate([pairs.column(c).to_numpy() for c in ("a", "b")]))
-    sightings = slow.to_table(filter=ds.field("track_id").isin(pa.array(tracks, pa.int64())))
-    sightings = sightings.sort_by([("track_id", "ascending"), ("slice", "ascending")])
-    return encounters_of_pairs(pairs, sightings, context.place_index, types, p)
+    spilled = ds.dataset(files, format="parquet")
+    counts = pa.concat_tables(per_track).group_by("a").aggregate([("a_count", "sum")])
+    counts = counts.sort_by("a")
+    a, rows = counts.column("a").to_numpy(), counts.column("a_count_sum").to_numpy()
+    found = []
+    for lo, hi in _ranges(a, rows, params.unit_positions):
+        pairs = sort_pairs(spilled.to_table(filter=(ds.field("a") >= lo) & (ds.field("a") <= hi)))
+        tracks = np.unique(np.concatenate([pairs.column(c).to_numpy() for c in ("a", "b")]))
+        sightings = slow.to_table(filter=ds.field("track_id").isin(pa.array(tracks, pa.int64())))
+        sightings = sightings.sort_by([("track_id", "ascending"), ("slice", "ascending")])
+        found.append(encounters_of_pairs(pairs, sightings, context.place_index, types, p))
+    return pa.concat_tables([f.cast(EVENTS) for f in found]) if found else EVENTS.empty_table()
+
+
+def _close_pairs_by_slice(points: pa.Table, p: EncounterParams) -> pa.Table:
+    """:func:`close_pairs` of ``points`` a share of the time slices at a time (pairs are
+    within one slice: the same pairs, in a fraction of the join's memory where a dense port
+    has many), in :func:`close_pairs`' order."""
+    shares = -(-points.num_rows // _PAIR_POINTS)
+    if shares <= 1:
+        return close_pairs(points, p)
+    k = points.column("slice").to_numpy()
+    found = [close_pairs(points.filter(pa.array(k % shares == i)), p) for i in range(shares)]
+    return sort_pairs(pa.concat_tables(found))
+
+
+#: Points per close-pair join (a tile's points are joined a share of its slices at a time).
+_PAIR_POINTS = 50_000
+
+#: Rows per row group of the spilled slow tracks (a tile reads only the groups of its band).
+_SPILL_ROWS = 65_536
+
+
+def tile_points(params: DetectParams) -> int:
+    """Slow resampled points per encounter tile: an eighth of ``unit_positions`` (the close-
+    pair join holds each point's probe cells and its close pairs: measured about 2.3 kB per
+    point on the real-shaped days, against ~0.86 kB per position of a unit)."""
+    return max(1, params.unit_positions // 8)
+
+
+def _ranges(
+    a: npt.NDArray[np.int64], rows: npt.NDArray[np.int64], budget: int
+) -> list[tuple[int, int]]:
+    """Ranges [lo, hi] of track ids ``a`` (ascending) whose ``rows`` add up to at most
+    ``budget`` (a track above it is a range alone): a pair's rows all fall in one range."""
+    out: list[tuple[int, int]] = []
+    size = 0
+    for track, n in zip(a.tolist(), rows.tolist(), strict=True):
+        if out and size + n <= budget:
+            out[-1] = (out[-1][0], track)
+            size += n
+        else:
+            out.append((track, track))
+            size = n
+    return out
 
 
 def _in_boxes(boxes: Sequence[tuple[float, float, float, float]]) -> ds.Expression:
