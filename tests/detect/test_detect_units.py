@@ -188,3 +188,12 @@ def test_split_window_gives_the_whole_windows_events_on_the_real_day(
     events = detect_workspace(ws, params=split)
     assert whole.num_rows > 100
     assert table_digest(events) == table_digest(whole)
+
+
+def test_track_ranges_hold_the_budget() -> None:
+    """The pairs are run by ranges of track ids: each within the budget (a big track alone),
+    every track in exactly one range."""
+    a = np.array([10, 11, 12, 20, 30, 31], dtype=np.int64)
+    rows = np.array([3, 3, 3, 10, 1, 1], dtype=np.int64)
+    assert run_module._ranges(a, rows, 6) == [(10, 11), (12, 12), (20, 20), (30, 31)]
+    assert run_module._ranges(a, rows, 100) == [(10, 31)]

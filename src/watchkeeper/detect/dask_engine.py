@@ -79,17 +79,16 @@ def detect_workspace_dask(
     scratch = ws.path / _SCRATCH / uuid.uuid4().hex
     scratch.mkdir(parents=True)
     try:
-        done: list[pa.Table | UnitResult] = client.gather(
-            client.map(
-                _unit_events,
-                paths,
-                windows,
-                groups,
-                context=shared,
-                params=params,
-                scratch=str(scratch),
-                pure=False,
-            )
+        # futures: a group's result goes from its worker to the pairwise task, not the client
+        done = client.map(
+            _unit_events,
+            paths,
+            windows,
+            groups,
+            context=shared,
+            params=params,
+            scratch=str(scratch),
+            pure=False,
         )
         kept = client.gather(
             [_window_part(client, w, units, done, shared, params) for w in plan.windows]
@@ -111,14 +110,15 @@ def _window_part(
     client: Client,
     window: Window,
     units: list[tuple[Window, int]],
-    done: list[pa.Table | UnitResult],
+    done: list[Any],
     context: Any,
     params: DetectParams,
 ) -> Any:
-    """A window's kept events: its whole run, or the pairwise stage of its groups on a worker."""
+    """The future of a window's kept events: its whole run, or the pairwise stage of its
+    groups' results (futures, resolved on the worker that runs it)."""
     mine = [r for (w, _), r in zip(units, done, strict=True) if w.index == window.index]
     if window.parts == 1:
-        return client.scatter(mine[0])
+        return mine[0]
     return client.submit(pair_stage, window, mine, context, params, pure=False)
 
 
