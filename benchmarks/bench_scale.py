@@ -25,7 +25,7 @@ the day, and the Dask engine gives the groups of one day to all its workers. The
 for a 180 M-position day uses the measured local throughput per CPU second of the largest day
 (one single-core worker; wall time on this shared machine varies with the other jobs) and the
 memory on the line through the two largest one-day sizes (what still grows with the day: the
-run's context, the reception map and the learned places); see docs/scale.md.
+kept events and the run's context: reception map, learned places); see docs/scale.md.
 
 Usage: ``python -m benchmarks.run scale``; skipped with a message when the real day is absent.
 """

@@ -52,10 +52,10 @@ class DetectParams:
     # data (a simulated scenario) runs as one window.
     window_positions: int = 5_000_000
     # A window of more positions is split into units of work of about this many: MMSI groups
-    # for the detectors of one vessel, spatial tiles (with a halo of the search radius) for
-    # encounters, and the few gaps and loitering events of all groups for dark STS
-    # (docs/scale.md). ~860 MB per million positions (docs/scale.md) plus the 0.9 GB land mask:
-    # 2 M keeps a process near 3 GB, whatever the size of the day.
+    # for the detectors of one vessel, spatial tiles (with a halo of the encounter distance)
+    # for encounters, and the few gaps and loitering events of all groups for dark STS
+    # (docs/scale.md). ~0.86 GB per million positions plus the 0.9 GB land mask: with 2 M, one
+    # process peaked at 2.5 GB on a 20 M-position day (1.8 GB per Dask worker).
     unit_positions: int = 2_000_000
     # Halos around each window. Runs cut at a window edge are stitched (detect/plan.py), so
     # the halos need only give context: pre + post >= the 6 h gap threshold (GapParams), so
