@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench accuracy accuracy-real reliability fuzz clean
+
+.PHONY: demo demo-live test lint typecheck bench accuracy accuracy-real reliability fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +15,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(PY) -m watchkeeper.demo
+
+# A simulated day replayed as a live TCP feed through `watchkeeper watch` (docs/live.md).
+demo-live: $(STAMP)
+	$(PY) -m watchkeeper.demo_live
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests

@@ -39,48 +39,62 @@ busy, a run's CPU time inflates by up to ~40 % (shared core and memory bandwidth
 run of 2 s can fall entirely on such a moment; the slow contenders (10-35 s) average it
 out. ``targets`` says which of the issue's targets the run met.
 
-**Compiled line reader.** The framer reads its regular lines in one compiled pass (numba,
+**Compiled passes.** The framer reads its regular lines in one compiled pass (numba,
 ``ingest/nmea_fast_kernel.py``; the numpy passes it replaced are kept, used for blocks
-beyond 2 GiB, and a differential test holds the two to the same fragments). Compiling
-costs time once: the first call in a fresh environment compiles for ~4.8 s of CPU (measured
-with an empty ``NUMBA_CACHE_DIR``, load ~5); the machine code is cached on disk
-(``__pycache__``), and each later process pays ~0.3 s of CPU on its first call (importing
-numba ~0.2 s, loading the cached code ~0.1 s). Every contender makes that first call
-before its clock starts (``warm_up_seconds_cpu``, together with pyarrow's first
-conversion); a one-off cost per process, like the imports the clocks also leave out. A
-real ``ingest`` of one 1 M-line file pays it once: ~0.3 s on top of the figures here, or
-~4.8 s the very first time after installation.
+beyond 2 GiB, and a differential test holds the two to the same fragments); the same module
+joins each block's fragments into its frames, already in the reference's order, in one pass
+per text column, and ``ingest/nmea_bits_kernel.py`` armours the payloads for the decoder
+(differential tests hold them to the Arrow joins and numpy passes they replaced). Their
+outputs are allocated in Arrow's memory pool, which keeps its pages (from numba's allocator,
+a block's fresh pages cost more in page faults than the passes that fill them), and byte
+ranges are copied with ``memcpy``. Compiling costs time once: the first call in a fresh
+environment compiles for ~5.4 s of CPU (measured with an empty ``NUMBA_CACHE_DIR``, load
+~3); the machine code is cached on disk (``__pycache__``), and each later process pays
+~0.3 s of CPU on its first call (importing numba ~0.2 s, loading the cached code ~0.1 s).
+Every contender reads one timed line through the whole fast engine before its clock starts
+(``warm_up_seconds_cpu``, together with pyarrow's first conversion); a one-off cost per
+process, like the imports the clocks also leave out. A real ``ingest`` of one 1 M-line file
+pays it once: ~0.3 s on top of the figures here, or ~5.4 s the very first time after
+installation.
 
-**Result on this machine (2 shared vCPUs, this run at load 4.5 to 5.6).** Decoding alone
-(``wk_fast``) meets its target (~2.5 M lines per CPU-second, ~33x pyais). Lines to rows
-(``read_fast``, framing included) does ~0.73 M lines per CPU-second, ~9.3x pyais: the
-decode targets read on it (1.5 M lines per CPU-second and 10x pyais) are **not met** (10x
-is close; 1.5 M is 2x away). Ingest end to end does ~0.41 M lines per CPU-second (2.43 s of
-CPU): its 500 k target is **not met** (~0.45 s short). Before the compiled reader, the
-batched rejects and the spliced merge (previous run, load ~2.5): ``read_fast`` 1.89 s
-(0.53 M lines per CPU-second, 6.5x pyais), ``framing_fast`` 1.71 s (0.58 M),
-``ingest_fast`` 3.05 s (0.33 M); now, under about twice the load, 1.37 s, 0.98 s and
-2.43 s.
+**Result on this machine (2 shared vCPUs; this run on an AMD EPYC host, not the Intel Xeon
+of the machine table, at load 4.8 to 3.6).** Lines to rows (``read_fast``, framing
+included) does ~0.99 M lines per CPU-second (1.01 s), ~14x pyais: the 10x target is
+**met**, with margin (pyais itself ran slower than usual under this load, 14.4 s; against
+the ~12.8 s of calmer runs it is still ~12.7x); the 1.5 M target is **not met**: it needs
+0.67 s, ~0.34 s (a third) less. Ingest end to end does ~0.54 M lines per CPU-second
+(1.84 s): its 500 k target is **met**, by ~0.16 s, a margin the load can take back (the
+three repeats: 2.24, 1.92, 1.84 s). Decoding alone (``wk_fast``) does ~2.6 M lines per
+CPU-second, framing alone ~1.44 M. Against the code before these passes, run alternately in
+one session (load 4 to 5, least CPU time of 4 and 3 runs): ``read_fast`` 1.22 s -> 1.02 s,
+``ingest_fast`` 2.32 s -> 2.01 s. Two other runs of this code on this host: at load ~2,
+``read_fast`` 1.07 s and ``ingest_fast`` 1.85 s; at load 3 to 6, 1.19 s and 1.93 s. The
+previous record (Intel host, load 4.5 to 5.6): 1.37 s (9.3x pyais) and 2.43 s.
 
-Where the time goes (per-stage CPU timers, 1 M lines, load ~4 on 2 cores): ``read_fast``
-~1.5 s, of which framing ~1.1 s: the lines 0.56 s (the compiled pass 0.20-0.25, payloads,
-sources, group ids and raw lines copied into Arrow strings 0.10-0.15, the ~1 % of unusual
-lines read one at a time and spliced back into line order ~0.08), groups and reassembly
-0.15, frames built 0.10 and put in the reference's order 0.11, byte blocks read ~0.1; then
-decoding and validation ~0.4. Ingest adds ~0.9 s outside the NMEA reader: Parquet writes
-0.29 s, duplicate suppression 0.24 s, identity runs 0.20 s, the file's SHA-256 0.11 s,
-rejects (now held and written once per file, through one DuckDB connection: 0.07 s, was
-~0.3 s written per chunk) and the ingest log 0.10 s. No stage dominates any more: the
-1.5 M decode target would need the remaining Arrow passes (frames ordered and joined,
-groups, decoding) fused into compiled code as well, a ~2x cut of what is left; the 500 k
-ingest target needs ~0.45 s less (the same framing work, or the duplicate hashes and
-identity runs compiled too).
+Where the time goes (per-stage CPU timers, 1 M lines, least of 4 passes in one process,
+load ~4.6 on 2 cores; a fresh process's single pass, as timed above, costs ~0.15 s more):
+``read_fast`` ~1.0 s, of which framing ~0.7 s: the lines 0.33 s (the compiled pass 0.18,
+texts copied out 0.06, the ~1 % of unusual lines read one at a time 0.075 and spliced back
+in line order 0.03), byte blocks read 0.10, groups 0.07 and reassembly 0.07, frames joined
+in order 0.07; then decoding and validation ~0.32 (armour, fields and candidates ~0.15,
+validation ~0.06, the rest: type 5 and 24 text, routing, rejects). Ingest adds ~0.85 s
+outside the NMEA reader: Parquet writes 0.25 s, duplicate suppression 0.24 s (its lookups 0.10,
+0.14 when a day's recent keys were probed with a set membership test instead of a search),
+identity runs 0.17 s (the run keys' texts 0.09), rejects 0.06, the file's SHA-256 0.05 and
+the ingest log 0.03. No stage dominates: the 1.5 M decode target needs a third of
+``read_fast`` gone, i.e. the reassembly, groups and frame ordering (~0.2 s of Arrow and numpy
+passes) fused into one compiled pass over the fragments, and decoding of the common types
+(1/2/3/18, 5) compiled from the armoured bytes straight into the output columns (reading
+fields from the armoured bytes in compiled code, one field or one row at a time, was tried
+and was no faster than the numpy matrix: the gain has to come from skipping the
+intermediate arrays and Arrow conversions, not from the bit arithmetic).
 
-Memory scales with the chunk, not the file (measured on the single-sentence file of issue 7;
-peak RSS and CPU of ``ingest_fast`` by lines per chunk, RSS at start 131 MiB): 25 k: 239 MiB,
-1.84 s; 50 k: 277 MiB, 1.68 s; 100 k (the default): 329 MiB, 1.62 s; 200 k: 439 MiB, 1.71 s;
-400 k: 631 MiB, 1.91 s. Larger chunks cost memory and, past 100 k, time as well (working
-sets fall out of the caches), so the default stays at 100 k.
+Memory scales with the chunk, not the file (measured on the single-sentence file of issue 7,
+before the compiled passes; peak RSS and CPU of ``ingest_fast`` by lines per chunk, RSS at
+start 131 MiB): 25 k: 239 MiB, 1.84 s; 50 k: 277 MiB, 1.68 s; 100 k (the default): 329 MiB,
+1.62 s; 200 k: 439 MiB, 1.71 s; 400 k: 631 MiB, 1.91 s. Larger chunks cost memory and,
+past 100 k, time as well (working sets fall out of the caches), so the default stays at
+100 k.
 
 Usage: ``python -m benchmarks.run decode`` (all) or
 ``python -m benchmarks.bench_decode <mode> <file>`` (one contender, prints JSON).
@@ -345,17 +359,18 @@ def _warm_up() -> float:
     """Pay one-off costs before any clock starts, and say how long they took (CPU s).
 
     pyarrow's first conversion of a Python or numpy object (``pa.array``) imports pandas,
-    ~0.2-0.5 s of import, not work. The fast framer's compiled line reader (numba) is
-    loaded from its on-disk cache (or compiled, the first time in an environment) by one
-    call on a one-line block."""
+    ~0.2-0.5 s of import, not work. The fast engine's compiled functions (numba: line
+    reader, frame joiner, payload armour) are loaded from their on-disk cache (or compiled,
+    the first time in an environment) by reading one timed line."""
     import pyarrow as pa
 
-    from watchkeeper.ingest.nmea_fast_lines import parse_block
+    from watchkeeper.ingest.nmea import iter_nmea
 
     pa.array([0])
     cpu = time.process_time()
-    line = "!AIVDM,1,1,,A,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*00"
-    parse_block(pa.array([line], pa.large_string()), 1)
+    line = "\\c:1577836800*58\\!AIVDM,1,1,,A,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*0A"
+    for _ in iter_nmea([line], file="warm-up"):
+        pass
     return time.process_time() - cpu
 
 

@@ -52,6 +52,7 @@ class _Feed:
     """The writer's state: clock, receivers' sequence and group counters, output lines."""
 
     def __init__(self, seed: int, n_vessels: int) -> None:
+        self.renamed = False  # renames (feed_lines): 1 vessel in 50 reports a new name
         self.rng = random.Random(seed)
         rng = self.rng
         self.vessels = {
@@ -139,6 +140,8 @@ class _Feed:
         state = self.vessels[mmsi]
         self.unix += rng.random() < 0.4
         msg = _message(rng, mmsi, state)
+        if self.renamed and msg["type"] == 5 and mmsi % 50 == 0:
+            msg["shipname"] = f"RENAMED {mmsi % 7919}"
         rcv = self.receiver()
         lines = self.message(msg, rcv)
         if len(lines) > 1 and rng.random() < 0.2:  # second part late, others interleaved
@@ -194,19 +197,24 @@ def _message(rng: random.Random, mmsi: int, state: list[float]) -> dict[str, Any
             "lon": pos["lon"]}  # fmt: skip
 
 
-def feed_lines(n: int, seed: int = 7, n_vessels: int | None = None) -> list[str]:
-    """``n`` lines of the feed (the last message may be cut at ``n``)."""
+def feed_lines(
+    n: int, seed: int = 7, n_vessels: int | None = None, *, renames: bool = False
+) -> list[str]:
+    """``n`` lines of the feed (the last message may be cut at ``n``). ``renames``: from
+    the middle of the feed on, one vessel in 50 (MMSI divisible by 50) reports a new name in
+    its type 5, an identity change for live alerts to find (the same lines otherwise)."""
     feed = _Feed(seed, n_vessels or max(10, n // 200))
     while len(feed.out) < n:
+        feed.renamed = renames and len(feed.out) >= n // 2
         feed.step()
     return feed.out[:n]
 
 
-def write_feed(path: Path, n: int, seed: int = 7) -> Path:
+def write_feed(path: Path, n: int, seed: int = 7, *, renames: bool = False) -> Path:
     """Write ``n`` lines to ``path`` (cached: kept when it exists)."""
     if path.exists():
         return path
     tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(feed_lines(n, seed)) + "\n")
+    tmp.write_text("\n".join(feed_lines(n, seed, renames=renames)) + "\n")
     tmp.rename(path)
     return path

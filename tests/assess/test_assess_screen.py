@@ -38,6 +38,7 @@ LISTED = [
     ListEntity("l:3", "t", "Vessel", "SAEBYOL", mmsis=(445200000,), callsign="HMYF3"),
     ListEntity("l:4", "t", "Vessel", "BAD NUMBER", imo=1234568),  # fails its check digit
     ListEntity("l:5", "t", "Organization", "KOREA SAMMA SHIPPING"),
+    ListEntity("l:6", "t", "Vessel", "RICH GLORY", imo=9306550),  # an IMO, no vessel type
 ]
 
 
@@ -108,6 +109,15 @@ def test_small_craft_is_not_a_listed_tanker() -> None:
     assert _screen(_v(338000001, names={"FREEDOM"}, types={37})) == []
     assert _screen(_v(338000001, names={"FREEDOM"}, length=12.0)) == []
     assert len(_screen(_v(338000001, names={"FREEDOM"}, types={80}))) == 1
+
+
+def test_a_yacht_is_not_a_listed_imo_numbered_ship() -> None:
+    # the list gives no type, but an IMO number: a ship of 100 GT or more
+    assert _screen(_v(338000001, names={"RICH GLORY"}, types={37}, length=13.0)) == []
+    assert _screen(_v(338000001, names={"RICH GLORY"}, length=18.0)) == []
+    # a fishing vessel or tug of 40 m can carry an IMO number: still reviewed
+    [hit] = _screen(_v(412000001, names={"RICH GLORY"}, types={30}, length=40.0))
+    assert hit["level"] == "review"
 
 
 def test_equal_imo_failing_check_digit_is_review() -> None:

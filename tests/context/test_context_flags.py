@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from watchkeeper.context.flags import flag_name, flag_of, is_flag_of_convenience, mid_of
+from watchkeeper.context.flags import flag_code, flag_name, flag_of, is_flag_of_convenience, mid_of
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,21 @@ def test_mid_table_agrees_with_libais_mid_csv(shared_data: Path) -> None:
 )
 def test_flags_of_convenience(flag: str | None, foc: bool) -> None:
     assert is_flag_of_convenience(flag) is foc
+
+
+@pytest.mark.parametrize(
+    ("listed", "code"),
+    [
+        ("Democratic People's Republic of Korea", "KP"),
+        ("Korea, North", "KP"),
+        ("St. Kitts & Nevis", "KN"),
+        ("Saint Kitts and Nevis", "KN"),
+        ("St. Vincent and the Grenadines", "VC"),
+        ("Cameroon", "CM"),
+        ("PA", "PA"),
+        ("None Identified", None),
+        ("", None),
+    ],
+)
+def test_a_listed_flag_spelling_gives_its_code(listed: str, code: str | None) -> None:
+    assert flag_code(listed) == code

@@ -70,3 +70,12 @@ def test_wrong_root(tmp_path: Path) -> None:
     (tmp_path / "x.xml").write_text("<sdnList/>")
     with pytest.raises(FormatError):
         read_un_xml(tmp_path / "x.xml")
+
+
+def test_a_date_given_for_undated_lists_leaves_the_lists_own(shared_data: Path) -> None:
+    from watchkeeper.context.sanctions.read import read_list
+
+    path = shared_data / "sanctions/un-consolidated-2026/UN_consolidated.xml"
+    got = read_list(path, list_date=date(2021, 7, 15))  # as `lists add --date` passes it
+    assert got.list_date == date(2026, 2, 27)
+    assert {e.list_date for e in got.entities} == {date(2026, 2, 27)}

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
+import numpy as np
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nmea_helpers import encoded, tagged
 
 from watchkeeper import Workspace
+from watchkeeper.ingest import dedupe
 from watchkeeper.ingest.dedupe import Deduper
 from watchkeeper.ingest.pipeline import ingest_file
 from watchkeeper.schema import Quality
@@ -99,3 +104,24 @@ def test_many_chunks_of_one_day_merge_their_keys() -> None:
         assert d.keep(table.slice(i, 20_000)).num_rows == min(20_000, n - i)
     assert d.keep(table.take(pa.array(np.arange(0, n, 7)))).num_rows == 0
     assert d.duplicates == len(range(0, n, 7))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 60), max_size=30),
+    st.lists(st.tuples(st.booleans(), st.lists(st.integers(0, 60), max_size=12)), max_size=12),
+    st.integers(1, 8),
+)
+def test_day_keys_are_a_set(
+    stored: list[int], steps: list[tuple[bool, list[int]]], merge_min: int
+) -> None:
+    """A day's keys (sorted array, sorted recent keys, merges) answer as a plain set does."""
+    with patch.object(dedupe, "_MERGE_MIN", merge_min):
+        keys = dedupe._DayKeys(np.array(stored, dtype=np.uint64))
+        known = set(stored)
+        for add, values in steps:
+            probe = np.array(values, dtype=np.uint64)
+            assert keys.contains(probe).tolist() == [v in known for v in values]
+            if add:
+                keys.add(probe)
+                known.update(values)

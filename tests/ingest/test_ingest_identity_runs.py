@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from watchkeeper.detect.identity_change import stable_changes
-from watchkeeper.ingest.identity_runs import IdentityRuns, collapse_runs
+from watchkeeper.ingest.csv_rows import static_key
+from watchkeeper.ingest.identity_runs import IdentityRuns, _keys, collapse_runs
 from watchkeeper.ingest.validate import candidate_names, validate_identities
 from watchkeeper.schema import IDENTITIES
 
@@ -83,3 +86,36 @@ def test_stable_changes_see_the_same_evidence_as_single_reports() -> None:
     (change,) = stable_changes(runs, "draught_m", 2)
     assert change.last_old == (T0 + timedelta(minutes=54)).timestamp()
     assert change.first_new == (T0 + timedelta(minutes=60)).timestamp()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, "A", "B", "A\x1f"]),
+            st.sampled_from([None, 5.0, 5.5]),
+            st.sampled_from([5, 19, 24]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_run_keys_are_equal_exactly_when_the_key_texts_are(
+    rows: list[tuple[str | None, float | None, int]],
+) -> None:
+    """The keys' integer codes: equal where the static-field texts (and types) are."""
+    ids = _reports([(1, float(i), n, d) for i, (n, d, _) in enumerate(rows)])
+    ids = ids.set_column(
+        ids.schema.get_field_index("msg_type"),
+        "msg_type",
+        pa.array([t for _, _, t in rows], ids.schema.field("msg_type").type),
+    )
+    texts = pc.binary_join_element_wise(
+        pc.fill_null(static_key(ids), "\x00"),
+        pc.fill_null(pc.cast(ids.column("msg_type"), pa.string()), ""),
+        "\x1e",
+    ).to_pylist()
+    codes = _keys(ids).tolist()
+    for i in range(len(rows)):
+        for j in range(len(rows)):
+            assert (codes[i] == codes[j]) == (texts[i] == texts[j])

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -295,3 +296,13 @@ def test_iter_nmea_fast_equals_iter_nmea(shared_data: Path, name: str) -> None:
     ref.rejects = ref.rejects.sort_by("line")  # chunk boundaries differ: compare in line order
     fast.rejects = fast.rejects.sort_by("line")
     assert_same(ref, fast)
+
+
+def test_eta_is_the_reference_text_for_every_value() -> None:
+    """Every month, day, hour and minute a type 5 can carry (4, 5, 5 and 6 bits)."""
+    grid = np.stack(np.meshgrid(*(np.arange(k) for k in (16, 32, 32, 64)), indexing="ij"))
+    month, day, hour, minute = (v.ravel().astype(np.int64) for v in grid)
+    got = nmea_fast._eta({"month": month, "day": day, "hour": hour, "minute": minute})
+    parts = (month.tolist(), day.tolist(), hour.tolist(), minute.tolist())
+    want = [nmea_pyais.eta_text(*values) for values in zip(*parts, strict=True)]
+    assert got.to_pylist() == want

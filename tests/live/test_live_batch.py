@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from live_helpers import positions
 
 from watchkeeper.ingest.pipeline import ingest_file
@@ -51,3 +52,26 @@ def test_tiny_batches_store_what_one_ingest_stores(live_sim: Path, tmp_path: Pat
     assert positions(live).equals(positions(clean))
     reports = [pc.sum(w.identities().column("n_reports")).as_py() for w in (live, clean)]
     assert reports[0] == reports[1] > 0
+
+
+def test_a_drain_stops_at_what_the_log_held_so_detection_gets_its_turn(
+    live_sim: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = _head(live_sim / "traffic.nmea", 400).splitlines(keepends=True)
+    watcher = Watcher(tmp_path / "ws", WatchParams(batch_lines=20, detect=False))
+    watcher.sink(b"".join(lines[:200]))
+    held = watcher.wal.end
+    arriving = iter(lines[200:])
+    step = watcher.step
+
+    def step_on_a_steady_feed(*, final: bool = False) -> bool:
+        watcher.sink(next(arriving, b""))  # a line arrives during every commit
+        return step(final=final)
+
+    monkeypatch.setattr(watcher, "step", step_on_a_steady_feed)
+    watcher._drain()
+    watcher.close()
+    # 200 lines held, 20 a batch: ten batches (an eleventh takes what arrived meanwhile), not
+    # one per arriving line until the feed pauses
+    assert watcher.checkpoint.offset >= held and watcher.counts["batches"] <= 11
+    assert next(arriving, None) is not None

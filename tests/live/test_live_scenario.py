@@ -9,10 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-from live_helpers import free_port
+from live_helpers import Hook, free_port
 
 from watchkeeper.detect.run import detect_workspace
+from watchkeeper.live.fast import FAST_TYPES
 from watchkeeper.live.feeds import FeedStats, run_tcp
+from watchkeeper.live.outputs import OutputParams, WebhookOutput
 from watchkeeper.live.replay import ReplayOptions, serve
 from watchkeeper.live.watch import Watcher, WatchParams
 from watchkeeper.schema import EVENTS
@@ -34,9 +36,14 @@ def test_a_replayed_scenario_gives_alerts_and_the_batch_events(
     ).start()
     assert ready.wait(10)
     alerts = tmp_path / "alerts.jsonl"
+    hook = Hook([503])  # the webhook fails once: the output retries
+    webhook = WebhookOutput(hook.url, tmp_path / "outputs", OutputParams(backoff_s=0.05))
     # detection every 2 s while the ~3 s replay runs: alerts appear and move through states
     watcher = Watcher(
-        tmp_path / "ws", WatchParams(batch_s=0.2, detect_every_s=2.0), alerts_to=alerts
+        tmp_path / "ws",
+        WatchParams(batch_s=0.2, detect_every_s=2.0),
+        alerts_to=alerts,
+        outputs=[webhook],
     )
     stats = FeedStats("tcp")
     tcp = threading.Thread(
@@ -54,7 +61,9 @@ def test_a_replayed_scenario_gives_alerts_and_the_batch_events(
     watching.set()
     loop.join(300)
     serving.set()
+    assert webhook.flush(30)
     watcher.close()
+    hook.close()
     assert watcher.counts["detections"] >= 1
 
     ws = Workspace(tmp_path / "ws")
@@ -71,3 +80,11 @@ def test_a_replayed_scenario_gives_alerts_and_the_batch_events(
     final = {r["alert_id"] for r in out if r["state"] in ("confirmed", "closed", "provisional")}
     assert set(batch.column("event_id").to_pylist()) <= final
     assert all(r["evidence"] is not None for r in out if "evidence" in r)
+    assert hook.received() == [(r["alert_id"], r["state"]) for r in out]  # the same, in order
+    # zone entries and identity changes came from the batches that completed them, with the
+    # ids (and states) the full runs then confirmed: none was retracted
+    assert watcher.counts["fast_alerts"] > 0
+    fast = {r["alert_id"] for r in out if r.get("type") in FAST_TYPES}
+    retracted = {r["alert_id"] for r in out if r["state"] == "retracted"} & fast
+    assert (fast - retracted) <= set(batch.column("event_id").to_pylist())
+    assert len(retracted) <= len(fast) // 10  # late lines of another receiver may disprove one

@@ -145,3 +145,25 @@ def test_cli_report_and_exports(case_ws: Workspace, tmp_path: Path) -> None:
         assert target.stat().st_size > 0
     header = (tmp_path / "tracks.csv").read_text().splitlines()[0]
     assert header.startswith("MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO")
+
+
+def test_a_draught_reported_unchanged_all_day_is_drawn(report: str) -> None:
+    # MAGUS reported 16.9 m all day: its identity runs hold the value from first to last report
+    plot = report[report.index('aria-label="Reported draught"') :]
+    plot = plot[: plot.index("</svg>")]
+    assert "<polyline" in plot or "<circle" in plot
+
+
+def test_the_listed_flag_is_compared_with_the_mmsi_flag(report: str) -> None:
+    # OFAC lists FREEDOM (ex MAGUS) under Cameroon; MAGUS's MMSI claims Panama (MID 35x)
+    assert "Flag: the list says Cameroon" in report
+    assert "says Panama: they differ" in report
+
+
+def test_the_identity_reports_behind_a_sanctions_match_are_evidence(report: str) -> None:
+    # MAGUS broadcast IMO 9018464, FREEDOM's on the OFAC list: the reports carrying it,
+    # traced to their source lines like an event's records
+    at = report.index("Behind sanctions match S1")
+    section = report[at : report.index("</table>", at)]
+    assert "imo 9018464" in section and "imo=9018464" in section
+    assert ".csv" in section  # the source file of the report that carried it

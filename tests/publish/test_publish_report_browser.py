@@ -68,3 +68,11 @@ def test_report_offline_and_map_drawn(case_ws: Workspace, tmp_path: Path) -> Non
     track = (np.abs(pixels - (0x1F, 0x4E, 0x9C)).sum(axis=1) < 60).sum()
     marker = (np.abs(pixels - (0xD6, 0x27, 0x28)).sum(axis=1) < 60).sum()
     assert track > 0 and marker > 20  # the track and the encounter marker
+
+
+def test_report_as_pdf(case_ws: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "case.pdf"
+    write_report(case_ws, out, vessel=MAGUS)
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 2  # a multi-page case

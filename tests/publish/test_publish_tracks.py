@@ -34,7 +34,11 @@ TRACK_SCHEMA: dict[str, Any] = {
                     "type": {"const": "Feature"},
                     "geometry": {
                         "type": "object",
-                        "properties": {"type": {"enum": ["LineString", "MultiLineString"]}},
+                        "properties": {
+                            "type": {
+                                "enum": ["LineString", "MultiLineString", "Point", "MultiPoint"]
+                            }
+                        },
                     },
                     "properties": {"type": "object", "required": ["mmsi", "coordTimes"]},
                 },
@@ -79,6 +83,18 @@ def test_split_at_gaps_and_thin() -> None:
 def test_params_validated() -> None:
     with pytest.raises(ConfigError):
         TrackParams(split_gap_h=0)
+
+
+def test_a_position_alone_between_gaps_is_no_one_point_line() -> None:
+    # heard once between two gaps (RFC 7946: a LineString has two positions or more)
+    pos = _positions([(0, 30.0, 120.0, 1), (10, 30.1, 120.1, 1), (600, 31.0, 121.0, 1)])
+    (feat,) = track_features(build_tracks(pos))
+    assert feat["geometry"]["type"] == "LineString"
+    assert feat["properties"]["single_positions"] == [[121.0, 31.0, "2024-03-04T10:00:00Z"]]
+    shape(feat["geometry"])  # shapely refuses a one-point LineString
+    (alone,) = track_features(build_tracks(_positions([(0, 30.0, 120.0, 1)])))
+    assert alone["geometry"] == {"type": "Point", "coordinates": [120.0, 30.0]}
+    assert alone["properties"]["coordTimes"] == "2024-03-04T00:00:00Z"
 
 
 def test_multilinestring_across_gap_keeps_times() -> None:

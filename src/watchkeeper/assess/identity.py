@@ -72,6 +72,16 @@ class VesselIdentity:
         return bool(self.ship_types) and self.ship_types <= SMALL_CRAFT_TYPES
 
     @property
+    def below_imo_size(self) -> bool:
+        """Whether AIS says this is too small to carry an IMO number: pleasure or sailing
+        craft only, or shorter than 24 m. The IMO number scheme covers ships of 100 GT and
+        more (IMO Resolution A.1117(30)); 100 GT is about 24 m of hull (the 24 m length of
+        the 1969 Tonnage Convention), while fishing vessels and tugs above it do carry one."""
+        if self.length_m is not None and 0 < self.length_m < IMO_MIN_LENGTH_M:
+            return True
+        return bool(self.ship_types) and self.ship_types <= {36, 37}
+
+    @property
     def merchant(self) -> bool:
         """Whether AIS says cargo ship or tanker (types 70-89) and nothing else."""
         return bool(self.ship_types) and all(t in MERCHANT_TYPES for t in self.ship_types)
@@ -82,6 +92,7 @@ class VesselIdentity:
 SMALL_CRAFT_TYPES = frozenset({30, 31, 32, 33, 34, 35, 36, 37, *range(50, 59)})
 MERCHANT_TYPES = range(70, 90)  # cargo 70-79, tanker 80-89: ships that must carry an IMO
 SMALL_CRAFT_LENGTH_M = 30.0  # smaller than any ocean-going tanker or cargo ship
+IMO_MIN_LENGTH_M = 24.0  # below it, a hull is under 100 GT: no IMO number (below_imo_size)
 
 
 def vessel_identities(identities: pa.Table, mmsis: list[int] | None = None) -> list[VesselIdentity]:

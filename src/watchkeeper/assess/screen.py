@@ -16,11 +16,12 @@ previous names, and each (MMSI, list entity) pair that shares something gets a l
 A name-only hit is dropped when the two cannot be the same ship: both carry *different
 valid* IMOs (the IMO is the hull), or the list says merchant ship (tanker, cargo, bulk ...)
 while AIS says small craft (pleasure, sailing, fishing, tug, pilot, SAR type codes, or
-shorter than 30 m). An MMSI-only hit with a different valid IMO is dropped too. The IMO field
-is read through :func:`watchkeeper.context.imo.imo_kind`: a valid IMO with two zeros appended
-(a transponder artefact) is that IMO; a US Coast Guard official number is no IMO. Every hit
-carries its features (what was compared, the two values, the score) and a one-line
-explanation.
+shorter than 30 m), or the list gives a valid IMO number (a ship of 100 GT or more) while AIS
+says pleasure or sailing craft or shorter than 24 m. An MMSI-only hit with a different valid
+IMO is dropped too. The IMO field is read through :func:`watchkeeper.context.imo.imo_kind`:
+a valid IMO with two zeros appended (a transponder artefact) is that IMO; a US Coast Guard
+official number is no IMO. Every hit carries its features (what was compared, the two values,
+the score) and a one-line explanation.
 """
 
 from __future__ import annotations
@@ -271,6 +272,10 @@ def _features(v: VesselIdentity, item: _Listed) -> list[dict[str, Any]]:
         feats.append(
             {"feature": "type_conflict", "query": ais, "candidate": item.vessel_type, "score": 0.0}
         )
+    elif is_valid_imo(item.imo) and v.below_imo_size:  # a listed IMO: a ship of >= 100 GT
+        ais = f"types {sorted(v.ship_types)}, length {v.length_m} m"
+        listed = f"IMO {item.imo}: a ship of 100 GT or more"
+        feats.append({"feature": "type_conflict", "query": ais, "candidate": listed, "score": 0.0})
     if item.callsign and item.callsign in v.callsigns:
         feats.append(
             {

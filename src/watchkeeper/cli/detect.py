@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from dataclasses import replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
@@ -18,8 +20,11 @@ from watchkeeper.cli._app import WORKSPACE_HELP, app, export_app
 from watchkeeper.detect.params import DetectParams, load_params, to_toml
 from watchkeeper.detect.run import detect_workspace
 from watchkeeper.errors import ConfigError, NotFoundError
+from watchkeeper.publish.describe import describe
 from watchkeeper.publish.exports import export_events as export_events_to
+from watchkeeper.publish.select import EventFilter, parse_bbox, select_events
 from watchkeeper.store import Workspace
+from watchkeeper.tracks.build import parse_time
 
 __all__ = ["detect", "events", "export_events", "params"]
 
@@ -148,29 +153,127 @@ def _events(ws: Workspace) -> pa.Table:
     return table
 
 
+TypesOpt = Annotated[
+    list[str] | None, typer.Option("--type", help="Only this event type (repeatable).")
+]
+MmsiOpt = Annotated[
+    list[int] | None,
+    typer.Option("--mmsi", help="Only events of this vessel, either side (repeatable)."),
+]
+MinRiskOpt = Annotated[
+    float | None,
+    typer.Option("--min-risk", help="Only events whose own risk is at least this (0-100)."),
+]
+SinceOpt = Annotated[
+    str | None, typer.Option(help="Only events going on at or after this time (ISO 8601, UTC).")
+]
+UntilOpt = Annotated[str | None, typer.Option(help="Only events begun before this time.")]
+BboxOpt = Annotated[
+    str | None, typer.Option(help="Only events inside lon0,lat0,lon1,lat1 (degrees).")
+]
+SortOpt = Annotated[
+    str, typer.Option(help="start (oldest first), risk or confidence (highest first).")
+]
+
+
+def _selection(
+    types: list[str] | None,
+    mmsis: list[int] | None,
+    min_risk: float | None,
+    since: str | None,
+    until: str | None,
+    bbox: str | None,
+    sort: str,
+) -> EventFilter:
+    try:
+        times = [None if t is None else parse_time(t) for t in (since, until)]
+    except ValueError as exc:
+        raise ConfigError(f"--since/--until take ISO 8601 times: {exc}") from None
+    return EventFilter(
+        types=tuple(types or ()),
+        mmsis=tuple(mmsis or ()),
+        min_risk=min_risk,
+        since=times[0],
+        until=times[1],
+        bbox=None if bbox is None else parse_bbox(bbox),
+        sort=sort,
+    )
+
+
 @app.command()
 def events(
     workspace: WorkspaceOpt,
-    kind: Annotated[str | None, typer.Option("--type", help="Only this event type.")] = None,
+    kind: TypesOpt = None,
+    mmsi: MmsiOpt = None,
+    min_risk: MinRiskOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    bbox: BboxOpt = None,
+    sort: SortOpt = "start",
+    details: Annotated[bool, typer.Option(help="Show each event's details.")] = False,
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
 ) -> None:
-    """List stored events on the terminal. Example: ``watchkeeper events -w ws --type encounter``"""
-    table = _events(Workspace(workspace, read_only=True))
-    rows = [r for r in table.to_pylist() if kind is None or r["type"] == kind]
-    out = Table("type", "mmsi", "other", "start", "end", "lat", "lon", "confidence")
-    for r in rows[:limit]:
-        out.add_row(
-            r["type"],
-            str(r["mmsi"]),
-            "" if r["other_mmsi"] is None else str(r["other_mmsi"]),
-            _iso(r["start"]),
-            _iso(r["end"]),
-            f"{r['lat']:.4f}" if r["lat"] is not None else "",
-            f"{r['lon']:.4f}" if r["lon"] is not None else "",
-            f"{r['confidence']:.2f}",
-        )
-    Console().print(out)
-    Console(stderr=True).print(f"{len(rows)} events")
+    """List stored events on the terminal, filtered and sorted for triage.
+
+    Example: ``watchkeeper events -w ws --type dark_sts --type encounter --since 2024-03-05
+    --bbox 120,25,130,40 --sort risk --details``
+    """
+    chosen = _selection(kind, mmsi, min_risk, since, until, bbox, sort)
+    rows = select_events(_events(Workspace(workspace, read_only=True)), chosen).to_pylist()
+    console = Console()
+    if details:  # one block per event: a line of facts, then its details, wrapped
+        width = max(40, console.width)
+        for r in rows[:limit]:
+            console.print(_summary(r), highlight=False, markup=False, soft_wrap=True)
+            text = textwrap.fill(describe(r["type"], r["details"]), width, subsequent_indent="    ")
+            console.print("    " + text, highlight=False, markup=False, style="dim", soft_wrap=True)
+    else:  # fits 80 columns: confidence and details with --details
+        out = Table(box=None, pad_edge=False, padding=(0, 0, 0, 1), header_style="bold")
+        for name in ("type", "mmsi", "other", "start (UTC)", "end", "position", "risk"):
+            out.add_column(name, no_wrap=True)
+        for r in rows[:limit]:
+            c = _cells(r)
+            start, end = _when(r["start"], year=False), _when(r["end"], r["start"], year=False)
+            out.add_row(c[0], c[1], c[2], start, end, c[5], c[7])
+        console.print(out)
+    shown = f" (first {limit}: --limit N for more)" if len(rows) > limit else ""
+    Console(stderr=True).print(f"{len(rows)} events{shown}", highlight=False)
+
+
+def _when(t: datetime | None, since: datetime | None = None, *, year: bool = True) -> str:
+    """``YYYY-MM-DD HH:MM`` (UTC; ``MM-DD HH:MM`` without ``year``); only ``HH:MM`` on the
+    day of ``since``."""
+    if t is None:
+        return "open"
+    u = t.astimezone(UTC)
+    if since is not None and u.date() == since.astimezone(UTC).date():
+        return u.strftime("%H:%M")
+    return u.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
+
+
+def _where(lat: float | None, lon: float | None) -> str:
+    if lat is None or lon is None:
+        return ""
+    return f"{abs(lat):.2f}{'N' if lat >= 0 else 'S'} {abs(lon):.2f}{'E' if lon >= 0 else 'W'}"
+
+
+def _cells(r: dict[str, Any]) -> list[str]:
+    return [
+        r["type"],
+        str(r["mmsi"]),
+        "" if r["other_mmsi"] is None else str(r["other_mmsi"]),
+        _when(r["start"]),
+        _when(r["end"], r["start"]),
+        _where(r["lat"], r["lon"]),
+        f"{r['confidence']:.2f}",
+        "" if r["risk"] is None else f"{r['risk']:.0f}",
+    ]
+
+
+def _summary(r: dict[str, Any]) -> str:
+    kind, mmsi, other, start, end, where, conf, risk = _cells(r)
+    pair = f"{mmsi} with {other}" if other else mmsi
+    return f"{kind} {pair}  {start} to {end}  {where}  confidence {conf}  risk {risk or '-'}"
 
 
 def _iso(t: object) -> str:
@@ -190,9 +293,19 @@ def export_events(
         typer.Option("--format", help="csv, geojson, parquet, kml, kmz, geoparquet, cot or ftm."),
     ] = "csv",
     output: Annotated[str, typer.Option("-o", "--output", help="File, or - for stdout.")] = "-",
+    kind: TypesOpt = None,
+    mmsi: MmsiOpt = None,
+    min_risk: MinRiskOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    bbox: BboxOpt = None,
+    sort: SortOpt = "start",
 ) -> None:
-    """Export events (DESIGN §2 columns).
+    """Export events (DESIGN §2 columns), filtered as ``watchkeeper events`` filters them.
 
-    Example: ``watchkeeper export events -w ws --format geojson -o events.geojson``
+    Example: ``watchkeeper export events -w ws --format cot --min-risk 50 -o alerts.cot``
     """
-    export_events_to(Workspace(workspace, read_only=True), fmt, output)
+    chosen = _selection(kind, mmsi, min_risk, since, until, bbox, sort)
+    n = export_events_to(Workspace(workspace, read_only=True), fmt, output, selection=chosen)
+    where = "stdout" if output == "-" else output
+    Console(stderr=True).print(f"wrote {n:,} events to {where}", highlight=False, soft_wrap=True)

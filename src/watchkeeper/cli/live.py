@@ -15,8 +15,9 @@ from rich.console import Console
 from watchkeeper.cli._app import WORKSPACE_HELP, app
 from watchkeeper.errors import ConfigError
 from watchkeeper.live.feeds import FeedStats, follow_file, parse_endpoint, run_tcp, run_udp
+from watchkeeper.live.outputs import CotOutput, QueuedOutput, WebhookOutput
 from watchkeeper.live.replay import ReplayOptions, serve
-from watchkeeper.live.watch import Watcher, WatchParams
+from watchkeeper.live.watch import LIVE_DIR, Watcher, WatchParams
 
 __all__ = ["replay", "watch"]
 
@@ -53,6 +54,13 @@ def watch(
     alerts: Annotated[
         str | None, typer.Option(help="Write alerts as JSON lines to FILE, or '-' for stdout.")
     ] = None,
+    webhook: Annotated[
+        list[str] | None,
+        typer.Option(help="POST alerts as JSON to URL, retried until accepted (repeatable)."),
+    ] = None,
+    cot: Annotated[
+        str | None, typer.Option(help="Send alerts as Cursor-on-Target to a TAK server HOST:PORT.")
+    ] = None,
     batch_lines: Annotated[int, typer.Option(help="Commit a batch at this many lines.")] = (
         WatchParams.batch_lines
     ),
@@ -73,6 +81,7 @@ def watch(
     the next start stores the log's tail and nothing twice. Stop with Ctrl-C or SIGTERM.
 
     Example: watchkeeper watch -w ws --tcp 153.44.253.27:5631 --alerts alerts.jsonl
+    --webhook https://cell.example/hooks/ais --cot 127.0.0.1:8087
     """
     if not tcp and not udp and follow is None:
         raise ConfigError("watch needs a feed: --tcp HOST:PORT, --udp HOST:PORT or --follow FILE")
@@ -86,7 +95,7 @@ def watch(
     )
     out = None if alerts is None else (sys.stdout if alerts == "-" else Path(alerts))
     stop = _stop_on_signals()
-    watcher = Watcher(workspace, params, alerts_to=out)
+    watcher = Watcher(workspace, params, alerts_to=out, outputs=_outputs(workspace, webhook, cot))
     threads = []
     for kind, endpoints, runner in (("tcp", tcp or [], run_tcp), ("udp", udp or [], run_udp)):
         for text in endpoints:
@@ -120,6 +129,20 @@ def watch(
         f"{c['positions']:,} positions; {c['alerts']:,} alerts",
         highlight=False,
     )
+
+
+def _outputs(workspace: Path, webhooks: list[str] | None, cot: str | None) -> list[QueuedOutput]:
+    """The webhook and CoT outputs asked for; each keeps its delivery record in the live folder."""
+    state = workspace / LIVE_DIR / "outputs"
+    out: list[QueuedOutput] = []
+    for i, url in enumerate(webhooks or []):
+        try:
+            out.append(WebhookOutput(url, state, name=f"webhook-{i + 1}"))
+        except ValueError as exc:
+            raise ConfigError(f"--webhook: {exc}") from None
+    if cot is not None:
+        out.append(CotOutput(*_endpoint(cot, "--cot"), state))
+    return out
 
 
 @app.command()

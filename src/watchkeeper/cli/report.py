@@ -31,14 +31,17 @@ WorkspaceOpt = Annotated[Path, typer.Option("-w", "--workspace", help=WORKSPACE_
 @app.command()
 def report(
     workspace: WorkspaceOpt,
-    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="HTML file to write; .pdf: a PDF (Chromium).")
+    ],
     vessel: Annotated[int | None, typer.Option("--vessel", help="MMSI of the case.")] = None,
     event: Annotated[str | None, typer.Option("--event", help="Event id of the case.")] = None,
     top: Annotated[int | None, typer.Option("--top", help="The N riskiest vessels.")] = None,
 ) -> None:
-    """Write a self-contained HTML case report (map, timeline, plots, evidence, hashes).
+    """Write a self-contained HTML case report (map, timeline, plots, evidence, hashes), or
+    a PDF of it when the output ends in .pdf (printed by headless Chromium).
 
-    Example: ``watchkeeper report -w ws --top 1 -o case.html``
+    Example: ``watchkeeper report -w ws --top 1 -o case.html`` (or ``-o case.pdf``)
     """
     ws = Workspace(workspace, read_only=True)
     case = write_report(ws, output, vessel=vessel, event=event, top=top)

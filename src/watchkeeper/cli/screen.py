@@ -34,7 +34,9 @@ from watchkeeper.context.sanctions.read import list_paths
 from watchkeeper.errors import ConfigError
 from watchkeeper.publish._sink import atomic_file
 from watchkeeper.publish.exports import VESSEL_FORMATS, vessels_with_position, write_vessels_geo
+from watchkeeper.publish.select import VesselFilter, parse_bbox, round_meaning, select_vessels
 from watchkeeper.store import Workspace
+from watchkeeper.tracks.build import parse_time
 
 __all__ = ["lists_app"]
 
@@ -56,7 +58,11 @@ def lists_add(
     workspace: WorkspaceOpt,
     list_date: Annotated[
         str | None,
-        typer.Option("--date", help="Publication date YYYY-MM-DD (the OFAC CSV has none)."),
+        typer.Option(
+            "--date",
+            help="Publication date YYYY-MM-DD of lists without one of their own (the OFAC "
+            "CSV); a list's own date is kept.",
+        ),
     ] = None,
     source: Annotated[str | None, typer.Option(help="Source name for FtM files.")] = None,
 ) -> None:
@@ -75,8 +81,11 @@ def lists_add(
     for line in found.skipped:
         console.print(line, highlight=False, soft_wrap=True)
     for path in found.files:
-        summary = add_list(ws, read_list(path, list_date=when, source=source))
+        lf = read_list(path, list_date=when, source=source)
+        summary = add_list(ws, lf)
         state = "added" if summary["added"] else "already present"
+        if when and lf.list_date and lf.list_date != when:
+            state += f" (dated {lf.list_date} by the list itself: --date {when} not used)"
         console.print(
             f"{path}: {summary['source']} {summary['list_date'] or 'undated'} {state}: "
             f"{summary['n_entities']} entities, {summary['n_vessels']} vessels "
@@ -171,23 +180,50 @@ def export_vessels(
         str,
         typer.Option("--format", help="csv, json, geojson, kml, kmz, geoparquet, cot or ftm."),
     ] = "csv",
+    mmsi: Annotated[
+        list[int] | None, typer.Option("--mmsi", help="Only this vessel (repeatable).")
+    ] = None,
+    min_risk: Annotated[
+        float | None, typer.Option("--min-risk", help="Only vessels of at least this risk.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only vessels seen at or after this time (ISO 8601, UTC).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only vessels seen before this time.")] = None,
+    bbox: Annotated[
+        str | None,
+        typer.Option(help="Only vessels last seen inside lon0,lat0,lon1,lat1 (degrees)."),
+    ] = None,
 ) -> None:
     """Export the vessels table (DESIGN §2 columns); map formats place each at its last position.
 
-    Example: watchkeeper export vessels -w ws --format json -o vessels.json
+    Example: watchkeeper export vessels -w ws --format cot --min-risk 50 -o suspects.cot
     """
+    try:
+        times = [None if t is None else parse_time(t) for t in (since, until)]
+    except ValueError as exc:
+        raise ConfigError(f"--since/--until take ISO 8601 times: {exc}") from None
+    chosen = VesselFilter(
+        mmsis=tuple(mmsi or ()),
+        min_risk=min_risk,
+        since=times[0],
+        until=times[1],
+        bbox=None if bbox is None else parse_bbox(bbox),
+    )
     formats = (*EXPORT_FORMATS, *VESSEL_FORMATS)
     if fmt not in formats:
         raise ConfigError(f"--format must be one of {', '.join(formats)}, got {fmt!r}")
     ws = Workspace(workspace, read_only=True)
     table = build_vessels(ws, save=False)  # rebuilt (events or screening may be newer), not stored
+    if fmt in VESSEL_FORMATS or chosen.bbox is not None:
+        table = vessels_with_position(ws, table)
+    table = select_vessels(table, chosen)
+    where = "stdout" if output == "-" else output
     if fmt in VESSEL_FORMATS:
-        n = write_vessels_geo(vessels_with_position(ws, table), fmt, output)
-        Console(stderr=True).print(f"wrote {n} items to {output}", highlight=False)
-        return
-    if output == "-":
-        write_vessels(table, sys.stdout, fmt)
-        return
-    with atomic_file(output) as tmp, tmp.open("w", encoding="utf-8", newline="") as f:
-        n = write_vessels(table, f, fmt)
-    Console(stderr=True).print(f"wrote {n} vessels to {output}", highlight=False)
+        n = write_vessels_geo(table, fmt, output)
+    elif output == "-":
+        n = write_vessels(round_meaning(table), sys.stdout, fmt)
+    else:
+        with atomic_file(output) as tmp, tmp.open("w", encoding="utf-8", newline="") as f:
+            n = write_vessels(round_meaning(table), f, fmt)
+    Console(stderr=True).print(f"wrote {n:,} vessels to {where}", highlight=False, soft_wrap=True)

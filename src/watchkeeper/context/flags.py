@@ -17,6 +17,7 @@ from pyais.constants import COUNTRY_MAPPING
 __all__ = [
     "DPRK_MID",
     "FLAGS_OF_CONVENIENCE",
+    "flag_code",
     "flag_name",
     "flag_of",
     "is_flag_of_convenience",
@@ -113,6 +114,51 @@ def flag_name(mmsi: int | None) -> str | None:
         return None
     name: str = COUNTRY_MAPPING[mid][1]
     return name
+
+
+def _key(name: str) -> str:
+    """A country name reduced for comparison: lower case, letters only, "saint" as "st",
+    "and" and "the" dropped ("St. Kitts & Nevis", "Saint Kitts and Nevis", "St Kitts Nevis")."""
+    words = "".join(c if c.isalnum() else " " for c in name.lower()).split()
+    words = ["st" if w == "saint" else w for w in words if w not in ("and", "the")]
+    return "".join(words)
+
+
+#: Spellings the sanctions lists use that pyais spells otherwise.
+_ALIASES = {
+    "democraticpeoplesrepublicofkorea": "KP",
+    "northkorea": "KP",
+    "koreanorth": "KP",
+    "dprk": "KP",
+    "southkorea": "KR",
+    "republicofkorea": "KR",
+    "koreasouth": "KR",
+    "iranislamicrepublicof": "IR",
+    "russianfederation": "RU",
+    "unitedrepublicoftanzania": "TZ",
+    "vietnam": "VN",
+}
+_BY_NAME = {_key(name): code for code, name in COUNTRY_MAPPING.values()} | _ALIASES
+
+
+def flag_code(flag: str | None) -> str | None:
+    """ISO 3166 alpha-2 code of a flag as a list spells it (a name or a code), or None.
+
+    >>> flag_code("Democratic People's Republic of Korea"), flag_code("St. Kitts & Nevis")
+    ('KP', 'KN')
+    >>> flag_code("St. Vincent and the Grenadines")
+    'VC'
+
+    >>> flag_code("Cameroon"), flag_code("pa"), flag_code("None Identified")
+    ('CM', 'PA', None)
+    """
+    if not flag:
+        return None
+    text = flag.strip()
+    codes = {code for code, _ in COUNTRY_MAPPING.values()}
+    if len(text) == 2 and text.upper() in codes:
+        return text.upper()
+    return _BY_NAME.get(_key(text))
 
 
 def is_flag_of_convenience(flag: str | None) -> bool:

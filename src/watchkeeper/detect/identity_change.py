@@ -46,6 +46,7 @@ __all__ = [
     "Change",
     "IdentityParams",
     "detect_identity_changes",
+    "field_values",
     "normalise",
     "stable_changes",
 ]
@@ -101,14 +102,18 @@ def normalise(values: pa.ChunkedArray | pa.Array) -> pa.Array:
     return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
 
 
-def _codes(ids: pa.Table, field: str) -> tuple[Ints, list[Any]]:
-    """Integer code of each row's normalised value (-1 for missing) and the value list."""
+def field_values(ids: pa.Table, field: str) -> pa.Array | pa.ChunkedArray:
+    """The values of ``field`` as compared for changes: strings as :func:`normalise` gives
+    them, numbers with 0 ("not available": IMO 0, ship type 0) as missing."""
     col = ids.column(field)
     if pa.types.is_string(col.type):
-        col = normalise(col)
-    else:
-        col = pc.if_else(pc.equal(col, 0), pa.scalar(None, col.type), col)
-    enc = pc.dictionary_encode(col)
+        return normalise(col)
+    return pc.if_else(pc.equal(col, 0), pa.scalar(None, col.type), col)
+
+
+def _codes(ids: pa.Table, field: str) -> tuple[Ints, list[Any]]:
+    """Integer code of each row's normalised value (-1 for missing) and the value list."""
+    enc = pc.dictionary_encode(field_values(ids, field))
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
     codes = enc.indices.to_numpy(zero_copy_only=False)

@@ -24,7 +24,7 @@ whole (``tests/detect/test_detect_units.py``).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -115,6 +115,7 @@ def detect_all(
     params: DetectParams | None = None,
     context: DetectionContext | None = None,
     silences: pa.Table | None = None,
+    types: Collection[str] | None = None,
 ) -> pa.Table:
     """All events of ``positions`` and ``identities`` (any order) as one ``events`` table.
 
@@ -126,6 +127,8 @@ def detect_all(
     look-back at how steadily a vessel was heard. ``context``
     defaults to one learned from ``positions`` alone. ``silences``: where every vessel of the
     window fell silent (:func:`~.ais_gap.silences`), when ``positions`` hold one MMSI group.
+    ``types``: only the detectors of these event types (they must not read another
+    detector's events).
     """
     params = params or DetectParams()
     ids = IDENTITIES.empty_table() if identities is None else identities
@@ -134,9 +137,12 @@ def detect_all(
     data = _window_data(
         positions, ids, data_start, data_end, history, before, params, context, silences
     )
-    for spec in REGISTRY:
+    specs = [s for s in REGISTRY if types is None or str(s.type) in types]
+    for spec in specs:
         data.found[spec.type] = spec.run(data, params.detectors[str(spec.type)])
-    return pa.concat_tables([data.found[s.type].cast(EVENTS) for s in REGISTRY])
+    return pa.concat_tables(
+        [EVENTS.empty_table()] + [data.found[s.type].cast(EVENTS) for s in specs]
+    )
 
 
 def _window_data(
@@ -205,7 +211,7 @@ def _positions(
     ws: Workspace,
     lo: datetime,
     hi: datetime,
-    mmsis: list[int] | None = None,
+    mmsis: Sequence[int] | None = None,
     part: tuple[int, int] | None = None,
 ) -> pa.Table:
     """Positions with ``lo <= ts < hi`` (of ``mmsis`` and MMSI group ``part`` only, if
@@ -281,12 +287,22 @@ def merge_context(parts: Sequence[ContextPart], params: DetectParams) -> Detecti
 
 
 def run_window(
-    ws: Workspace, window: Window, context: DetectionContext, params: DetectParams
+    ws: Workspace,
+    window: Window,
+    context: DetectionContext,
+    params: DetectParams,
+    *,
+    mmsis: Sequence[int] | None = None,
+    types: Collection[str] | None = None,
 ) -> pa.Table:
     """The kept events of one window (with its ``window`` column), read from ``ws``; a
-    window split in MMSI groups runs them one after the other, then the pairwise stage."""
-    if window.parts == 1:
-        return _whole_window(ws, window, context, params)
+    window split in MMSI groups runs them one after the other, then the pairwise stage.
+
+    ``mmsis``: of these vessels only, and ``types``: of these detectors only (the live fast
+    alerts: single-vessel types, whose events for a vessel depend on its data alone; such a
+    run is never split)."""
+    if window.parts == 1 or mmsis is not None or types is not None:
+        return _whole_window(ws, window, context, params, mmsis, types)
     with tempfile.TemporaryDirectory(prefix="wk-detect-") as scratch:
         units = [
             run_unit(ws, window, g, context, params, Path(scratch)) for g in range(window.parts)
@@ -295,21 +311,28 @@ def run_window(
 
 
 def _whole_window(
-    ws: Workspace, window: Window, context: DetectionContext, params: DetectParams
+    ws: Workspace,
+    window: Window,
+    context: DetectionContext,
+    params: DetectParams,
+    mmsis: Sequence[int] | None = None,
+    types: Collection[str] | None = None,
 ) -> pa.Table:
     """The kept events of a window held whole (not split)."""
-    pos = _with_next(ws, _positions(ws, window.read_start, window.read_end), window)
-    ids = ws.identities(start=window.identities_start, end=window.identities_end)
+    pos = _positions(ws, window.read_start, window.read_end, mmsis)
+    pos = _with_next(ws, pos, window)
+    ids = ws.identities(start=window.identities_start, end=window.identities_end, mmsis=mmsis)
     ev = detect_all(
         pos,
         identities=ids,
         data_start=window.read_start,
         data_end=window.data_end,
         history=_draught_history(ws, ids, window.history_start, window.read_end),
-        before=_before(ws, window, params),
+        before=_before(ws, window, params, mmsis),
         params=params,
         context=context,
         silences=_silences(context, window),
+        types=types,
     )
     del pos
     return with_window(ev.filter(keep(ev, window)), window)
@@ -356,7 +379,7 @@ def run_unit(
         window.read_start,
         window.data_end,
         _draught_history(ws, ids, window.history_start, window.read_end),
-        _before(ws, window, params, group),
+        _before(ws, window, params, part=group),
         params,
         context,
         _silences(context, window),
@@ -518,15 +541,20 @@ def _in_boxes(boxes: Sequence[tuple[float, float, float, float]]) -> ds.Expressi
 
 
 def _before(
-    ws: Workspace, window: Window, params: DetectParams, part: tuple[int, int] | None = None
+    ws: Workspace,
+    window: Window,
+    params: DetectParams,
+    mmsis: Sequence[int] | None = None,
+    part: tuple[int, int] | None = None,
 ) -> pa.Table | None:
     """Position times in the gap detector's look-back before the window's read range (none
     for the first window: nothing precedes it), of MMSI group ``part`` if given."""
     if window.index == 0:
         return None
     lo = window.read_start - timedelta(hours=params.of(AIS_GAP).prior_h)
+    cols = ("mmsi", "ts")
     return ws.positions(
-        start=lo, end=window.read_start, columns=("mmsi", "ts"), order=False, part=part
+        start=lo, end=window.read_start, mmsis=mmsis, columns=cols, order=False, part=part
     )
 
 

@@ -54,6 +54,8 @@ KEY_COLUMNS = (
 _MS_PER_DAY = 86_400_000
 _SECONDS_PER_DAY = 86_400
 U64 = npt.NDArray[np.uint64]
+#: Recent keys of a day held apart (sorted) up to this many, or an eighth of the day's.
+_MERGE_MIN = 1 << 16
 #: Days whose keys stay in memory (as the day writers of an ingest, `store.workspace`).
 _MAX_DAYS = 4
 #: Loads the positions already stored for a day (YYYY-MM-DD number of days since 1970).
@@ -109,36 +111,39 @@ def _at(content: U64, second: npt.NDArray[np.int64]) -> U64:
 
 
 class _DayKeys:
-    """The keys (content at second) of one day's reports, sorted, with recent ones pending."""
+    """The keys (content at second) of one day's reports: a large sorted array and a small
+    sorted one of recent keys (merged into the large one now and then)."""
 
     def __init__(self, keys: U64) -> None:
         self.sorted = np.sort(keys)
-        self.pending: list[U64] = []
-        self.n_pending = 0
+        self.pending = np.zeros(0, dtype=np.uint64)
 
     def contains(self, keys: U64) -> npt.NDArray[np.bool_]:
         hit = np.zeros(len(keys), dtype=bool)
-        if len(self.sorted):
-            # probes in key order walk the sorted array forward: far fewer cache misses than
-            # random probes (measured: 4x faster on a 1.4 M-row day)
-            order = np.argsort(keys)
-            probe = keys[order]
-            i = np.minimum(np.searchsorted(self.sorted, probe), len(self.sorted) - 1)
-            hit[order] = self.sorted[i] == probe
-        if self.pending:
-            hit |= np.isin(keys, np.concatenate(self.pending))
+        if not len(self.sorted) and not len(self.pending):
+            return hit
+        # probes in key order walk the sorted arrays forward: far fewer cache misses than
+        # random probes (measured: 4x faster on a 1.4 M-row day)
+        order = np.argsort(keys)
+        probe = keys[order]
+        found = np.zeros(len(keys), dtype=bool)
+        for known in (self.sorted, self.pending):
+            if len(known):
+                i = np.minimum(np.searchsorted(known, probe), len(known) - 1)
+                found |= known[i] == probe
+        hit[order] = found
         return hit
 
     def add(self, keys: U64) -> None:
-        self.pending.append(keys)
-        self.n_pending += len(keys)
-        # Merge when pending is an eighth of the sorted part: a sorted array plus a sorted
-        # tail is merged in linear time (timsort finds the two runs), so adding n keys costs
-        # O(n log n) in all and a lookup stays a binary search plus a small isin.
-        if self.n_pending > max(1 << 16, len(self.sorted) // 8):
-            tail = np.sort(np.concatenate(self.pending))
-            self.sorted = np.sort(np.concatenate([self.sorted, tail]), kind="stable")
-            self.pending, self.n_pending = [], 0
+        # Recent keys are kept sorted too (a binary search per probe, where a set lookup
+        # of the unsorted recent keys cost ~30 ms per 100 k-line chunk): a sorted array
+        # plus a sorted tail is merged in linear time (timsort finds the two runs), so
+        # adding n keys costs O(n log n) in all. Merged into the large array when an
+        # eighth of its size, so that the merges stay rare.
+        self.pending = np.sort(np.concatenate([self.pending, np.sort(keys)]), kind="stable")
+        if len(self.pending) > max(_MERGE_MIN, len(self.sorted) // 8):
+            self.sorted = np.sort(np.concatenate([self.sorted, self.pending]), kind="stable")
+            self.pending = np.zeros(0, dtype=np.uint64)
 
 
 class Deduper:

@@ -49,12 +49,16 @@ _MS_PER_DAY = 86_400_000
 Ints = npt.NDArray[np.int64]
 
 
-def _keys(ids: pa.Table) -> npt.NDArray[np.object_]:
-    """One value per row standing for its static fields and message type."""
+def _keys(ids: pa.Table) -> Ints:
+    """One value per row standing for its static fields and message type: equal values for
+    equal keys (the key strings' dictionary codes: no Python string per row)."""
     key = pc.fill_null(static_key(ids), "\x00")
     kind = pc.fill_null(pc.cast(ids.column("msg_type"), pa.string()), "")
     joined = pc.binary_join_element_wise(key, kind, "\x1e")
-    return np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+    if isinstance(joined, pa.ChunkedArray):
+        joined = joined.combine_chunks()
+    codes = pc.dictionary_encode(joined).indices
+    return np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _ms(col: pa.ChunkedArray | pa.Array) -> Ints:

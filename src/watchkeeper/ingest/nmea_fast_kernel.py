@@ -10,22 +10,30 @@ and writes the positions and values of its fields into one row of an integer mat
 are left to the one-by-one reader, exactly as the numpy passes leave them; a differential
 test holds the two to the same fragments.
 
-Compiled on first use and cached on disk (``cache=True``, in ``__pycache__`` or
-``NUMBA_CACHE_DIR``): the first call in a fresh environment compiles (~5 s of CPU, see
-docs/benchmarks.md), later processes import numba and load the machine code (~0.3 s).
+The tag block's fields are kept in a scratch matrix without per-line array views (~15 %
+of the pass, measured on the benchmark feed). Inlining the helpers and the line reader at
+numba's level (``inline="always"``) saved another ~10 % of the pass (~20 ms per million
+lines) but made the first compilation ~60 % longer (~10 s instead of ~6 s of CPU), so it
+is left to LLVM. Compiled on first use and cached on disk
+(``cache=True``, in ``__pycache__`` or ``NUMBA_CACHE_DIR``): the first call in a fresh
+environment compiles (~5 s of CPU, see docs/benchmarks.md), later processes import numba
+and load the machine code (~0.3 s).
 """
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final, cast
 
 import numpy as np
 import pyarrow as pa
-from numba import njit
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from watchkeeper.ingest.nmea_fast_bytes import bytes_of
 
-__all__ = ["COLUMNS", "gather", "scan"]
+__all__ = ["COLUMNS", "empty", "gather", "join", "scan"]
 
 #: The fields :func:`scan` gives for each regular line (positions are in the block's bytes;
 #: a range is [start, end); flags are 0 or 1).
@@ -142,7 +150,6 @@ def _line(  # noqa: PLR0912, PLR0915
     ``scratch`` (3 x 3) holds the tag block's fields: letter, value start, value end."""
     p = s
     # -- the tag block: \field(,field){0,2}*hh\ with fields s:, c:, g:
-    letters, fstart, fend = scratch[0], scratch[1], scratch[2]
     nfields = 0
     tstar = given = 0
     tagged = p < e and data[p] == 92
@@ -175,7 +182,7 @@ def _line(  # noqa: PLR0912, PLR0915
                     p += 1
             else:
                 return False
-            letters[nfields], fstart[nfields], fend[nfields] = letter, v, p
+            scratch[0, nfields], scratch[1, nfields], scratch[2, nfields] = letter, v, p
             nfields += 1
             if p < e and data[p] == 44 and nfields < 3:
                 p += 1
@@ -249,11 +256,11 @@ def _line(  # noqa: PLR0912, PLR0915
     has_s = has_c = has_g = False
     s_at = c_at = g_at = 0
     for i in range(nfields):
-        if letters[i] == 115:
+        if scratch[0, i] == 115:
             if has_s:
                 return False
             has_s, s_at = True, i
-        elif letters[i] == 99:
+        elif scratch[0, i] == 99:
             if has_c:
                 return False
             has_c, c_at = True, i
@@ -267,13 +274,13 @@ def _line(  # noqa: PLR0912, PLR0915
             if not has_g:
                 return False
             # the Norwegian variant: the checksum leaves out the g: field and one comma
-            g_sum = _xor(data, fstart[g_at] - 2, fend[g_at])
+            g_sum = _xor(data, scratch[1, g_at] - 2, scratch[2, g_at])
             comma = 44 if nfields >= 2 else 0
             if (tag_sum ^ g_sum ^ comma) != given:
                 return False
     c_ms = -1
     if has_c:
-        c_ms = _unix_ms(_number(data, fstart[c_at], fend[c_at]))
+        c_ms = _unix_ms(_number(data, scratch[1, c_at], scratch[2, c_at]))
         if c_ms < 0:
             return False
     # -- the fragment
@@ -286,7 +293,7 @@ def _line(  # noqa: PLR0912, PLR0915
         out[2, col], out[3, col] = 0, 0
     out[4, col], out[5, col], out[6, col] = total - 48, part - 48, data[sstar - 1] - 48
     if has_g:
-        a, b = fstart[g_at], fend[g_at]
+        a, b = scratch[1, g_at], scratch[2, g_at]
         d1 = a
         while data[d1] != 45:
             d1 += 1
@@ -298,8 +305,8 @@ def _line(  # noqa: PLR0912, PLR0915
     else:
         out[7, col], out[8, col], out[9, col], out[10, col], out[11, col] = 0, 0, 0, 0, 0
     # source: s: when not empty, else the trailer's station, else none
-    if has_s and fend[s_at] > fstart[s_at]:
-        out[12, col], out[13, col], out[14, col] = 1, fstart[s_at], fend[s_at]
+    if has_s and scratch[2, s_at] > scratch[1, s_at]:
+        out[12, col], out[13, col], out[14, col] = 1, scratch[1, s_at], scratch[2, s_at]
     elif station:
         out[12, col], out[13, col], out[14, col] = 1, sstar + 4, st_end
     else:
@@ -311,12 +318,10 @@ def _line(  # noqa: PLR0912, PLR0915
 
 
 @njit(cache=True)
-def _read_lines(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The regular lines' fields, one column each (column-major: each field contiguous),
-    and the block rows of those lines."""
+def _read_lines(data: np.ndarray, offsets: np.ndarray, out: np.ndarray, rows: np.ndarray) -> int:
+    """The regular lines' fields into ``out`` (one row per field, a column per line) and
+    their block rows into ``rows``; how many there are."""
     n = len(offsets) - 1
-    out = np.empty((_N, n), np.int64)
-    rows = np.empty(n, np.int64)
     scratch = np.zeros((3, 3), np.int64)
     k = 0
     for i in range(n):
@@ -328,24 +333,146 @@ def _read_lines(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.n
         if _line(data, s, e, out, k, scratch):
             rows[k] = i
             k += 1
-    return out[:, :k], rows[:k]
+    return k
+
+
+@intrinsic
+def _memcpy(
+    typingctx: object, dst: Any, dst_at: Any, src: Any, src_at: Any, n: Any
+) -> tuple[Any, Callable[..., object]]:
+    """``dst[dst_at : dst_at + n] = src[src_at : src_at + n]`` (bytes) as one ``memcpy``:
+    numba's slice assignment copies byte by byte (~3x slower on lines of ~80 bytes)."""
+    sig = types.void(dst, types.intp, src, types.intp, types.intp)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        d, d_at, s, s_at, count = args
+        d_arr = context.make_array(signature.args[0])(context, builder, d)
+        s_arr = context.make_array(signature.args[2])(context, builder, s)
+        to, frm = builder.gep(d_arr.data, [d_at]), builder.gep(s_arr.data, [s_at])
+        cgutils.raw_memcpy(builder, to, frm, count, 1)  # type: ignore[no-untyped-call]
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+_copy = cast(Callable[..., None], _memcpy)  # typed for the callers
 
 
 @njit(cache=True)
-def _gather(data: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n = len(start)
-    offsets = np.zeros(n + 1, np.int32)
+def _gather(
+    data: np.ndarray, start: np.ndarray, end: np.ndarray, offsets: np.ndarray, out: np.ndarray
+) -> None:
+    for i in range(len(start)):
+        _copy(out, offsets[i], data, start[i], end[i] - start[i])
+
+
+@njit(cache=True)
+def _join_sizes(
+    rows: np.ndarray, n_a: int, off_a: np.ndarray, off_b: np.ndarray, sep: int, out: np.ndarray
+) -> None:
+    """The offsets of :func:`_join`'s strings into ``out`` (n + 1)."""
+    n, t = rows.shape
     total = 0
+    out[0] = 0
     for i in range(n):
-        total += end[i] - start[i]
-        offsets[i + 1] = total
-    out = np.empty(total, np.uint8)
-    k = 0
+        for k in range(t):
+            r = rows[i, k]
+            if r < 0:
+                break
+            if k and sep >= 0:
+                total += 1
+            if r < n_a:
+                total += off_a[r + 1] - off_a[r]
+            else:
+                total += off_b[r - n_a + 1] - off_b[r - n_a]
+        out[i + 1] = total
+
+
+@njit(cache=True)
+def _join(
+    rows: np.ndarray,
+    n_a: int,
+    data_a: np.ndarray,
+    off_a: np.ndarray,
+    data_b: np.ndarray,
+    off_b: np.ndarray,
+    sep: int,
+    offsets: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Each row of ``rows`` (-1 past its last string) as one string at ``offsets``: the
+    strings it names joined by byte ``sep`` (none when negative). A string index below
+    ``n_a`` is a string of column a, else string ``index - n_a`` of column b."""
+    n, t = rows.shape
     for i in range(n):
-        for j in range(start[i], end[i]):
-            out[k] = data[j]
-            k += 1
-    return offsets, out
+        p = offsets[i]
+        for k in range(t):
+            r = rows[i, k]
+            if r < 0:
+                break
+            if k and sep >= 0:
+                out[p] = sep
+                p += 1
+            if r < n_a:
+                a, b = off_a[r], off_a[r + 1]
+                _copy(out, p, data_a, a, b - a)
+            else:
+                a, b = off_b[r - n_a], off_b[r - n_a + 1]
+                _copy(out, p, data_b, a, b - a)
+            p += b - a
+
+
+def empty(shape: int | tuple[int, ...], dtype: type[np.generic]) -> np.ndarray:
+    """An uninitialised array in Arrow's memory pool (mimalloc or jemalloc), which keeps its
+    pages: a block's outputs (~30 MB) from numba's allocator (malloc, fresh pages each time)
+    cost more in page faults than the compiled passes that fill them (measured: ~60 of the
+    ~70 ms a block's raw texts took to copy)."""
+    dims = (shape,) if isinstance(shape, int) else shape
+    size = int(np.prod(dims)) * np.dtype(dtype).itemsize
+    return np.frombuffer(pa.allocate_buffer(size), dtype).reshape(dims)
+
+
+def _strings(offsets: np.ndarray, out: np.ndarray, mask: pa.Buffer | None = None) -> pa.Array:
+    """A string column of int64 ``offsets`` into bytes ``out`` (large beyond int32)."""
+    n = len(offsets) - 1
+    if offsets[-1] <= MAX_BYTES:
+        kind, offsets = pa.string(), offsets.astype(np.int32)
+    else:
+        kind = pa.large_string()
+    return pa.Array.from_buffers(kind, n, [mask, pa.py_buffer(offsets), pa.py_buffer(out)])
+
+
+def _readonly(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One compiled signature, whatever owns the bytes."""
+    data = data.view()
+    data.flags.writeable = False
+    return data, offsets
+
+
+def join(rows: np.ndarray, a: pa.Array, b: pa.Array, sep: str | None = None) -> pa.Array:
+    """Strings made of the strings of ``a`` then ``b`` (one index space: ``b``'s first is
+    ``len(a)``) named by each row of ``rows`` (n x t, -1 past a row's last), joined by
+    ``sep``: ``binary_join_element_wise`` of takes, in one pass. Null only where the row's
+    single string is null (as a take of one column)."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    data_a, off_a = _readonly(*bytes_of(a))
+    data_b, off_b = _readonly(*bytes_of(b))
+    byte = ord(sep) if sep is not None else -1
+    offsets = empty(len(rows) + 1, np.int64)
+    _join_sizes(rows, len(a), off_a, off_b, byte, offsets)
+    out = empty(int(offsets[-1]), np.uint8)
+    _join(rows, len(a), data_a, off_a, data_b, off_b, byte, offsets, out)
+    mask = None
+    if rows.shape[1] == 1 and (a.null_count or b.null_count):
+        valid = np.concatenate(
+            [
+                a.is_valid().to_numpy(zero_copy_only=False),
+                b.is_valid().to_numpy(zero_copy_only=False),
+            ]
+        )[rows[:, 0]]
+        if not valid.all():
+            mask = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return _strings(offsets, out, mask)
 
 
 #: Blocks larger than this are left to the numpy passes (int32 string offsets below).
@@ -358,9 +485,11 @@ def scan(texts: pa.Array) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray
     data, offsets = bytes_of(texts)
     data = data.view()
     data.flags.writeable = False  # one compiled signature, whatever owns the bytes
-    matrix, rows = _read_lines(data, offsets)
-    fields = dict(zip(COLUMNS, matrix, strict=True))
-    return data, fields, rows
+    n = len(offsets) - 1
+    out, rows = empty((_N, n), np.int64), empty(n, np.int64)
+    k = _read_lines(data, offsets, out, rows)
+    fields = dict(zip(COLUMNS, out[:, :k], strict=True))
+    return data, fields, rows[:k]
 
 
 def gather(
@@ -371,7 +500,11 @@ def gather(
     The ranges' total length must stay below :data:`MAX_BYTES` (true of any block whose
     bytes do)."""
     n = len(start)
-    offsets, out = _gather(data, start, end)
+    offsets = empty(n + 1, np.int32)
+    offsets[0] = 0
+    np.cumsum(end - start, out=offsets[1:])
+    out = empty(int(offsets[-1]), np.uint8)
+    _gather(data, start, end, offsets, out)
     mask = None
     if valid is not None and not valid.all():
         mask = pa.py_buffer(np.packbits(valid, bitorder="little"))

@@ -52,14 +52,39 @@ def _policy_ms(time: TimeOption) -> int | None:
 
 
 class _Pieces:
-    """Frames and rejects of one block, each with the line that emits it (for ordering)."""
+    """Frames and rejects of one block, each with the line that emits it (for ordering).
 
-    def __init__(self) -> None:
-        self.frames: list[pa.Table] = []
+    Frames are held as fragment rows until :meth:`chunk` builds them at once, in the
+    reference's order, with one compiled pass per text column
+    (:func:`~watchkeeper.ingest.nmea_fast_kernel.join`): no table per kind of message, no
+    take to put them in order. Fragment rows are numbered across the fragments still
+    waiting from earlier blocks (``waiting``) then this block's (``frags``).
+    """
+
+    def __init__(self, waiting: Frags | None = None, frags: Frags | None = None) -> None:
+        self.texts = (waiting or Frags.empty(), frags or Frags.empty())
+        self.rows: list[np.ndarray] = []
         self.frame_at: list[np.ndarray] = []
+        self.numbers: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.rejects: list[pa.Table] = []
         self.reject_at: list[np.ndarray] = []
         self.reject_sub: list[np.ndarray] = []
+
+    def frame(self, rows: np.ndarray, at: np.ndarray, *numbers: np.ndarray) -> None:
+        """Frames of fragment ``rows`` (n x parts) emitted at lines ``at``; ``numbers``:
+        fill bits, time (ms), time assumed, line."""
+        if len(rows):
+            fill, ts, assumed, line = numbers
+            self.rows.append(rows)
+            self.frame_at.append(at)
+            self.numbers.append((fill, ts, assumed, line))
+
+    def join(self, rows: np.ndarray, name: str, sep: str | None = None) -> pa.Array:
+        """Text column ``name`` of the frames made of fragment ``rows`` (n x parts)."""
+        from watchkeeper.ingest import nmea_fast_kernel as kernel
+
+        a, b = self.texts
+        return kernel.join(rows, getattr(a, name), getattr(b, name), sep)
 
     def reject(self, table: pa.Table, at: np.ndarray, sub: np.ndarray | None = None) -> None:
         if table.num_rows:
@@ -67,14 +92,31 @@ class _Pieces:
             self.reject_at.append(np.asarray(at, np.int64))
             self.reject_sub.append(np.zeros(len(at), np.int64) if sub is None else sub)
 
+    def _frames(self) -> pa.Table:
+        if not self.rows:
+            return nf.FRAMES.empty_table()
+        width = max(r.shape[1] for r in self.rows)
+        rows = np.concatenate(
+            [np.pad(r, ((0, 0), (0, width - r.shape[1])), constant_values=-1) for r in self.rows]
+        )
+        at = np.concatenate(self.frame_at)
+        fill, ts, assumed, line = (np.concatenate(c) for c in zip(*self.numbers, strict=True))
+        if (np.diff(at) < 0).any():
+            order = np.argsort(at, kind="stable")
+            rows, fill, ts, assumed, line = (x[order] for x in (rows, fill, ts, assumed, line))
+        columns = [
+            self.join(rows, "payload"),
+            pa.array(fill, pa.int8()),
+            pa.array(ts, pa.int64()).cast(TIMESTAMP),
+            pa.array(assumed, pa.bool_()),
+            self.join(rows[:, :1], "source"),
+            pa.array(line, pa.int64()),
+            self.join(rows, "raw", "\n"),
+        ]
+        return pa.Table.from_arrays(columns, schema=nf.FRAMES)
+
     def chunk(self, skipped: Counter[str]) -> nf.FramedChunk:
-        if self.frames:
-            frames = pa.concat_tables(self.frames)
-            at = np.concatenate(self.frame_at)
-            if (np.diff(at) < 0).any():
-                frames = frames.take(pa.array(np.argsort(at, kind="stable")))
-        else:
-            frames = nf.FRAMES.empty_table()
+        frames = self._frames()
         if self.rejects:
             rejects = pa.concat_tables(self.rejects)
             order = np.lexsort((np.concatenate(self.reject_sub), np.concatenate(self.reject_at)))
@@ -102,24 +144,26 @@ class FastFramer:
         apply_pghp(frags, res.consumers, res.pghp, self.state, first_line)
         inherit(frags, self.state, self.max_groups)
         last, has_last = self._last_seen(frags)
-        pieces = _Pieces()
+        waiting = self.state.pending
+        n_wait = len(waiting)
+        pieces = _Pieces(waiting, frags)
         if res.rejects:
             line, reason, detail, raw = (list(x) for x in zip(*res.rejects, strict=True))
             pieces.reject(make_rejects(file, line, reason, raw, detail), np.array(line))
         multi = frags.total > 1
         single = np.flatnonzero(~multi)
         if len(single):
-            self._frames(pieces, frags, [single], last, has_last, file)
+            index = np.arange(n_wait, n_wait + len(frags))
+            self._frames(pieces, frags, [single], last, has_last, file, index)
         many = np.flatnonzero(multi)
-        waiting = self.state.pending
         both = Frags.concat([waiting, frags.take(many)]) if len(many) else waiting
         broken = Broken()
         messages, self.state.pending = reassemble(both, self.limits, broken, final=False)
         if messages:
-            n_wait = len(waiting)
             at_last = np.concatenate([np.zeros(n_wait, np.int64), last[many]])
             has_at = np.concatenate([np.zeros(n_wait, bool), has_last[many]])
-            self._frames(pieces, both, messages, at_last, has_at, file, by_message=True)
+            index = np.concatenate([np.arange(n_wait), n_wait + many])
+            self._frames(pieces, both, messages, at_last, has_at, file, index, by_message=True)
         self._broken(pieces, both, broken, file)
         self._bound_pending(pieces, file)
         return pieces.chunk(res.skipped)
@@ -145,22 +189,18 @@ class FastFramer:
         last: np.ndarray,
         has_last: np.ndarray,
         file: str,
+        index: np.ndarray,
         by_message: bool = False,
     ) -> None:
-        """Frames (or ``no_timestamp`` rejects) of messages given as fragment rows."""
+        """Frames (or ``no_timestamp`` rejects) of messages given as fragment rows
+        (``index``: the pieces' number of each row of ``frags``)."""
         for rows in messages:
             if by_message:
                 t = int(frags.total[rows[0]])
                 matrix = rows.reshape(-1, t)
             else:
-                t, matrix = 1, rows.reshape(-1, 1)
+                matrix = rows.reshape(-1, 1)
             first, end = matrix[:, 0], matrix[:, -1]
-            if t == 1:
-                payload, raw = _take(frags.payload, first), _take(frags.raw, first)
-            else:
-                cols = [pa.array(matrix[:, k]) for k in range(t)]
-                payload = pc.binary_join_element_wise(*[frags.payload.take(c) for c in cols], "")
-                raw = pc.binary_join_element_wise(*[frags.raw.take(c) for c in cols], "\n")
             ts, timed = frags.ts[first], frags.has_ts[first]
             assumed = ~timed
             if assumed.any():
@@ -173,26 +213,16 @@ class FastFramer:
                         file,
                         pa.array(frags.line[first[missing]]),
                         pa.array([RejectReason.NO_TIMESTAMP.value] * len(missing)),
-                        raw.take(pa.array(missing)),
+                        pieces.join(index[matrix[missing]], "raw", "\n"),
                         pa.array([nf.NO_TIMESTAMP_DETAIL] * len(missing)),
                     ),
                     at[missing],
                 )
-            keep = np.flatnonzero(timed)
-            every = len(keep) == len(first)
-            table = pa.table(
-                {
-                    "payload": payload if every else payload.take(pa.array(keep)),
-                    "fill_bits": pa.array(frags.fill[end[keep]]),
-                    "ts": pa.array(ts[keep], pa.int64()).cast(TIMESTAMP),
-                    "time_assumed": pa.array(assumed[keep]),
-                    "source": _take(frags.source, first[keep]),
-                    "line": pa.array(frags.line[first[keep]]),
-                    "raw": raw if every else raw.take(pa.array(keep)),
-                }
-            )
-            pieces.frames.append(table.cast(nf.FRAMES))
-            pieces.frame_at.append(at[keep])
+                keep = np.flatnonzero(timed)
+                matrix, first, end, ts, assumed, at = (
+                    x[keep] for x in (matrix, first, end, ts, assumed, at)
+                )
+            pieces.frame(index[matrix], at, frags.fill[end], ts, assumed, frags.line[first])
 
     def _assume(
         self, ts: np.ndarray, timed: np.ndarray, last: np.ndarray, has_last: np.ndarray
@@ -252,12 +282,6 @@ class FastFramer:
         return pieces.chunk(Counter())
 
 
-def _take(values: pa.Array, rows: np.ndarray) -> pa.Array:
-    if len(rows) == len(values) and (not len(rows) or (rows == np.arange(len(rows))).all()):
-        return values
-    return values.take(pa.array(rows))
-
-
 def iter_frames_fast(
     lines: Iterable[str],
     *,
@@ -302,21 +326,24 @@ def _byte_blocks(reader: LineReader, size: int) -> Iterator[pa.Array]:
     others are decoded as latin-1 like LineReader does.
     """
     parts: list[bytes | memoryview] = []
+    marks: list[np.ndarray] = []  # the newlines of each part (found once per byte)
     counted = 0  # newlines in ``parts``
     try:
         while data := reader.reader.read(_READ):
             parts.append(data)
-            counted += data.count(b"\n")
+            marks.append(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10))
+            counted += len(marks[-1])
             if counted < size:
                 continue
+            base = np.cumsum([0] + [len(p) for p in parts[:-1]])
+            newlines = np.concatenate([m + b for m, b in zip(marks, base.tolist(), strict=True)])
             pending = memoryview(b"".join(parts))  # blocks are slices of it: no copy
-            newlines = np.flatnonzero(np.frombuffer(pending, dtype=np.uint8) == 10)
             while len(newlines) >= size:
                 cut = int(newlines[size - 1]) + 1
                 yield _lines_array(pending[:cut], newlines[:size])
                 reader.count += size
                 pending, newlines = pending[cut:], newlines[size:] - cut
-            parts, counted = [pending], len(newlines)
+            parts, marks, counted = [pending], [newlines], len(newlines)
         rest = b"".join(parts)
         if rest:
             if not rest.endswith(b"\n"):  # a last line without its newline

@@ -91,11 +91,14 @@ def transitions(
     data_end: datetime,
     window_start: datetime,
     params: AlertParams = AlertParams(),
+    retract: bool = True,
 ) -> list[dict[str, Any]]:
     """The alerts to emit after a detection run; updates ``known`` in place.
 
     ``events`` is the run's events table over the window that starts at ``window_start``;
     alerts of events that started before it have left the window and are not retracted.
+    ``retract=False``: ``events`` covers some vessels only (the fast alerts), so an alert
+    missing from it is not disproved.
     """
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -114,11 +117,13 @@ def transitions(
             continue
         cur.emitted.add(new.value)
         out.append(_alert(aid, new, row, data_end))
-    for aid, cur in known.items():
+    for aid, cur in known.items() if retract else ():
         if aid in seen or cur.state == State.RETRACTED or not cur.emitted:
             continue
         if cur.start is not None and cur.start < window_start:
             continue  # left the window: not disproved
+        if cur.start is not None and cur.start > data_end:
+            continue  # begun after the run's data (a fast alert, a run that started earlier)
         cur.state = State.RETRACTED
         if State.RETRACTED.value not in cur.emitted:
             cur.emitted.add(State.RETRACTED.value)

@@ -108,6 +108,9 @@ class BatchResult:
     duplicates: int = 0
     rejects: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    # the batch's decoded positions and identity reports (for the fast alerts: live/fast.py)
+    new_positions: pa.Table | None = None
+    new_identities: pa.Table | None = None
 
 
 class BatchWriter:
@@ -150,6 +153,7 @@ class BatchWriter:
         result = BatchResult(end=end, lines=framed.n_lines)
         ingest_id = batch_id(end)
         decoded = self.decode(framed)
+        result.new_positions, result.new_identities = decoded.positions, decoded.identities
         started = datetime.now(UTC)
         with self.ws.ingest_transaction(ingest_id) as needed:
             if not needed:

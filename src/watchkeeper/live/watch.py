@@ -18,18 +18,25 @@ import resource
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from watchkeeper.detect.params import DetectParams
+from watchkeeper.detect.registry import SPOOFING
 from watchkeeper.errors import WatchkeeperError, WorkspaceLockedError
 from watchkeeper.live.alerts import AlertJournal, AlertParams, pending_for, read_jsonl, transitions
-from watchkeeper.live.batch import BatchWriter, frame_batch, lines_array
+from watchkeeper.live.batch import BatchResult, BatchWriter, frame_batch, lines_array
 from watchkeeper.live.checkpoint import Checkpoint, from_ingest_log
+from watchkeeper.live.fast import Triggers, detect_vessels, fast_context
 from watchkeeper.live.feeds import FeedStats
+from watchkeeper.live.outputs import QueuedOutput
 from watchkeeper.live.wal import Wal
 from watchkeeper.live.window import detect_window
 from watchkeeper.store.workspace import Workspace
@@ -48,7 +55,7 @@ class WatchParams:
     # their data to be stored, and a batch is large enough that the store's per-batch cost
     # (one ingest transaction, one Parquet file per day) stays a few percent of the time.
     batch_lines: int = 20_000
-    batch_s: float = 1.0
+    batch_s: float = 0.5
     # Detection reruns over the window: every 10 s after new data (a rerun over a busy day
     # takes seconds; 0 means after every batch).
     detect_every_s: float = 10.0
@@ -56,6 +63,9 @@ class WatchParams:
     # a 12 h gap and loitering's 24 h, fits; DetectParams holds each).
     window_h: float = 24.0
     detect: bool = True
+    # Zone entries and identity changes checked at each batch for the vessels it concerns
+    # (live/fast.py): their alerts within about a second, not at the next rerun.
+    fast: bool = True
     alerts: AlertParams = field(default_factory=AlertParams)
     detect_params: DetectParams = field(default_factory=DetectParams)
 
@@ -98,6 +108,7 @@ class Watcher:
         params: WatchParams = WatchParams(),
         *,
         alerts_to: Path | TextIO | None = None,
+        outputs: Sequence[QueuedOutput] = (),
     ) -> None:
         self.params = params
         self.ws = Workspace(workspace)
@@ -120,6 +131,16 @@ class Watcher:
         self._file_lock = threading.Lock()
         self.journal = AlertJournal(self.dir / "alerts.jsonl")
         self.known = self.journal.known()
+        self._alert_lock = threading.Lock()  # the detection thread and the batch loop emit
+        self._fast_context = fast_context(params.detect_params)
+        jump_kn = params.detect_params.of(SPOOFING).min_jump_kn
+        self.triggers = Triggers(self._fast_context.zones, jump_kn)
+        self.fast_latency = Latency()
+        self._fast_wake = threading.Condition()
+        self._fast_pending: set[int] = set()
+        self._fast_arrived: float | None = None
+        self._fast_thread: threading.Thread | None = None
+        self._data_end: datetime | None = None  # the store's last position time, once known
         self.alerts_to = alerts_to
         self.feeds: list[FeedStats] = []
         self.counts: Counter[str] = Counter()
@@ -132,6 +153,9 @@ class Watcher:
         self.first_arrival: float | None = None  # wall time of the first line this run
         self.last_commit: float | None = None  # wall time of the last batch committed
         self._deliver(pending_for(self._output_records(), self.journal.records))
+        self.outputs = list(outputs)
+        for out in self.outputs:
+            out.send(out.pending(self.journal.records))
 
     # -- feeds ----------------------------------------------------------------------------
 
@@ -156,12 +180,14 @@ class Watcher:
         time."""
         last_commit = 0.0
         detector: threading.Thread | None = None
+        fast_stop = threading.Event()
+        self._fast_thread = threading.Thread(target=self._fast_worker, args=(fast_stop,))
+        self._fast_thread.start()
         while not stop.is_set():
             waiting = self.wal.lines() - self.checkpoint.lines
             now = time.monotonic()
             if now - last_commit >= self.params.batch_s or waiting >= self.params.batch_lines:
-                while self.step():
-                    pass
+                self._drain()
                 last_commit = now
             if (detector is None or not detector.is_alive()) and self._detect_due():
                 detector = threading.Thread(target=self.detect, daemon=True)
@@ -171,11 +197,21 @@ class Watcher:
             pass
         while self.step(final=True):  # the feeds are closed: no part will complete the tail
             pass
+        fast_stop.set()
+        self._fast_thread.join()
+        self._fast_thread = None
         if detector is not None:
             detector.join()
         if self.params.detect and self._new_data:
             self.detect()
         self.write_stats()
+
+    def _drain(self) -> None:
+        """Commit what the log holds now, not what arrives meanwhile: on a steady feed each
+        batch finds new lines, and draining those too would never let detection start."""
+        target = self.wal.end
+        while self.checkpoint.offset < target and self.step():
+            pass
 
     def _detect_due(self) -> bool:
         if not self.params.detect or not self._new_data or self.params.detect_every_s == 0:
@@ -218,10 +254,17 @@ class Watcher:
         self.counts.update({f"skipped:{k}": v for k, v in result.skipped.items()})
         self._new_data = True
         now = self.last_commit = time.time()
+        oldest = now
         while self._arrived and self._arrived[0][0] <= result.end.offset:
             item = self._arrived.popleft()
             self.store_latency.add(now - item[1], item[2])
             self._stored.append(item)
+            oldest = min(oldest, item[1])
+        if self._data_end is not None and result.new_positions is not None:
+            latest = pc.max(result.new_positions.column("ts")).as_py()
+            self._data_end = max(self._data_end, latest) if latest else self._data_end
+        if self.params.detect and self.params.fast:
+            self._fast_alerts(result, oldest)
         if self.params.detect and self.params.detect_every_s == 0:
             self.detect()
         return True
@@ -239,20 +282,78 @@ class Watcher:
             return []
         with self._file_lock:
             self.ws.write_table("live_events", run.events)
-        alerts = transitions(
-            self.known,
-            run.events,
-            data_end=run.data_end,
-            window_start=run.window_start,
-            params=self.params.alerts,
-        )
-        self.journal.append(alerts)
-        self._deliver(alerts)
-        self.counts["alerts"] += len(alerts)
+        alerts = self._emit(run.events, run.data_end, run.window_start, retract=True)
         now = time.time()
         while self._stored and self._stored[0][0] <= covered:
             item = self._stored.popleft()
             self.detect_latency.add(now - item[1], item[2])
+        return alerts
+
+    def _fast_alerts(self, result: BatchResult, arrived: float) -> None:
+        """Zone entries and identity changes of the vessels the batch concerns (live/fast.py);
+        ``arrived``: when the batch's first line arrived. Under :meth:`run` the vessels go to
+        the fast thread (the next batch is not held up); otherwise they are checked now."""
+        pos, ids = result.new_positions, result.new_identities
+        if pos is None or ids is None:
+            return
+        mmsis = self.triggers.vessels(pos, ids)
+        if not mmsis:
+            return
+        if self._fast_thread is None:
+            self._fast_run(mmsis, arrived)
+            return
+        with self._fast_wake:
+            self._fast_pending |= mmsis
+            self._fast_arrived = min(arrived, self._fast_arrived or arrived)
+            self._fast_wake.notify()
+
+    def _fast_worker(self, stop: threading.Event) -> None:
+        """The fast thread: checks the vessels batches hand over (several batches' at once
+        when it falls behind) until ``stop`` and nothing is waiting."""
+        while True:
+            with self._fast_wake:
+                while not self._fast_pending and not stop.is_set():
+                    self._fast_wake.wait(0.1)
+                if not self._fast_pending:
+                    return
+                mmsis, arrived = self._fast_pending, self._fast_arrived or time.time()
+                self._fast_pending, self._fast_arrived = set(), None
+            self._fast_run(mmsis, arrived)
+
+    def _fast_run(self, mmsis: set[int], arrived: float) -> None:
+        p = self.params
+        if self._data_end is None:
+            self._data_end = self.ws.last_time("positions")
+        events, data_end = detect_vessels(
+            self.ws, mmsis, p.detect_params, p.window_h, self._fast_context, data_end=self._data_end
+        )
+        self.counts["fast_runs"] += 1
+        if data_end is None:
+            return
+        start = data_end - timedelta(hours=p.window_h)
+        alerts = self._emit(events, data_end, start, retract=False)
+        if alerts:
+            self.fast_latency.add(time.time() - arrived, len(alerts))
+            self.counts["fast_alerts"] += len(alerts)
+
+    def _emit(
+        self, events: pa.Table, data_end: datetime, window_start: datetime, *, retract: bool
+    ) -> list[dict[str, Any]]:
+        """The alert transitions of ``events``: journaled, then to every output."""
+        with self._alert_lock:
+            alerts = transitions(
+                self.known,
+                events,
+                data_end=data_end,
+                window_start=window_start,
+                params=self.params.alerts,
+                retract=retract,
+            )
+            self.journal.append(alerts)
+            self._deliver(alerts)
+            for out in self.outputs:
+                out.send(alerts)
+            self.counts["alerts"] += len(alerts)
         return alerts
 
     def _output_records(self) -> list[dict[str, Any]]:
@@ -284,6 +385,8 @@ class Watcher:
             "feeds": [f.as_dict() for f in self.feeds],
             "latency_store": self.store_latency.summary(),
             "latency_detect": self.detect_latency.summary(),
+            "latency_fast_alerts": self.fast_latency.summary(),
+            "outputs": {o.name: dict(o.counts) for o in self.outputs},
             "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "first_arrival": self.first_arrival,
             "last_commit": self.last_commit,
@@ -296,7 +399,10 @@ class Watcher:
         tmp.replace(self.dir / "stats.json")
 
     def close(self) -> None:
-        """Close the log and the journal and release the workspace's watch lock."""
+        """Close the outputs (what they have not delivered is sent again at the next start),
+        the log and the journal, and release the workspace's watch lock."""
+        for out in self.outputs:
+            out.close()
         self.wal.close()
         self.journal.close()
         os.close(self._lock)

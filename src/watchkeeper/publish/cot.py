@@ -89,6 +89,17 @@ def cot_type(row: dict[str, Any], params: CotParams | None = None) -> str:
     return f"a-{affiliation}-S-{_function(row.get('ship_type'))}"
 
 
+def _num(value: object, digits: int) -> str:
+    """A stored number for people: float32 noise rounded away, "-" when missing.
+
+    >>> _num(0.8999999761581421, 2), _num(27.760000228881836, 1), _num(None, 1)
+    ('0.9', '27.8', '-')
+    """
+    if value is None:
+        return "-"
+    return f"{round(float(str(value)), digits):g}"
+
+
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
@@ -141,7 +152,7 @@ def vessel_cot(row: dict[str, Any], params: CotParams | None = None) -> ET.Eleme
     remarks = ET.SubElement(detail, "remarks")
     remarks.text = (
         f"MMSI {row['mmsi']} IMO {row.get('imo') or '-'} flag {row.get('flag') or '-'}; "
-        f"risk {risk if risk is not None else '-'}; {_reasons_text(row.get('reasons'))}"
+        f"risk {_num(risk, 1)}; {_reasons_text(row.get('reasons'))}"
     )
     return ev
 
@@ -163,7 +174,7 @@ def event_cot(row: dict[str, Any], params: CotParams | None = None) -> ET.Elemen
     remarks.text = (
         f"{row['type']} MMSI {row['mmsi']}{other} from {_iso(start)}"
         f"{' to ' + _iso(row['end']) if row.get('end') else ' (open)'}; "
-        f"confidence {row.get('confidence')}; risk {row.get('risk')}"
+        f"confidence {_num(row.get('confidence'), 2)}; risk {_num(row.get('risk'), 1)}"
     )
     return ev
 

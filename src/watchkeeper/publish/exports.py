@@ -33,6 +33,7 @@ from watchkeeper.publish.cot import CotParams, events_cot, vessels_cot, write_co
 from watchkeeper.publish.ftm import events_ftm, vessels_ftm, write_ftm
 from watchkeeper.publish.geoparquet import write_geoparquet
 from watchkeeper.publish.kml import events_kml, tracks_kml, vessels_kml, write_kml
+from watchkeeper.publish.select import EventFilter, round_meaning, select_events
 from watchkeeper.publish.tracks import (
     Track,
     TrackParams,
@@ -128,9 +129,17 @@ def _events_csv(events: pa.Table, out: Sink) -> int:
     return len(rows)
 
 
-def export_events(store: Store, fmt: str, out: Sink, *, types: Sequence[str] | None = None) -> int:
-    """Export the stored events (of ``types`` only, if given) as csv, geojson, parquet, kml,
-    kmz, geoparquet, cot or ftm (ftm links the vessels table when it exists); items written.
+def export_events(
+    store: Store,
+    fmt: str,
+    out: Sink,
+    *,
+    types: Sequence[str] | None = None,
+    selection: EventFilter | None = None,
+) -> int:
+    """Export the stored events (of ``types`` only, if given; those ``selection`` keeps, in
+    its order) as csv, geojson, parquet, kml, kmz, geoparquet, cot or ftm (ftm links the
+    vessels table when it exists); items written.
 
     Raises NotFoundError before detection has stored any events.
     """
@@ -139,10 +148,12 @@ def export_events(store: Store, fmt: str, out: Sink, *, types: Sequence[str] | N
     if events is None:
         where = store.location
         raise NotFoundError(f"no events in {where}: run `watchkeeper detect -w {where}` first")
+    if selection is not None:
+        events = select_events(events, selection)
     if fmt == "csv":
-        return _events_csv(events, out)
+        return _events_csv(round_meaning(events), out)
     if fmt == "geojson":
-        return _events_geojson(events, out)
+        return _events_geojson(round_meaning(events), out)
     if fmt == "parquet":
         if out == "-":
             raise ConfigError("parquet needs a file: -o FILE")
@@ -195,7 +206,7 @@ def write_vessels_geo(
     """Write vessels with their last position (see :func:`vessels_with_position`)."""
     _check(fmt, VESSEL_FORMATS, "vessels")
     if fmt == "geojson":
-        return _vessels_geojson(vessels, out)
+        return _vessels_geojson(round_meaning(vessels), out)
     if fmt in ("kml", "kmz"):
         write_kml(vessels_kml(vessels), out, kmz=fmt == "kmz")
         return int(vessels.num_rows)

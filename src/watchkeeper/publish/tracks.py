@@ -162,13 +162,33 @@ def _coords(seg: Segment) -> list[list[float]]:
 def track_features(
     tracks: Sequence[Track], names: dict[int, str] | None = None
 ) -> Iterator[dict[str, Any]]:
-    """GeoJSON Features: a LineString (or MultiLineString across gaps) with ``coordTimes``."""
+    """GeoJSON Features: a LineString (or MultiLineString across gaps) with ``coordTimes``.
+
+    RFC 7946 wants two positions or more in a LineString: a segment of one position (a
+    vessel heard once between gaps) is listed in ``single_positions`` (``[lon, lat, time]``)
+    instead; a track of such segments only is a Point or MultiPoint."""
     for tr in tracks:
-        segs = [s for s in tr.segments if len(s.t_ms)]
+        segs = [s for s in tr.segments if len(s.t_ms) >= 2]
+        singles = [[*_coords(s)[0], iso_ms(s.t_ms[0])] for s in tr.segments if len(s.t_ms) == 1]
         times = [[iso_ms(t) for t in s.t_ms] for s in segs]
-        if len(segs) == 1:
+        coord_times: list[Any]
+        geom: dict[str, Any]
+        if not segs:
+            points = [p[:2] for p in singles]
+            one = len(points) == 1
+            geom = (
+                {"type": "Point", "coordinates": points[0]}
+                if one
+                else {
+                    "type": "MultiPoint",
+                    "coordinates": points,
+                }
+            )
+            coord_times, singles = [p[2] for p in singles], []
+            coord_times = coord_times[0] if one else coord_times
+        elif len(segs) == 1:
             geom = {"type": "LineString", "coordinates": _coords(segs[0])}
-            coord_times: list[Any] = times[0]
+            coord_times = times[0]
         else:
             geom = {"type": "MultiLineString", "coordinates": [_coords(s) for s in segs]}
             coord_times = times
@@ -181,6 +201,8 @@ def track_features(
             "n_segments": len(segs),
             "coordTimes": coord_times,
         }
+        if singles:
+            props["single_positions"] = singles
         yield {"type": "Feature", "id": f"MMSI-{tr.mmsi}", "geometry": geom, "properties": props}
 
 

@@ -49,17 +49,23 @@ def detect_format(path: str | Path) -> str:
 def read_list(
     path: str | Path, *, list_date: date | None = None, source: str | None = None
 ) -> ListFile:
-    """Read one list file of any supported format (``source`` renames FtM datasets only)."""
+    """Read one list file of any supported format (``source`` renames FtM datasets only).
+
+    ``list_date`` dates a list that carries no date of its own (the OFAC legacy CSV, an FtM
+    file without change dates); a list's own publication date (the UN's ``dateGenerated``,
+    OFAC's ``Publish_Date``) is never overwritten by it."""
     fmt = detect_format(path)
-    if fmt == "un_xml":
-        return read_un_xml(path, list_date=list_date)
-    if fmt == "ofac_xml":
-        return read_sdn_xml(path, list_date=list_date)
     if fmt == "ofac_csv":
         return read_sdn_csv(path, list_date=list_date)
-    if fmt == "ftm":
-        return read_ftm(path, source=source, list_date=list_date)
-    raise FormatError(f"{path}: an OFAC companion file; give the sdn.csv next to it instead")
+    readers = {
+        "un_xml": lambda when: read_un_xml(path, list_date=when),
+        "ofac_xml": lambda when: read_sdn_xml(path, list_date=when),
+        "ftm": lambda when: read_ftm(path, source=source, list_date=when),
+    }
+    if fmt not in readers:
+        raise FormatError(f"{path}: an OFAC companion file; give the sdn.csv next to it instead")
+    own = readers[fmt](None)
+    return readers[fmt](list_date) if own.list_date is None and list_date else own
 
 
 @dataclass(frozen=True)

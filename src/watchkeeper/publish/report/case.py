@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+import shapely
 
 from watchkeeper.errors import ConfigError, NotFoundError
 from watchkeeper.publish.tracks import Track, TrackParams, read_tracks
@@ -58,8 +59,14 @@ class Case:
     identities: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     screening: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    # the identity reports behind each sanctions match: (label, records)
+    match_evidence: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     focus_event: str | None = None
+    # the run's places (ports, anchorages: name, kind, lat, lon) and zones (name, shapely
+    # geometry), drawn on the map where they fall inside it
+    places: list[dict[str, Any]] = field(default_factory=list)
+    zones: list[tuple[str, Any]] = field(default_factory=list)
 
 
 def _vessels(ws: Store) -> pa.Table:
@@ -146,7 +153,9 @@ def load_case(
     case.identities = _identities(ws, shown)
     case.screening = _screening(ws, shown)
     case.evidence = evidence_rows(ws, events, per_event=p.evidence_per_event)
+    case.match_evidence = match_evidence(ws, case.screening)
     case.sources = _sources(ws)
+    case.places, case.zones = _context(ws)
     if not case.vessels and not case.tracks:
         raise NotFoundError(f"nothing to report: no data for MMSI(s) {shown} in {ws.location}")
     return case
@@ -156,6 +165,8 @@ def _identities(ws: Store, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Per MMSI its identity reports in time order (name, IMO, call sign, type, draught)."""
     cols = ["mmsi", "ts", "imo", "name", "callsign", "ship_type", "draught_m", "destination"]
     table = ws.identities(mmsis=mmsis).sort_by([("mmsi", "ascending"), ("ts", "ascending")])
+    if "ts_last" in table.column_names:  # a run of identical reports: its last report's time
+        cols.append("ts_last")
     rows = table.select([*cols, "source"]).to_pylist()
     for r in rows:
         for key in ("name", "callsign", "destination"):
@@ -171,13 +182,37 @@ def _screening(ws: Store, mmsis: list[int]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {m: [] for m in mmsis}
     if table is None:
         return out
+    entities = ws.read_table("list_entities")
+    listed_flag: dict[str, str | None] = {}
+    if entities is not None and "flag" in entities.column_names:
+        listed_flag = dict(
+            zip(
+                entities.column("entity_id").to_pylist(),
+                entities.column("flag").to_pylist(),
+                strict=True,
+            )
+        )
     for hit in table.to_pylist():
         if hit["mmsi"] in out:
             hit["features"] = json.loads(hit.get("features") or "[]")
+            hit["list_flag"] = listed_flag.get(hit["entity_id"])
             out[hit["mmsi"]].append(hit)
     for hits in out.values():
         hits.sort(key=lambda h: (h["level"] != "match", -h["score"]))
     return out
+
+
+def _context(ws: Store) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+    """The places and zones the last detection run used (tables ``detect_places`` and
+    ``detect_zones``), for the map; none before detection."""
+    places = ws.read_table("detect_places")
+    rows = [] if places is None else places.select(["name", "kind", "lat", "lon"]).to_pylist()
+    zones = ws.read_table("detect_zones")
+    shapes = []
+    if zones is not None:
+        for z in zones.select(["name", "wkb"]).to_pylist():
+            shapes.append((str(z["name"]), shapely.from_wkb(z["wkb"])))
+    return rows, shapes
 
 
 def _sources(ws: Store) -> list[dict[str, Any]]:
@@ -215,6 +250,48 @@ def _windows(events: list[dict[str, Any]]) -> pa.Table:
         ]
     )
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+#: Screening features whose broadcast value has its first and last report in the identities.
+_REPORTED = ("imo", "mmsi", "callsign", "name")
+
+
+def match_evidence(
+    ws: Store, screening: dict[int, list[dict[str, Any]]]
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """For each sanctions *match*, the stored identity reports that carried the matching
+    values (the first and the last report of each), traced to their source line like an
+    event's evidence: what a committee asks to see behind "IMO 9018464 equal"."""
+    out = []
+    for mmsi, hits in screening.items():
+        for hit in (h for h in hits if h["level"] == "match"):
+            windows = []
+            for f in hit["features"]:
+                if f.get("feature") not in _REPORTED or not f.get("first_reported"):
+                    continue
+                for t in {f["first_reported"], f.get("last_reported") or f["first_reported"]}:
+                    at = datetime.fromisoformat(t.replace("Z", "+00:00"))
+                    windows.append((f["feature"], f["query"], at))
+            if not windows:
+                continue
+            table = pa.Table.from_pylist(
+                [
+                    {
+                        "event_no": 1,
+                        "event_id": hit["entity_id"],
+                        "mmsi": mmsi,
+                        "start": at,
+                        "stop": at,
+                        "identity_evidence": True,
+                    }
+                    for _, _, at in windows
+                ],
+                schema=_windows([]).schema,
+            )
+            rows = [r for r in ws.evidence(table, per_event=4) if r["layer"] == "identities"]
+            what = ", ".join(sorted({f"{k} {v}" for k, v, _ in windows}))
+            out.append((f"MMSI {mmsi} = {hit['entity_id']} ({what})", rows))
+    return out
 
 
 def evidence_rows(

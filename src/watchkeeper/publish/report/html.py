@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from watchkeeper import __version__
+from watchkeeper.context.flags import flag_code, flag_name, flag_of, mid_of
+from watchkeeper.publish.describe import describe
 from watchkeeper.publish.report.case import Case
 from watchkeeper.publish.report.svg import (
     EVENT_COLOURS,
@@ -33,11 +35,13 @@ h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;margin-top:28px
 table{border-collapse:collapse;margin:6px 0;font-size:12px}
 td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
 th{background:#f2f2f2}.mono{font-family:ui-monospace,monospace;font-size:11px}
+.mono td{overflow-wrap:anywhere;max-width:18em}
 .grid{stroke:#999;stroke-width:.5;stroke-dasharray:2 3}.tick{font-size:10px;fill:#444}
 .label{font-size:12px;font-weight:bold;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .evno{font-size:11px;font-weight:bold;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .title{font-size:12px;font-weight:bold}.match{color:#b00;font-weight:bold}
 .focus{background:#fff3c4}.muted{color:#777}svg{display:block;margin:8px 0}
+.place{font-size:10px;fill:#444}.zone{font-size:11px;fill:#c0392b;font-style:italic}
 """
 
 
@@ -83,7 +87,8 @@ def _map(case: Case) -> str:
         f'<span style="color:{EVENT_COLOURS.get(k, "#000")}">&#9679;</span> {escape(k)}'
         for k in kinds
     )
-    svg = map_svg(MapBox.around(lons, lats), case.tracks, case.events, labels)
+    box = MapBox.around(lons, lats)
+    svg = map_svg(box, case.tracks, case.events, labels, places=case.places, zones=case.zones)
     return svg + (f"<p>{legend}</p>" if legend else "")
 
 
@@ -131,12 +136,30 @@ def _screening(hits: list[dict[str, Any]]) -> str:
             f"({escape(h.get('source') or '')}, {escape(h.get('list_name') or '')}): "
             f"{escape(h.get('explanation') or '')}</p>"
         )
+        if flag := _flags(h):
+            parts.append(f"<p>{escape(flag)}</p>")
         feats = [
             (f.get("feature"), f.get("query"), f.get("candidate"), f.get("score"))
             for f in h["features"]
         ]
         parts.append(_table(("feature", "vessel broadcast", "list says", "score"), feats))
     return "".join(parts)
+
+
+def _flags(hit: dict[str, Any]) -> str | None:
+    """The flag on the list beside the flag the MMSI claims (its MID), and whether they agree:
+    a listed vessel under another flag has been reflagged since, or flies a false one."""
+    listed = hit.get("list_flag")
+    if not listed:
+        return None
+    claimed, name, mid = flag_of(hit["mmsi"]), flag_name(hit["mmsi"]), mid_of(hit["mmsi"])
+    said = f"Flag: the list says {listed}; MMSI {hit['mmsi']} (MID {mid}) says {name or 'none'}"
+    code = flag_code(listed)
+    if code is None or claimed is None:
+        return said + "."
+    if code == claimed:
+        return said + ": they agree."
+    return said + ": they differ (reflagged since the listing, or a false flag)."
 
 
 def _reasons(vessel: dict[str, Any], numbers: dict[str, int]) -> str:
@@ -173,10 +196,14 @@ def _plots(case: Case, mmsi: int, t_range: tuple[int, int]) -> str:
         )
     ids = [r for r in case.identities.get(mmsi, []) if r.get("draught_m") is not None]
     if ids:
-        ts = [int(r["ts"].timestamp() * 1000) for r in ids]
+        ts, draught = [], []
+        for r in ids:  # a run of identical reports holds its value to its last report
+            for t in dict.fromkeys([r["ts"], r.get("ts_last") or r["ts"]]):
+                ts.append(int(t.timestamp() * 1000))
+                draught.append(float(r["draught_m"]))
         out.append(
             line_plot(
-                [(f"draught {mmsi}", ts, [float(r["draught_m"]) for r in ids])],
+                [(f"draught {mmsi}", ts, draught)],
                 title="Reported draught",
                 unit="m",
                 t_range=t_range,
@@ -210,8 +237,6 @@ def _identity_history(rows: list[dict[str, Any]]) -> str:
 def _events(case: Case) -> str:
     rows = []
     for n, e in enumerate(case.events, start=1):
-        details = json.loads(e.get("details") or "{}")
-        details.pop("params", None)
         rows.append(
             (
                 f"#{n}",
@@ -223,7 +248,7 @@ def _events(case: Case) -> str:
                 e.get("lat"),
                 e.get("lon"),
                 e.get("confidence"),
-                json.dumps(details, default=str)[:300],
+                describe(e["type"], e.get("details")),
                 e["event_id"],
             )
         )
@@ -250,15 +275,24 @@ def _or_unknown(value: object) -> object:
 
 def _evidence(case: Case, root: Path | None) -> str:
     if not case.evidence:
-        return '<p class="muted">No stored records behind these events.</p>'
+        out = '<p class="muted">No stored records behind these events.</p>'
+    else:
+        out = _evidence_table(case.evidence, root, [f"#{r['event_no']}" for r in case.evidence])
+    for n, (label, rows) in enumerate(case.match_evidence, start=1):
+        out += f"<h3>Behind sanctions match S{n}: {escape(label)}</h3>"
+        out += _evidence_table(rows, root, [f"S{n}"] * len(rows))
+    return out
+
+
+def _evidence_table(records: list[dict[str, Any]], root: Path | None, labels: list[str]) -> str:
     rows = []
-    for r in case.evidence:
+    for label, r in zip(labels, records, strict=True):
         stored = Path(r["stored_file"])
         if root is not None and stored.is_relative_to(root):
             stored = stored.relative_to(root)
         rows.append(
             (
-                f"#{r['event_no']}",
+                label,
                 f"{r['k']}/{r['n']}",
                 r["layer"],
                 r["mmsi"],

@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 import numpy as np
+import shapely
 
 from watchkeeper.detect.registry import REGISTRY
 from watchkeeper.publish.report.land import land_png_uri
@@ -64,6 +65,16 @@ def _polyline(points: list[tuple[float, float]], colour: str, extra: str = "") -
     return f'<polyline points="{pts}" fill="none" stroke="{colour}" {extra}/>'
 
 
+def _line_or_dot(points: list[tuple[float, float]], colour: str) -> list[str]:
+    """A line through ``points``; a dot for a lone one (a value reported once is data too)."""
+    if len(points) > 1:
+        return [_polyline(points, colour)]
+    if points:
+        x, y = points[0]
+        return [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>']
+    return []
+
+
 def _graticule(box: MapBox) -> list[str]:
     step = next(s for s in (0.1, 0.25, 0.5, 1, 2, 5, 10, 20) if (box.east - box.west) / s <= 8)
     out = []
@@ -83,9 +94,16 @@ def _graticule(box: MapBox) -> list[str]:
 
 
 def map_svg(
-    box: MapBox, tracks: Sequence[Track], events: Sequence[dict[str, Any]], labels: dict[int, str]
+    box: MapBox,
+    tracks: Sequence[Track],
+    events: Sequence[dict[str, Any]],
+    labels: dict[int, str],
+    *,
+    places: Sequence[dict[str, Any]] = (),
+    zones: Sequence[tuple[str, Any]] = (),
 ) -> str:
-    """The case map: land, tracks (dashed across gaps), numbered event markers, a legend."""
+    """The case map: land, zones and places inside it, tracks (dashed across gaps),
+    numbered event markers, a scale bar."""
     uri = land_png_uri(box.west, box.south, box.east, box.north, box.width, box.height)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="map" width="{box.width}" '
@@ -94,6 +112,8 @@ def map_svg(
         f'<image href="{uri}" x="0" y="0" width="{box.width}" height="{box.height}" '
         'preserveAspectRatio="none"/>',
         *_graticule(box),
+        *_zones(box, zones),
+        *_places(box, places),
     ]
     for i, tr in enumerate(tracks):
         colour = TRACK_COLOURS[i % len(TRACK_COLOURS)]
@@ -105,22 +125,158 @@ def map_svg(
             parts.append(_polyline(pts, colour, 'stroke-width="1.6" class="track"'))
             ends.append(pts[-1])
         x, y = ends[-1]
-        label = escape(labels.get(tr.mmsi, str(tr.mmsi)))
-        parts.append(
-            f'<text x="{x + 5:.1f}" y="{y:.1f}" class="label" fill="{colour}">{label}</text>'
-        )
+        parts.append(_label(labels.get(tr.mmsi, str(tr.mmsi)), x, y, box, colour))
+    parts += _markers(box, events)
+    parts += _scale_bar(box)
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _zones(box: MapBox, zones: Sequence[tuple[str, Any]]) -> list[str]:
+    """Zone outlines clipped to the map, hatched red, named at their first inside vertex."""
+    frame = shapely.box(box.west, box.south, box.east, box.north)
+    out = []
+    for name, geom in zones:
+        part = geom.intersection(frame) if geom is not None else None
+        if part is None or part.is_empty:
+            continue
+        polys = getattr(part, "geoms", [part])
+        for poly in (p for p in polys if p.geom_type == "Polygon"):
+            pts = " ".join(
+                f"{x:.1f},{y:.1f}"
+                for x, y in (box.xy(lon, lat) for lon, lat in poly.exterior.coords)
+            )
+            out.append(
+                f'<polygon points="{pts}" fill="#c0392b" fill-opacity="0.06" stroke="#c0392b" '
+                'stroke-dasharray="6 3" stroke-width="1"/>'
+            )
+        x, y = box.xy(*part.representative_point().coords[0])
+        out.append(f'<text x="{x:.1f}" y="{y:.1f}" class="zone">{escape(name)}</text>')
+    return out
+
+
+#: Places drawn at most (ports first): enough for a harbour, not a blur on a regional map.
+_MAX_PLACES = 150
+
+
+def _places(box: MapBox, places: Sequence[dict[str, Any]]) -> list[str]:
+    """Ports (squares, named) and anchorages (small dots) inside the map."""
+    inside = [
+        p
+        for p in places
+        if p.get("lat") is not None
+        and box.south <= p["lat"] <= box.north
+        and box.west <= p["lon"] <= box.east
+    ]
+    inside.sort(key=lambda p: p.get("kind") != "port")
+    out = []
+    labelled: list[tuple[float, float, float]] = []  # x, y, width of each name written
+    for p in inside[:_MAX_PLACES]:
+        x, y = box.xy(p["lon"], p["lat"])
+        name = escape(str(p.get("name")))
+        if p.get("kind") == "port":
+            out.append(
+                f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" fill="#555">'
+                f"<title>{name}</title></rect>"
+            )
+            width = 6.0 * len(str(p.get("name")))  # 10 px text
+            if not any(
+                abs(y - ly) < 11 and x + 5 < lx + lw + 4 and lx < x + 5 + width + 4
+                for lx, ly, lw in labelled
+            ):  # a name that would overwrite another is left to the tooltip
+                labelled.append((x + 5, y, width))
+                out.append(f'<text x="{x + 5:.1f}" y="{y + 4:.1f}" class="place">{name}</text>')
+        else:
+            dot = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="1.8" fill="#777">'
+            out.append(f"{dot}<title>{name}</title></circle>")
+    return out
+
+
+def _label(text: str, x: float, y: float, box: MapBox, colour: str) -> str:
+    """A track's name beside its last point, turned to the left near the right edge and kept
+    inside the map (never clipped)."""
+    width = 7.5 * len(text)  # 12 px bold: about 7.5 px a character
+    y = min(max(y, 14.0), box.height - 4.0)
+    at = f'y="{y:.1f}" class="label" fill="{colour}"'
+    if x + 5 + width > box.width:
+        return f'<text x="{max(x - 5, width):.1f}" {at} text-anchor="end">{escape(text)}</text>'
+    return f'<text x="{max(x + 5, 2):.1f}" {at}>{escape(text)}</text>'
+
+
+#: Markers closer than this (px) are moved apart, around a circle, with a leader line.
+_MARKER_GAP = 14.0
+
+
+def _markers(box: MapBox, events: Sequence[dict[str, Any]]) -> list[str]:
+    """Numbered event markers that never hide each other: a marker that would land on one
+    already drawn goes to the next free place on rings around its position, joined to it
+    by a thin line (the number and the colour stay readable; the line shows where it is)."""
+    placed: list[tuple[float, float]] = []
+    out = []
     for n, ev in enumerate(events, start=1):
         if ev.get("lat") is None or ev.get("lon") is None:
             continue
-        x, y = box.xy(ev["lon"], ev["lat"])
+        x0, y0 = box.xy(ev["lon"], ev["lat"])
+        x, y = _free_spot(x0, y0, placed)
+        placed.append((x, y))
         colour = EVENT_COLOURS.get(ev["type"], "#000")
-        parts.append(
-            f'<g class="event"><title>#{n} {escape(ev["type"])} {ev["mmsi"]}</title>'
+        leader = ""
+        if (x, y) != (x0, y0):
+            leader = (
+                f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x:.1f}" y2="{y:.1f}" '
+                f'stroke="{colour}" stroke-width="1"/>'
+                f'<circle cx="{x0:.1f}" cy="{y0:.1f}" r="2" fill="{colour}"/>'
+            )
+        tx = x + 7 if x + 20 < box.width else x - 16
+        out.append(
+            f'<g class="event"><title>#{n} {escape(ev["type"])} {ev["mmsi"]}</title>{leader}'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{colour}" stroke="#fff"/>'
-            f'<text x="{x + 7:.1f}" y="{y - 5:.1f}" class="evno">{n}</text></g>'
+            f'<text x="{tx:.1f}" y="{max(y - 5, 10):.1f}" class="evno">{n}</text></g>'
         )
-    parts.append("</svg>")
-    return "\n".join(parts)
+    return out
+
+
+def _free_spot(x: float, y: float, placed: list[tuple[float, float]]) -> tuple[float, float]:
+    """(x, y) if no placed marker is within ``_MARKER_GAP``, else the first free point on
+    rings of growing radius around it (12 points a ring)."""
+
+    def free(px: float, py: float) -> bool:
+        return all(math.hypot(px - qx, py - qy) >= _MARKER_GAP for qx, qy in placed)
+
+    if free(x, y):
+        return x, y
+    for ring in range(1, 8):
+        r = ring * _MARKER_GAP * 1.2
+        for k in range(12):
+            a = math.radians(30 * k - 60)
+            px, py = x + r * math.cos(a), y - r * math.sin(a)
+            if free(px, py):
+                return px, py
+    return x, y
+
+
+def _scale_bar(box: MapBox) -> list[str]:
+    """A scale bar of a round length (about a fifth of the map's width) at the bottom left,
+    measured along the map's middle latitude."""
+    mid = (box.north + box.south) / 2
+    km_per_px = (box.east - box.west) * 111.32 * math.cos(math.radians(mid)) / box.width
+    target = km_per_px * box.width / 5
+    length = max(
+        (v for v in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000) if v <= target),
+        default=0.5,
+    )
+    px = length / km_per_px
+    x0, y = 12.0, box.height - 14.0
+    text = f"{length:g} km"
+    return [
+        f'<g class="scale"><rect x="{x0 - 4}" y="{y - 16}" width="{px + 8:.1f}" height="24" '
+        'fill="#fff" fill-opacity="0.75"/>'
+        f'<line x1="{x0}" y1="{y}" x2="{x0 + px:.1f}" y2="{y}" stroke="#222" stroke-width="2"/>'
+        f'<line x1="{x0}" y1="{y - 4}" x2="{x0}" y2="{y + 4}" stroke="#222"/>'
+        f'<line x1="{x0 + px:.1f}" y1="{y - 4}" x2="{x0 + px:.1f}" y2="{y + 4}" stroke="#222"/>'
+        f'<text x="{x0 + px / 2:.1f}" y="{y - 5}" class="tick" text-anchor="middle">{text}</text>'
+        "</g>"
+    ]
 
 
 def _time_axis(t0: int, t1: int, x0: float, x1: float, y: float) -> list[str]:
@@ -164,8 +320,7 @@ def line_plot(
         pts: list[tuple[float, float]] = []
         for t, v in zip(ts, vs, strict=True):
             if math.isnan(v):
-                if len(pts) > 1:
-                    parts.append(_polyline(pts, colour))
+                parts += _line_or_dot(pts, colour)
                 pts = []
                 continue
             x = left + (t - t0) / (t1 - t0) * (width - 5 - left)
@@ -173,8 +328,7 @@ def line_plot(
             if step and pts:
                 pts.append((x, pts[-1][1]))
             pts.append((x, y))
-        if len(pts) > 1:
-            parts.append(_polyline(pts, colour))
+        parts += _line_or_dot(pts, colour)
         parts.append(
             f'<text x="{width - 200}" y="{14 + 12 * i}" class="tick" fill="{colour}">'
             f"{escape(label)}</text>"
