@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -61,3 +62,21 @@ def test_events_markers(case_ws: Workspace) -> None:
     parsed = _lines(events_cot(events))
     assert [e.get("uid") for e in parsed] == ["WK-encounter-e-encounter", "WK-ais_gap-e-gap"]
     assert all(e.get("type") == "b-m-p-s-m" for e in parsed)
+
+
+def test_every_cot_line_is_valid_against_the_event_schema(case_ws: Workspace) -> None:
+    import xmlschema
+
+    from watchkeeper.live.outputs import alert_cot
+
+    schema = xmlschema.XMLSchema(Path(__file__).parents[1] / "data" / "cot_event.xsd")
+    vessels = case_ws.read_table("vessels")
+    events = case_ws.read_table("events")
+    assert vessels is not None and events is not None
+    lines = _lines(vessels_cot(vessels_with_position(case_ws, vessels.slice(0, 50))))
+    lines += _lines(events_cot(events))
+    alert = {**events.slice(0, 1).to_pylist()[0], "alert_id": "a1", "state": "retracted"}
+    lines.append(alert_cot(alert))  # type: ignore[arg-type]  # a live alert's marker
+    assert len(lines) > 10
+    for ev in lines:
+        schema.validate(ET.tostring(ev, encoding="unicode"))

@@ -167,3 +167,17 @@ def test_the_identity_reports_behind_a_sanctions_match_are_evidence(report: str)
     section = report[at : report.index("</table>", at)]
     assert "imo 9018464" in section and "imo=9018464" in section
     assert ".csv" in section  # the source file of the report that carried it
+
+
+def test_the_plots_shade_the_vessels_events(report: str) -> None:
+    plot = report[report.index('aria-label="Speed over ground"') :]
+    plot = plot[: plot.index("</svg>")]
+    assert "<title>#1 encounter</title>" in plot and 'fill-opacity="0.15"' in plot
+
+
+def test_each_event_has_a_close_up_with_times_along_the_tracks(report: str) -> None:
+    at = report.index("<h2>Events close up</h2>")
+    insets = report[at:].split('<figure class="inset">')[1:]
+    assert insets and all("<svg" in f for f in insets)
+    times = re.findall(r'class="evno" fill="[^"]+">(\d\d:\d\d)</text>', report[at:])
+    assert len(times) >= 2  # UTC times written along the tracks

@@ -168,3 +168,60 @@ def test_numbers_are_rounded_to_their_meaning() -> None:
     assert round_meaning(t).to_pylist() == [
         {"risk": 27.8, "confidence": 0.9, "lat": 29.12346, "other": 0.1}
     ]
+
+
+def test_no_export_of_events_carries_float32_noise(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    ws.write_table("events", _events())
+    runner = CliRunner()
+    for fmt in ("csv", "geojson", "kml", "cot", "ftm"):
+        out = tmp_path / f"e.{fmt}"
+        res = runner.invoke(
+            app, ["export", "events", "-w", str(tmp_path / "ws"), "--format", fmt, "-o", str(out)]
+        )
+        assert res.exit_code == 0, res.output
+        text = out.read_text()
+        assert "0.8999999" not in text and "0.800000" not in text, fmt
+
+
+@pytest.mark.parametrize(
+    ("args", "want"),
+    [
+        (
+            ["--since", "2024-03-05T04:00", "--until", "2024-03-05T06:00"],
+            ["port_visit", "dark_sts"],
+        ),
+        (["--bbox", "120,25,130,35"], ["encounter", "port_visit"]),
+        (["--type", "zone_entry", "--type", "encounter"], ["encounter", "zone_entry"]),
+        (["--min-risk", "50", "--sort", "risk"], ["dark_sts", "zone_entry"]),
+    ],
+)
+def test_each_events_filter_on_the_command_line(
+    tmp_path: Path, args: list[str], want: list[str]
+) -> None:
+    ws = Workspace(tmp_path / "ws")
+    ws.write_table("events", _events())
+    out = tmp_path / "e.csv"
+    cmd = ["export", "events", "-w", str(tmp_path / "ws"), "-o", str(out), *args]
+    res = CliRunner().invoke(app, cmd)
+    assert res.exit_code == 0, res.output
+    rows = out.read_text().splitlines()[1:]
+    assert [r.split(",")[1].strip('"') for r in rows] == want
+
+
+def test_events_and_vessels_geojson_are_valid_rfc_7946(tmp_path: Path) -> None:
+    from shapely.geometry import shape
+
+    w = _vessels_ws(tmp_path)
+    Workspace(tmp_path / "ws").write_table("events", _events())
+    runner = CliRunner()
+    for what in ("events", "vessels"):
+        out = tmp_path / f"{what}.geojson"
+        res = runner.invoke(app, ["export", what, "-w", w, "--format", "geojson", "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        doc = json.loads(out.read_text())
+        assert doc["type"] == "FeatureCollection" and doc["features"]
+        for f in doc["features"]:
+            assert f["type"] == "Feature" and isinstance(f["properties"], dict)
+            geom = shape(f["geometry"])  # raises on an invalid geometry
+            assert geom.is_valid and -180 <= geom.x <= 180 and -90 <= geom.y <= 90

@@ -153,7 +153,10 @@ def vessels_cmd(
     Example: watchkeeper vessels -w ws --top 10
     """
     table = build_vessels(Workspace(workspace, create=False))
-    out = Table("risk", "mmsi", "name", "imo", "flag", "sanctions", "reasons")
+    out = Table(box=None, pad_edge=False, padding=(0, 0, 0, 1), header_style="bold")
+    for name in ("risk", "mmsi", "name", "imo", "flag", "sanctions"):
+        out.add_column(name, no_wrap=name in ("risk", "mmsi", "imo", "flag"))
+    out.add_column("reasons", overflow="fold", ratio=1)
     for v in table.slice(0, top).to_pylist():
         reasons = "; ".join(
             f"{r['reason']} +{r['weight']:g}"
@@ -161,7 +164,7 @@ def vessels_cmd(
             for r in json.loads(v["reasons"])
         )
         out.add_row(
-            f"{v['risk']:.0f}",
+            f"{v['risk']:.1f}",
             str(v["mmsi"]),
             v["name"] or "",
             imo_label(v["imo"], v["mmsi"]),

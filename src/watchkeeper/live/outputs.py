@@ -245,7 +245,7 @@ class CotOutput(QueuedOutput):
     ) -> None:
         self.address = (host, port)
         self.cot = cot
-        self._connect = connect
+        self._dial = connect
         self._sock: socket.socket | None = None
         self._positions: dict[str, dict[str, Any]] = {}
         super().__init__("cot", state_dir, params)
@@ -266,7 +266,7 @@ class CotOutput(QueuedOutput):
             if self._sock is not None and _closed_by_peer(self._sock):
                 self.disconnect()  # a server that hung up: reconnect rather than write into it
             if self._sock is None:
-                self._sock = self._connect(self.address, self.params.timeout_s)
+                self._sock = self._dial(self.address, self.params.timeout_s)
             self._sock.sendall(data)
         except OSError as exc:
             self.disconnect()

@@ -79,8 +79,11 @@ def _points(table: pa.Table) -> list[Any]:
 
 
 def write_events(events: pa.Table, fmt: str, out: Sink, *, vessels: pa.Table | None = None) -> int:
-    """Write events (EVENTS columns) as kml, kmz, geoparquet, cot or ftm; items written."""
+    """Write events (EVENTS columns) as kml, kmz, geoparquet, cot or ftm; items written.
+    Text formats carry numbers rounded to their meaning (GeoParquet keeps the stored types)."""
     _check(fmt, EVENT_FORMATS, "events")
+    if fmt != "geoparquet":
+        events = round_meaning(events)
     if fmt in ("kml", "kmz"):
         write_kml(events_kml(events), out, kmz=fmt == "kmz")
         return int(events.num_rows)
@@ -205,8 +208,10 @@ def write_vessels_geo(
 ) -> int:
     """Write vessels with their last position (see :func:`vessels_with_position`)."""
     _check(fmt, VESSEL_FORMATS, "vessels")
+    if fmt != "geoparquet":  # text formats: numbers rounded to their meaning
+        vessels = round_meaning(vessels)
     if fmt == "geojson":
-        return _vessels_geojson(round_meaning(vessels), out)
+        return _vessels_geojson(vessels, out)
     if fmt in ("kml", "kmz"):
         write_kml(vessels_kml(vessels), out, kmz=fmt == "kmz")
         return int(vessels.num_rows)

@@ -19,9 +19,12 @@ from watchkeeper import __version__
 from watchkeeper.context.flags import flag_code, flag_name, flag_of, mid_of
 from watchkeeper.publish.describe import describe
 from watchkeeper.publish.report.case import Case
+from watchkeeper.publish.report.reach import dark_areas
 from watchkeeper.publish.report.svg import (
     EVENT_COLOURS,
+    TRACK_COLOURS,
     MapBox,
+    inset_svg,
     line_plot,
     map_svg,
     timeline_svg,
@@ -32,8 +35,9 @@ __all__ = ["render_html"]
 _CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:960px;color:#222}
 h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;margin-top:28px}
-table{border-collapse:collapse;margin:6px 0;font-size:12px}
-td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:6px 0;font-size:12px;max-width:100%}
+td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
 th{background:#f2f2f2}.mono{font-family:ui-monospace,monospace;font-size:11px}
 .mono td{overflow-wrap:anywhere;max-width:18em}
 .grid{stroke:#999;stroke-width:.5;stroke-dasharray:2 3}.tick{font-size:10px;fill:#444}
@@ -41,7 +45,8 @@ th{background:#f2f2f2}.mono{font-family:ui-monospace,monospace;font-size:11px}
 .evno{font-size:11px;font-weight:bold;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .title{font-size:12px;font-weight:bold}.match{color:#b00;font-weight:bold}
 .focus{background:#fff3c4}.muted{color:#777}svg{display:block;margin:8px 0}
-.place{font-size:10px;fill:#444}.zone{font-size:11px;fill:#c0392b;font-style:italic}
+.place{font-size:10px;fill:#444}.insets{display:flex;flex-wrap:wrap;gap:8px}
+figure.inset{margin:0}figcaption{font-size:12px;color:#444}.zone{font-size:11px;fill:#c0392b;font-style:italic}
 """
 
 
@@ -88,8 +93,55 @@ def _map(case: Case) -> str:
         for k in kinds
     )
     box = MapBox.around(lons, lats)
-    svg = map_svg(box, case.tracks, case.events, labels, places=case.places, zones=case.zones)
+    areas = dark_areas(case.tracks, case.events)
+    svg = map_svg(
+        box, case.tracks, case.events, labels, places=case.places, zones=case.zones, areas=areas
+    )
     return svg + (f"<p>{legend}</p>" if legend else "")
+
+
+#: Close-ups drawn at most (ship-to-ship, gaps and identity first: the events a case rests on).
+_MAX_INSETS = 8
+_INSET_ORDER = ("dark_sts", "encounter", "ais_gap", "spoofing", "identity_change", "loitering")
+_INSET_HALO_MS = 2 * 3_600_000  # two hours of track either side of the event
+
+
+def _insets(case: Case) -> list[str]:
+    """Close-ups of the case's events: their vessels' tracks from 2 h before to 2 h after,
+    with times along them."""
+    numbered = [(n, e) for n, e in enumerate(case.events, start=1) if e.get("lat") is not None]
+    rank = {k: i for i, k in enumerate(_INSET_ORDER)}
+    numbered.sort(key=lambda ne: (rank.get(ne[1]["type"], len(rank)), ne[0]))
+    colours = {tr.mmsi: TRACK_COLOURS[i % len(TRACK_COLOURS)] for i, tr in enumerate(case.tracks)}
+    names = {v["mmsi"]: v.get("name") or str(v["mmsi"]) for v in case.vessels}
+    out = []
+    for n, e in sorted(numbered[:_MAX_INSETS]):
+        a = int(e["start"].timestamp() * 1000) - _INSET_HALO_MS
+        b = int((e.get("end") or e["start"]).timestamp() * 1000) + _INSET_HALO_MS
+        pieces = []
+        for tr in case.tracks:
+            if tr.mmsi not in (e["mmsi"], e.get("other_mmsi")):
+                continue
+            pts = [
+                (int(t), float(x), float(y))
+                for seg in tr.segments
+                for t, x, y in zip(seg.t_ms, seg.lon, seg.lat, strict=True)
+                if a <= t <= b
+            ]
+            if pts:
+                pieces.append((colours[tr.mmsi], names.get(tr.mmsi, str(tr.mmsi)), pts))
+        lons = [e["lon"]] + [p[1] for _, _, pts in pieces for p in pts]
+        lats = [e["lat"]] + [p[2] for _, _, pts in pieces for p in pts]
+        box = MapBox.around(lons, lats, width=440, min_deg=0.05)
+        title = f"#{n} {e['type']} {_iso(e['start'])}"
+        marker = (e["lon"], e["lat"], n, EVENT_COLOURS.get(e["type"], "#000"))
+        out.append(
+            f'<figure class="inset">{inset_svg(box, pieces, marker, title)}'
+            f"<figcaption>{escape(title)}</figcaption></figure>"
+        )
+    if not out:
+        return []
+    return ["<h2>Events close up</h2>", '<div class="insets">', *out, "</div>"]
 
 
 def _summary(case: Case) -> str:
@@ -100,7 +152,7 @@ def _summary(case: Case) -> str:
             v.get("imo"),
             v.get("flag"),
             v.get("ship_type"),
-            v.get("risk"),
+            None if v.get("risk") is None else f"{v['risk']:.1f}",
             v.get("sanctions_match") or "",
             v.get("first_seen"),
             v.get("last_seen"),
@@ -180,8 +232,21 @@ def _reasons(vessel: dict[str, Any], numbers: dict[str, int]) -> str:
     )
 
 
+def _event_spans(case: Case, mmsi: int) -> list[tuple[int, int, str, str]]:
+    """The vessel's events as shaded spans of its plots (an open event to the plot's end)."""
+    out = []
+    for n, e in enumerate(case.events, start=1):
+        if mmsi not in (e["mmsi"], e.get("other_mmsi")):
+            continue
+        a = int(e["start"].timestamp() * 1000)
+        b = int(e["end"].timestamp() * 1000) if e.get("end") else 2**62
+        out.append((a, b, EVENT_COLOURS.get(e["type"], "#000"), f"#{n} {e['type']}"))
+    return out
+
+
 def _plots(case: Case, mmsi: int, t_range: tuple[int, int]) -> str:
     out = []
+    spans = _event_spans(case, mmsi)
     for tr in case.tracks:
         if tr.mmsi != mmsi:
             continue
@@ -191,7 +256,11 @@ def _plots(case: Case, mmsi: int, t_range: tuple[int, int]) -> str:
             sog += [float(v) for v in seg.sog_kn] + [math.nan]  # break the line at gaps
         out.append(
             line_plot(
-                [(f"SOG {mmsi}", ts, sog)], title="Speed over ground", unit="kn", t_range=t_range
+                [(f"SOG {mmsi}", ts, sog)],
+                title="Speed over ground",
+                unit="kn",
+                t_range=t_range,
+                spans=spans,
             )
         )
     ids = [r for r in case.identities.get(mmsi, []) if r.get("draught_m") is not None]
@@ -208,6 +277,7 @@ def _plots(case: Case, mmsi: int, t_range: tuple[int, int]) -> str:
                 unit="m",
                 t_range=t_range,
                 step=True,
+                spans=spans,
             )
         )
     return "".join(out)
@@ -374,6 +444,7 @@ def render_html(
         "received (gap). Numbers: events below.</p>",
         "<h2>Timeline</h2>",
         timeline_svg(case.events, t_range) if case.events else '<p class="muted">No events.</p>',
+        *_insets(case),
     ]
     for v in case.vessels:
         body += [

@@ -20,7 +20,15 @@ from watchkeeper.detect.registry import REGISTRY
 from watchkeeper.publish.report.land import land_png_uri
 from watchkeeper.publish.tracks import Track, iso_ms
 
-__all__ = ["EVENT_COLOURS", "TRACK_COLOURS", "MapBox", "line_plot", "map_svg", "timeline_svg"]
+__all__ = [
+    "EVENT_COLOURS",
+    "TRACK_COLOURS",
+    "MapBox",
+    "inset_svg",
+    "line_plot",
+    "map_svg",
+    "timeline_svg",
+]
 
 #: Event colours by type: the registry's display colours (one legend for every output).
 EVENT_COLOURS = {str(s.type): s.colour for s in REGISTRY}
@@ -39,14 +47,16 @@ class MapBox:
     height: int
 
     @classmethod
-    def around(cls, lons: Sequence[float], lats: Sequence[float], width: int = 900) -> MapBox:
-        """A box around the points with a 10 % margin, at least 0.5 degree tall, landscape."""
+    def around(
+        cls, lons: Sequence[float], lats: Sequence[float], width: int = 900, min_deg: float = 0.5
+    ) -> MapBox:
+        """A box around the points with a 10 % margin, at least ``min_deg`` tall, landscape."""
         lo_w, lo_e, la_s, la_n = min(lons), max(lons), min(lats), max(lats)
         mid = (la_s + la_n) / 2
         k = max(math.cos(math.radians(mid)), 0.1)
-        span_lat = max(la_n - la_s, 0.5, (lo_e - lo_w) * k / 1.8) * 1.2
+        span_lat = max(la_n - la_s, min_deg, (lo_e - lo_w) * k / 1.8) * 1.2
         # at most 0.8 times as tall as wide: a north-south voyage widens the box instead
-        span_lon = max((lo_e - lo_w) * 1.2, 0.6 / k, span_lat / (k * 0.8))
+        span_lon = max((lo_e - lo_w) * 1.2, 1.2 * min_deg / k, span_lat / (k * 0.8))
         cx, cy = (lo_w + lo_e) / 2, mid
         w, s = cx - span_lon / 2, max(cy - span_lat / 2, -85.0)
         e, n = cx + span_lon / 2, min(cy + span_lat / 2, 85.0)
@@ -101,6 +111,7 @@ def map_svg(
     *,
     places: Sequence[dict[str, Any]] = (),
     zones: Sequence[tuple[str, Any]] = (),
+    areas: Sequence[tuple[str, list[tuple[float, float]]]] = (),
 ) -> str:
     """The case map: land, zones and places inside it, tracks (dashed across gaps),
     numbered event markers, a scale bar."""
@@ -114,6 +125,7 @@ def map_svg(
         *_graticule(box),
         *_zones(box, zones),
         *_places(box, places),
+        *_areas(box, areas),
     ]
     for i, tr in enumerate(tracks):
         colour = TRACK_COLOURS[i % len(TRACK_COLOURS)]
@@ -152,6 +164,62 @@ def _zones(box: MapBox, zones: Sequence[tuple[str, Any]]) -> list[str]:
             )
         x, y = box.xy(*part.representative_point().coords[0])
         out.append(f'<text x="{x:.1f}" y="{y:.1f}" class="zone">{escape(name)}</text>')
+    return out
+
+
+#: One vessel's piece of track in a close-up: colour, name, (t ms, lon, lat) points.
+Piece = tuple[str, str, list[tuple[int, float, float]]]
+
+
+def inset_svg(
+    box: MapBox, pieces: Sequence[Piece], marker: tuple[float, float, int, str], title: str
+) -> str:
+    """A close-up map of one event: its vessels' tracks around it with UTC times along them
+    (about five a track, none written over another), its numbered marker and a scale bar."""
+    uri = land_png_uri(box.west, box.south, box.east, box.north, box.width, box.height)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="inset" width="{box.width}" '
+        f'height="{box.height}" viewBox="0 0 {box.width} {box.height}" role="img" '
+        f'aria-label="{escape(title)}">',
+        f'<image href="{uri}" x="0" y="0" width="{box.width}" height="{box.height}" '
+        'preserveAspectRatio="none"/>',
+    ]
+    taken: list[tuple[float, float]] = []
+    for colour, name, pts in pieces:
+        xys = [box.xy(lon, lat) for _, lon, lat in pts]
+        parts += _line_or_dot(xys, colour)
+        step = max(1, len(pts) // 5)
+        for (t, _, _), (x, y) in list(zip(pts, xys, strict=True))[::step]:
+            if all(math.hypot(x - a, y - b) >= 34 for a, b in taken):
+                taken.append((x, y))
+                parts.append(
+                    f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{colour}"/>'
+                    f'<text x="{x + 4:.1f}" y="{y - 3:.1f}" class="evno" fill="{colour}">'
+                    f"{iso_ms(t)[11:16]}</text>"
+                )
+        if xys:
+            parts.append(_label(name, *xys[-1], box, colour))
+    lon, lat, n, colour = marker
+    x, y = box.xy(lon, lat)
+    parts.append(
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{colour}" stroke="#fff"/>'
+        f'<text x="{x + 7:.1f}" y="{y - 5:.1f}" class="evno">{n}</text>'
+    )
+    parts += _scale_bar(box)
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _areas(box: MapBox, areas: Sequence[tuple[str, list[tuple[float, float]]]]) -> list[str]:
+    """Outlines (lon, lat rings) with a label: where a dark vessel could have been."""
+    out = []
+    for label, ring in areas:
+        xys = [box.xy(lon, lat) for lon, lat in ring]
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in xys)
+        out.append(
+            f'<polygon points="{pts}" fill="#7d3c98" fill-opacity="0.07" stroke="#7d3c98" '
+            f'stroke-dasharray="2 3" stroke-width="1.2"><title>{escape(label)}</title></polygon>'
+        )
     return out
 
 
@@ -279,16 +347,52 @@ def _scale_bar(box: MapBox) -> list[str]:
     ]
 
 
+#: Tick steps of a time axis (ms): the smallest that gives at most 8 ticks is used.
+_STEPS = [m * 60_000 for m in (1, 2, 5, 10, 15, 30)] + [
+    h * 3_600_000 for h in (1, 2, 3, 6, 12, 24, 48, 168, 336, 720)
+]
+
+
 def _time_axis(t0: int, t1: int, x0: float, x1: float, y: float) -> list[str]:
-    day = 86_400_000
-    step = day if t1 - t0 <= 10 * day else 7 * day
+    """Vertical grid lines with UTC labels: dates for steps of a day or more, hours within a
+    day (the first label and each midnight with the date)."""
+    step = next((s for s in _STEPS if (t1 - t0) / s <= 8), _STEPS[-1])
     out = []
-    t = (t0 // day + 1) * day
+    t = (t0 // step + 1) * step
+    first = True
     while t < t1:
         x = x0 + (t - t0) / (t1 - t0) * (x1 - x0)
+        stamp = iso_ms(t)  # YYYY-MM-DDTHH:MM:SSZ
+        if step >= 86_400_000 or stamp[11:16] == "00:00":
+            label = stamp[:10]
+        else:
+            label = f"{stamp[:10]} {stamp[11:16]}" if first else stamp[11:16]
         out.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{y}" class="grid"/>')
-        out.append(f'<text x="{x + 2:.1f}" y="{y + 12}" class="tick">{iso_ms(t)[:10]}</text>')
+        out.append(f'<text x="{x + 2:.1f}" y="{y + 12}" class="tick">{label}</text>')
         t += step
+        first = False
+    out.append(f'<text x="{x1 - 24:.1f}" y="{y + 12}" class="tick">UTC</text>')
+    return out
+
+
+def _spans(
+    spans: Sequence[tuple[int, int, str, str]],
+    t_range: tuple[int, int],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+) -> list[str]:
+    """Shaded time intervals (at least 2 px wide, so an instant shows), titled."""
+    (t0, t1), (x0, x1), (y0, y1) = t_range, x_range, y_range
+    out = []
+    for a, b, colour, label in spans:
+        xa = x0 + (max(a, t0) - t0) / (t1 - t0) * (x1 - x0)
+        xb = x0 + (min(b, t1) - t0) / (t1 - t0) * (x1 - x0)
+        if xb < x0 or xa > x1:
+            continue
+        out.append(
+            f'<rect x="{xa:.1f}" y="{y0}" width="{max(xb - xa, 2.0):.1f}" height="{y1 - y0}" '
+            f'fill="{colour}" fill-opacity="0.15"><title>{escape(label)}</title></rect>'
+        )
     return out
 
 
@@ -301,8 +405,10 @@ def line_plot(
     step: bool = False,
     width: int = 900,
     height: int = 160,
+    spans: Sequence[tuple[int, int, str, str]] = (),
 ) -> str:
-    """A time-series plot; ``series`` is (label, times ms, values); NaN breaks the line."""
+    """A time-series plot; ``series`` is (label, times ms, values); NaN breaks the line.
+    ``spans`` (start ms, end ms, colour, label) are shaded behind it: the case's events."""
     t0, t1 = t_range[0], max(t_range[1], t_range[0] + 1)
     values = [v for _, _, vs in series for v in vs if not math.isnan(v)]
     vmax = max([*values, 1.0]) * 1.1
@@ -310,6 +416,7 @@ def line_plot(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{width}" '
         f'height="{height}" role="img" aria-label="{escape(title)}">',
+        *_spans(spans, (t0, t1), (left, width - 5), (20, bottom)),
         f'<text x="{left}" y="12" class="title">{escape(title)} ({escape(unit)})</text>',
         f'<text x="2" y="{bottom}" class="tick">0</text>'
         f'<text x="2" y="24" class="tick">{vmax:.3g}</text>',
