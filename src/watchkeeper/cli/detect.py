@@ -70,6 +70,15 @@ def detect(
             "--workers", min=1, help="Workers of the local Dask cluster (default: cores)."
         ),
     ] = None,
+    unit_positions: Annotated[
+        int | None,
+        typer.Option(
+            "--unit-positions",
+            min=1,
+            help="Positions per unit of work: a bigger window is split in MMSI groups and "
+            "spatial tiles (memory bound; default 2,000,000, docs/scale.md).",
+        ),
+    ] = None,
 ) -> None:
     """Run every detector over the workspace and store the ``events`` table.
 
@@ -86,6 +95,8 @@ def detect(
         port_files=run_params.port_files + tuple(str(p) for p in ports or ()),
         zone_files=run_params.zone_files + tuple(str(z) for z in zones or ()),
     )
+    if unit_positions is not None:
+        run_params = replace(run_params, unit_positions=unit_positions)
     ws = Workspace(workspace, create=False)
     if engine is Engine.DASK:
         from watchkeeper.detect.dask_engine import dask_client, detect_workspace_dask

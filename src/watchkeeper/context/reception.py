@@ -38,6 +38,7 @@ __all__ = [
     "Coverage",
     "CoverageParams",
     "ReceptionMap",
+    "add_maps",
     "cells_table",
     "merge_maps",
     "reception_map",
@@ -124,6 +125,23 @@ def merge_maps(*maps: ReceptionMap) -> ReceptionMap:
     table = pa.table(
         {k: agg.column(k) for k in _KEYS}
         | {"messages": agg.column("messages_max"), "vessels": agg.column("vessels_max")},
+        schema=MAP_SCHEMA,
+    ).sort_by([(k, "ascending") for k in _KEYS])
+    return ReceptionMap(maps[0].cell_deg, table)
+
+
+def add_maps(*maps: ReceptionMap) -> ReceptionMap:
+    """One map from maps of disjoint sets of vessels over the same time (the MMSI groups of
+    one window): counts of a (cell, hour) add up, messages and distinct vessels alike."""
+    if len(maps) == 1:
+        return maps[0]
+    if not maps or len({m.cell_deg for m in maps}) > 1:
+        raise ConfigError("add_maps needs maps of one cell size")
+    both = pa.concat_tables([m.table for m in maps])
+    agg = both.group_by(_KEYS).aggregate([("messages", "sum"), ("vessels", "sum")])
+    table = pa.table(
+        {k: agg.column(k) for k in _KEYS}
+        | {"messages": agg.column("messages_sum"), "vessels": agg.column("vessels_sum")},
         schema=MAP_SCHEMA,
     ).sort_by([(k, "ascending") for k in _KEYS])
     return ReceptionMap(maps[0].cell_deg, table)

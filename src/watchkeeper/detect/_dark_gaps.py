@@ -6,6 +6,7 @@ covered water, and other vessels heard in the same cells while it was silent). S
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +50,17 @@ class DarkGaps:
     def take(self, idx: Ints | list[int]) -> DarkGaps:
         """The gaps at ``idx``."""
         return DarkGaps(*(getattr(self, f)[idx] for f in DarkGaps.__dataclass_fields__))
+
+    @staticmethod
+    def concat(parts: Sequence[DarkGaps]) -> DarkGaps:
+        """The gaps of ``parts`` (MMSI groups of one window) together."""
+        names = DarkGaps.__dataclass_fields__
+        return DarkGaps(*(np.concatenate([getattr(p, f) for p in parts]) for f in names))
+
+    def canonical(self) -> DarkGaps:
+        """The gaps in one order whatever the order of the vessels that produced them
+        (by MMSI, start, end, position): ties between hypotheses then break the same way."""
+        return self.take(np.lexsort((self.lon0, self.lat0, self.t1, self.t0, self.mmsi)))
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ __all__ = [
     "detect_gaps",
     "find_gaps",
     "heard_before",
+    "silences",
     "silent_together",
 ]
 
@@ -173,9 +174,11 @@ def classify_gaps(
     in_place: npt.NDArray[np.bool_] | None = None,
     prior: Ints | None = None,
     candidate: npt.NDArray[np.bool_] | None = None,
+    pool: pa.Table | None = None,
 ) -> GapCauses:
     """The cause of each gap ``g`` (module docstring); ``stop_s`` its end (data end if open);
-    ``prior`` the vessel's positions in the ``prior_h`` before each (by default its track's)."""
+    ``prior`` the vessel's positions in the ``prior_h`` before each (by default its track's);
+    ``pool`` the :func:`silences` of every vessel (by default those of ``c``)."""
     a = g.before
     lat, lon = c.lat[a], c.lon[a]
     covered = cov.covered(lat, lon)
@@ -188,7 +191,7 @@ def classify_gaps(
         prior = prior_positions(c, a, p.prior_h)
     heard_ok = (heard >= p.min_heard_h) & (heard >= p.min_heard_share * span)
     heard_ok |= prior >= p.min_prior_positions
-    together = silent_together(c, a, p.shared_s, p.shared_km)
+    together = silent_together(c, a, p.shared_s, p.shared_km, pool)
     poor = ~covered | edge | leaving | ~heard_ok | (together >= p.shared_min_others)
     steady = prior >= p.min_prior_positions
     at_place = np.zeros(len(a), dtype=bool) if in_place is None else in_place
@@ -206,23 +209,53 @@ def classify_gaps(
     return GapCauses(cause, covered, edge, leaving, hours, data_hours, heard, together, prior)
 
 
-def silent_together(c: Cols, a: Ints, within_s: float, within_km: float) -> Ints:
+#: Where and when silences began (:func:`silences`): one row per gap start.
+SILENCES = pa.schema(
+    [
+        pa.field("mmsi", pa.int64()),
+        pa.field("t", pa.float64()),
+        pa.field("lat", pa.float64()),
+        pa.field("lon", pa.float64()),
+    ]
+)
+
+
+def silences(tracks: pa.Table, data_end: datetime | None, params: GapParams) -> pa.Table:
+    """The start (:data:`SILENCES`) of every gap of ``tracks`` (sorted by track, time), as
+    :func:`detect_gaps` finds them: the pool :func:`silent_together` counts in, gathered
+    from every MMSI group of a window when the window is split."""
+    c = cols(tracks)
+    end_s = (
+        data_end.timestamp() if data_end is not None else (float(c.t.max()) if len(c.t) else None)
+    )
+    a = find_gaps(c, params.min_gap_h, end_s).before
+    arrays = [pa.array(x) for x in (c.mmsi[a], c.t[a], c.lat[a], c.lon[a])]
+    return pa.Table.from_arrays(arrays, schema=SILENCES)
+
+
+def silent_together(
+    c: Cols, a: Ints, within_s: float, within_km: float, pool: pa.Table | None = None
+) -> Ints:
     """For each silence beginning after position ``a``: how many other vessels' silences
-    (of ``a``) began within ``within_s`` and ``within_km`` of it."""
+    (of ``a``, or of ``pool``: :func:`silences` of every vessel) began within ``within_s``
+    and ``within_km`` of it."""
     if not len(a):
         return np.zeros(0, dtype=np.int64)
-    order = np.argsort(c.t[a], kind="stable")
-    t, lat, lon, mmsi = c.t[a][order], c.lat[a][order], c.lon[a][order], c.mmsi[a][order]
-    lo = np.searchsorted(t, t - within_s, side="left")
-    hi = np.searchsorted(t, t + within_s, side="right")
+    if pool is None:
+        t, lat, lon, mmsi = c.t[a], c.lat[a], c.lon[a], c.mmsi[a]
+    else:
+        mmsi, t, lat, lon = (np.asarray(pool.column(n).to_numpy()) for n in SILENCES.names)
+    order = np.argsort(t, kind="stable")
+    t, lat, lon, mmsi = t[order], lat[order], lon[order], mmsi[order]
+    lo = np.searchsorted(t, c.t[a] - within_s, side="left")
+    hi = np.searchsorted(t, c.t[a] + within_s, side="right")
+    qlat, qlon, qmmsi = c.lat[a], c.lon[a], c.mmsi[a]
     counts = np.zeros(len(a), dtype=np.int64)
     for k in range(len(a)):
-        near = haversine_m(lat[k], lon[k], lat[lo[k] : hi[k]], lon[lo[k] : hi[k]])
+        near = haversine_m(qlat[k], qlon[k], lat[lo[k] : hi[k]], lon[lo[k] : hi[k]])
         others = mmsi[lo[k] : hi[k]]
-        counts[k] = len(np.unique(others[(near <= within_km * 1000.0) & (others != mmsi[k])]))
-    out = np.empty_like(counts)
-    out[order] = counts
-    return out
+        counts[k] = len(np.unique(others[(near <= within_km * 1000.0) & (others != qmmsi[k])]))
+    return counts
 
 
 def heard_before(where: ByMmsi, mmsi: Ints, t: Floats, hours: float) -> Ints:
@@ -255,9 +288,13 @@ def detect_gaps(
     where: ByMmsi | None = None,
     before: ByMmsi | None = None,
     ship_types: Mapping[int, int] | None = None,
+    pool: pa.Table | None = None,
     params: GapParams = GapParams(),
 ) -> pa.Table:
     """``ais_gap`` events of ``tracks`` (positions sorted by track and time).
+
+    ``pool``: the :func:`silences` of every vessel of the window (``tracks`` may hold one
+    MMSI group of it); by default those of ``tracks``.
 
     ``reception`` is the run's reception map; by default it is learned from ``tracks``.
     ``places`` (ports and anchorages): a gap beginning within ``min_place_km`` of one is
@@ -289,7 +326,7 @@ def detect_gaps(
             prior += heard_before(before, m, t, params.prior_h)
     types = ship_types or {}
     candidate = np.array([is_sts_candidate(types.get(int(m))) for m in c.mmsi[at]], dtype=bool)
-    why = classify_gaps(c, g, cov, stop, shore, params, in_place, prior, candidate)
+    why = classify_gaps(c, g, cov, stop, shore, params, in_place, prior, candidate, pool)
     rows = []
     for k, i in enumerate(g.before.tolist()):
         deliberate = bool(why.cause[k] == "deliberate")

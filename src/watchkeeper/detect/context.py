@@ -68,6 +68,9 @@ class DetectionContext:
     places: pa.Table  # PLACES rows: ports, user ports, learned anchorages
     zones: tuple[Zone, ...] = ()
     reception: ReceptionMap | None = None  # where and when AIS was heard over the whole run
+    # Per window (by index): where every vessel's silences began (ais_gap.silences), for the
+    # gap detector's "silent together" count when a window is split in MMSI groups.
+    silences: tuple[pa.Table, ...] = ()
 
     @cached_property
     def place_index(self) -> PlaceIndex:
@@ -88,8 +91,11 @@ class DetectionContext:
 
 
 def build_context(
-    anchorages: pa.Table, params: DetectParams, reception: ReceptionMap | None = None
+    anchorages: pa.Table,
+    params: DetectParams,
+    reception: ReceptionMap | None = None,
+    silences: Sequence[pa.Table] = (),
 ) -> DetectionContext:
     """The context of a run from its learned ``anchorages`` and the configured files."""
     places = gazetteer(anchorages, params.port_files)
-    return DetectionContext(places, tuple(zones_of(params)), reception)
+    return DetectionContext(places, tuple(zones_of(params)), reception, tuple(silences))

@@ -59,7 +59,15 @@ from watchkeeper.detect.events import event, events_table, to_datetime
 from watchkeeper.errors import ConfigError
 from watchkeeper.tracks.geo import haversine_m
 
-__all__ = ["DarkGaps", "DarkStsParams", "dark_gaps", "detect_dark_sts", "type_factor"]
+__all__ = [
+    "DarkGaps",
+    "DarkStsParams",
+    "dark_gaps",
+    "dark_sts_events",
+    "detect_dark_sts",
+    "gaps_of",
+    "type_factor",
+]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -429,12 +437,33 @@ def detect_dark_sts(
     """
     if tracks.num_rows == 0:
         return events_table([])
+    g = gaps_of(tracks, data_end, places, reception, params)
+    return dark_sts_events(g, loitering, ship_types or {}, params)
+
+
+def gaps_of(
+    tracks: pa.Table,
+    data_end: datetime | None,
+    places: PlaceIndex | None,
+    reception: ReceptionMap | None,
+    params: DarkStsParams,
+) -> DarkGaps:
+    """The :class:`DarkGaps` of ``tracks`` (a vessel's own: the gaps of several MMSI groups
+    of one window concatenate to those of the whole window)."""
     c = cols(tracks)
     end_s = data_end.timestamp() if data_end is not None else float(c.t.max())
     cov = Coverage.of(reception if reception is not None else reception_map(tracks))
-    g = dark_gaps(c, end_s, params.speeds(), cov, places)
-    types = ship_types or {}
-    loiters = loitering.to_pylist()
+    return dark_gaps(c, end_s, params.speeds(), cov, places)
+
+
+def dark_sts_events(
+    gaps: DarkGaps, loitering: pa.Table, types: dict[int, int], params: DarkStsParams
+) -> pa.Table:
+    """``dark_sts`` events of a window's gaps and loitering events (any order: both are put
+    in a canonical order first, so a window split in MMSI groups gives the same events)."""
+    g = gaps.canonical()
+    keys = [("mmsi", "ascending"), ("start", "ascending"), ("event_id", "ascending")]
+    loiters = loitering.sort_by(keys).to_pylist() if loitering.num_rows else []
     cands, hyps = _loiter_hypotheses(loiters, g, types, params)
     rows = []
     for h in _assign(hyps + _both_dark_hypotheses(g, types, params)):

@@ -9,24 +9,40 @@ window's kept events (:func:`~.run.run_window`). The client stitches the parts w
 :func:`~.plan.finish`, in window order, and writes ``events`` and the context through the
 store in one transaction, as the local runner does: the tables are identical.
 
-A window is the unit of work: a day (or a group of small days) is held by one worker, so a
-worker needs the memory of the biggest window, and the cluster runs as many windows at once
-as it has workers (``threads_per_worker=1``: a window already uses DuckDB's threads).
+The units of work are those of the local runner: a window, or, for a window above
+``unit_positions``, each of its MMSI groups (:func:`~.run.unit_context`, then
+:func:`~.run.run_unit`, which leaves its slow resampled tracks in a scratch folder inside the
+workspace, shared storage), then one pairwise task per split window
+(:func:`~.run.pair_stage`: encounters tile by tile, dark STS over the groups' gaps). A worker
+needs the memory of one unit, whatever the size of the day, and a big day keeps every worker
+busy (``threads_per_worker=1``: a unit already uses DuckDB's threads).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from watchkeeper.detect.context import DetectionContext
 from watchkeeper.detect.params import DetectParams
 from watchkeeper.detect.plan import Window, finish, make_plan
-from watchkeeper.detect.run import ContextPart, merge_context, run_window, window_context
+from watchkeeper.detect.run import (
+    ContextPart,
+    UnitResult,
+    combine_parts,
+    merge_context,
+    pair_stage,
+    run_unit,
+    run_window,
+    unit_context,
+)
 from watchkeeper.store import Workspace
 
 if TYPE_CHECKING:
@@ -46,20 +62,64 @@ def detect_workspace_dask(
     """
     params = params or DetectParams()
     plan = make_plan(ws.day_counts("positions"), ws.last_time("positions"), params)
-    path, windows = str(ws.path.resolve()), list(plan.windows)
-    paths = [path] * len(windows)
-    parts: list[ContextPart] = client.gather(
-        client.map(_context_part, paths, windows, params=params, pure=False)
+    path = str(ws.path.resolve())
+    units = [(w, g) for w in plan.windows for g in range(w.parts)]
+    paths, windows, groups = [path] * len(units), [u[0] for u in units], [u[1] for u in units]
+    shares: list[ContextPart] = client.gather(
+        client.map(_context_part, paths, windows, groups, params=params, pure=False)
     )
+    parts = [
+        combine_parts(
+            [p for (w, _), p in zip(units, shares, strict=True) if w.index == window.index]
+        )
+        for window in plan.windows
+    ]
     context = merge_context(parts, params)
     shared = client.scatter(context, broadcast=True, hash=False)
-    kept: list[pa.Table] = client.gather(
-        client.map(_window_events, paths, windows, context=shared, params=params, pure=False)
-    )
+    scratch = ws.path / _SCRATCH / uuid.uuid4().hex
+    scratch.mkdir(parents=True)
+    try:
+        # futures: a group's result goes from its worker to the pairwise task, not the client
+        done = client.map(
+            _unit_events,
+            paths,
+            windows,
+            groups,
+            context=shared,
+            params=params,
+            scratch=str(scratch),
+            pure=False,
+        )
+        kept = client.gather(
+            [_window_part(client, w, units, done, shared, params) for w in plan.windows]
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     events = finish(kept)  # gathered in window order, as the local runner hands them
     # one transaction: an interrupted run leaves the previous events and context in place
     ws.write_tables({**context.to_tables(), "events": events})
     return events
+
+
+#: Where the workers of a split window leave their slow tracks for the encounter tiles
+#: (inside the workspace: shared storage that every worker and the client see).
+_SCRATCH = ".detect-scratch"
+
+
+def _window_part(
+    client: Client,
+    window: Window,
+    units: list[tuple[Window, int]],
+    done: list[Any],
+    context: Any,
+    params: DetectParams,
+) -> Any:
+    """The future of a window's kept events: its whole run, or the pairwise stage of its
+    groups' results (futures, resolved on the worker that runs it)."""
+    mine = [r for (w, _), r in zip(units, done, strict=True) if w.index == window.index]
+    if window.parts == 1:
+        return mine[0]
+    return client.submit(pair_stage, window, mine, context, params, pure=False)
 
 
 def _open(path: str) -> Workspace:
@@ -67,16 +127,25 @@ def _open(path: str) -> Workspace:
     return Workspace(path, create=False, read_only=True)
 
 
-def _context_part(path: str, window: Window, params: DetectParams) -> ContextPart:
-    """First pass on a worker: one window's share of the context."""
-    return window_context(_open(path), window, params)
+def _context_part(path: str, window: Window, part: int, params: DetectParams) -> ContextPart:
+    """First pass on a worker: one MMSI group's share of a window's context."""
+    return unit_context(_open(path), window, part, params)
 
 
-def _window_events(
-    path: str, window: Window, context: DetectionContext, params: DetectParams
-) -> pa.Table:
-    """Second pass on a worker: one window's kept events (with their ``window`` column)."""
-    return run_window(_open(path), window, context, params)
+def _unit_events(
+    path: str,
+    window: Window,
+    part: int,
+    context: DetectionContext,
+    params: DetectParams,
+    scratch: str,
+) -> pa.Table | UnitResult:
+    """Second pass on a worker: a whole window's kept events (with their ``window`` column),
+    or one MMSI group's share of a split window."""
+    ws = _open(path)
+    if window.parts == 1:
+        return run_window(ws, window, context, params)
+    return run_unit(ws, window, part, context, params, Path(scratch))
 
 
 @contextlib.contextmanager

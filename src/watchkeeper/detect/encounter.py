@@ -44,7 +44,14 @@ from watchkeeper.errors import ConfigError
 from watchkeeper.tracks.geo import haversine_m
 from watchkeeper.tracks.resample import ResampleParams
 
-__all__ = ["EncounterParams", "close_pairs", "detect_encounters"]
+__all__ = [
+    "EncounterParams",
+    "close_pairs",
+    "detect_encounters",
+    "encounters_of_pairs",
+    "slow_tracks",
+    "sort_pairs",
+]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -280,8 +287,31 @@ def detect_encounters(
 
     ``ship_types`` maps MMSI to its AIS ship type (last non-zero report); missing: unknown.
     """
-    resampled = _ever_slow(resampled, params.max_speed_kn)
-    pairs = close_pairs(resampled, params)
+    slow = slow_tracks(resampled, params)
+    return encounters_of_pairs(close_pairs(slow, params), slow, places, ship_types, params)
+
+
+def slow_tracks(resampled: pa.Table, params: EncounterParams = EncounterParams()) -> pa.Table:
+    """The resampled tracks that can meet (some slice slower than ``max_speed_kn``): all
+    the detector reads, per track, so the tracks of several MMSI groups concatenate."""
+    return _ever_slow(resampled, params.max_speed_kn)
+
+
+def sort_pairs(pairs: pa.Table) -> pa.Table:
+    """Pairs (:func:`close_pairs`, found in several tiles) in :func:`close_pairs`' order."""
+    a, b, k = (pairs.column(n).to_numpy() for n in ("a", "b", "slice"))
+    return pairs.take(pa.array(np.lexsort((k, b, a))))
+
+
+def encounters_of_pairs(
+    pairs: pa.Table,
+    sightings: pa.Table,
+    places: PlaceIndex | None,
+    ship_types: Mapping[int, int] | None,
+    params: EncounterParams,
+) -> pa.Table:
+    """``encounter`` events of close ``pairs`` (sorted by a, b, slice) and ``sightings`` (the
+    :func:`slow_tracks` points of at least the pairs' tracks, sorted by track, slice)."""
     s, e = _pair_runs(pairs, params)
     if not len(s):
         return events_table([])
@@ -289,7 +319,7 @@ def detect_encounters(
     observed = (col["slice"][e] - col["slice"][s]) * params.step_s
     keep = observed >= params.min_observed_h * 3600.0
     s, e = s[keep], e[keep]
-    t0, t1 = _edges(_sighting_keys(resampled), col, s, e, params)
+    t0, t1 = _edges(_sighting_keys(sightings), col, s, e, params)
     keep = t1 - t0 >= params.min_duration_h * 3600.0
     s, e, t0, t1 = s[keep], e[keep], t0[keep], t1[keep]
     still = _still(col, s, e, params)

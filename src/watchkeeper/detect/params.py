@@ -51,6 +51,12 @@ class DetectParams:
     # 9.6 M window 17.8 s and 3.3 GB (sorts grow faster than the 3 h halos cost); small
     # data (a simulated scenario) runs as one window.
     window_positions: int = 5_000_000
+    # A window of more positions is split into units of work of about this many: MMSI groups
+    # for the detectors of one vessel, spatial tiles (with a halo of the encounter distance)
+    # for encounters, and the few gaps and loitering events of all groups for dark STS
+    # (docs/scale.md). ~0.86 GB per million positions plus the 0.9 GB land mask: with 2 M, one
+    # process peaked at 2.5 GB on a 20 M-position day (1.8 GB per Dask worker).
+    unit_positions: int = 2_000_000
     # Halos around each window. Runs cut at a window edge are stitched (detect/plan.py), so
     # the halos need only give context: pre + post >= the 6 h gap threshold (GapParams), so
     # a gap starting late on D is seen whole (or open) by one of the two windows; each halo
@@ -81,6 +87,8 @@ class DetectParams:
         """Cross-field checks: parameters of different stages that must agree."""
         if self.pre_halo_h < 0 or self.post_halo_h < 0 or self.window_positions < 1:
             raise ConfigError("halos must be >= 0 and window_positions >= 1")
+        if self.unit_positions < 1:
+            raise ConfigError("unit_positions must be >= 1")
         if self.pre_halo_h + self.post_halo_h < self.of(AIS_GAP).min_gap_h:
             raise ConfigError("pre_halo_h + post_halo_h must cover ais_gap.min_gap_h")
         if self.of(ENCOUNTER).step_s != self.resample.step_s:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -34,12 +35,17 @@ from watchkeeper.tracks.build import parse_time
 
 __all__ = [
     "Plan",
+    "Tile",
     "Window",
     "anchor",
     "finish",
     "group_days",
+    "in_core",
     "keep",
     "make_plan",
+    "make_tiles",
+    "mmsi_group",
+    "parts_of",
     "stitch",
 ]
 
@@ -60,6 +66,7 @@ class Window:
     history_start: datetime  # the draught detector's look-back for the few that need it
     data_end: datetime  # where all the data ends (a silence open in the window reaches it)
     last: bool  # no data beyond this window: open gaps stay open
+    parts: int = 1  # MMSI groups the window is split into (:func:`mmsi_group`)
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ def make_plan(
     windows = []
     for i, (first, last) in enumerate(group_days(day_counts, params.window_positions)):
         lo, hi = parse_time(first), parse_time(last) + timedelta(days=1)
+        size = sum(n for day, n in day_counts.items() if first <= day <= last)
         # the runner adds each vessel's next position beyond read_end: a silence still open
         # in the window is open to the end of all the data
         end = hi + post if data_end is None else data_end
@@ -112,9 +120,131 @@ def make_plan(
                 history_start=lo - look_back - pre,
                 data_end=end,
                 last=data_end is None or hi + post >= data_end,
+                parts=parts_of(size, params.unit_positions),
             )
         )
     return Plan(tuple(windows), data_end)
+
+
+def parts_of(positions: int, budget: int) -> int:
+    """MMSI groups a window of ``positions`` is split into: each about ``budget`` or less."""
+    return max(1, -(-positions // max(budget, 1)))
+
+
+def mmsi_group(mmsi: npt.NDArray[np.int64], parts: int) -> npt.NDArray[np.int64]:
+    """The MMSI group (0 .. ``parts`` - 1) of each MMSI: a multiplicative hash, so that
+    consecutive MMSIs (a fleet, a copied day) spread over the groups. The store evaluates the
+    same expression in its scan (``part`` of ``Store.positions``)."""
+    m = np.asarray(mmsi, dtype=np.int64)
+    return np.asarray(((m * 2654435761) % 4294967296) % parts, dtype=np.int64)
+
+
+#: Cell (degrees) of the histogram that spatial tiles are cut from.
+TILE_CELL_DEG = 0.25
+_M_PER_DEG = 111_000.0  # a degree of latitude is 111.2 km: a halo in degrees errs wide
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A spatial unit of the pairwise stage: its core [south, north) x [west, east) owns the
+    pairs anchored in it; it reads the points of its occupied cells (``occupied``: south,
+    north, west, east, cell-aligned) and up to ``halo_m`` beyond (the search radius)."""
+
+    south: float
+    north: float
+    west: float
+    east: float
+    halo_m: float
+    occupied: tuple[float, float, float, float] | None = None  # default: the core
+
+    def read_boxes(self) -> list[tuple[float, float, float, float]]:
+        """(south, north, west, east) boxes to read: the occupied part of the core and its
+        halo, cut in two where the halo crosses the antimeridian (all longitudes near a
+        pole)."""
+        south, north, west, east = self.occupied or (self.south, self.north, self.west, self.east)
+        dlat = self.halo_m / _M_PER_DEG
+        s, n = max(-90.0, south - dlat), min(90.0, north + dlat)
+        edge = max(abs(s), abs(n))
+        if edge >= 89.0:
+            return [(s, n, -180.0, 180.0)]
+        dlon = dlat / float(np.cos(np.radians(edge)))
+        w, e = west - dlon, east + dlon
+        if e - w >= 360.0:
+            return [(s, n, -180.0, 180.0)]
+        if w < -180.0 or e > 180.0:
+            boxes = [(s, n, max(w, -180.0), min(e, 180.0))]
+            if w < -180.0:
+                boxes.append((s, n, w + 360.0, 180.0))
+            if e > 180.0:
+                boxes.append((s, n, -180.0, e - 360.0))
+            return boxes
+        return [(s, n, w, e)]
+
+
+def in_core(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], tile: Tile) -> Any:
+    """Whether each point lies in ``tile``'s core (cores partition the globe)."""
+    return (lat >= tile.south) & (lat < tile.north) & (lon >= tile.west) & (lon < tile.east)
+
+
+def make_tiles(
+    cy: npt.NDArray[np.int64],
+    cx: npt.NDArray[np.int64],
+    n: npt.NDArray[np.int64],
+    budget: int,
+    halo_m: float,
+    cell_deg: float = TILE_CELL_DEG,
+) -> list[Tile]:
+    """Tiles whose cores partition the globe, cut from a histogram of points per cell
+    (``cy``, ``cx`` = floor(lat, lon / cell_deg), ``n`` points) at weighted medians until each
+    holds at most ``budget`` points (a single cell above it stays one tile); regions without
+    points get no tile."""
+    top = (int(np.floor(-90.0 / cell_deg)), int(np.ceil(90.0 / cell_deg)) + 1)
+    side = (int(np.floor(-180.0 / cell_deg)), int(np.ceil(180.0 / cell_deg)) + 1)
+    cy, cx, n = np.asarray(cy), np.asarray(cx), np.asarray(n)
+    regions = _split(cy, cx, n, (*top, *side), budget)
+
+    def deg(i: int, lo: int, hi: int, limit: float) -> float:
+        return limit + 0.001 if i == hi else (-limit if i == lo else i * cell_deg)
+
+    tiles = []
+    for y0, y1, x0, x1 in regions:
+        inside = (cy >= y0) & (cy < y1) & (cx >= x0) & (cx < x1) & (n > 0)
+        ys, xs = cy[inside], cx[inside]
+        box = (
+            float(ys.min() * cell_deg),
+            float((ys.max() + 1) * cell_deg),
+            float(xs.min() * cell_deg),
+            float((xs.max() + 1) * cell_deg),
+        )
+        core = (deg(y0, *top, 90.0), deg(y1, *top, 90.0), deg(x0, *side, 180.0))
+        tiles.append(Tile(*core, deg(x1, *side, 180.0), halo_m, box))
+    return tiles
+
+
+def _split(
+    cy: npt.NDArray[np.int64],
+    cx: npt.NDArray[np.int64],
+    n: npt.NDArray[np.int64],
+    region: tuple[int, int, int, int],
+    budget: int,
+) -> list[tuple[int, int, int, int]]:
+    """Cell-index regions (y0, y1, x0, x1), half-open, of at most ``budget`` points."""
+    y0, y1, x0, x1 = region
+    inside = (cy >= y0) & (cy < y1) & (cx >= x0) & (cx < x1) & (n > 0)
+    if not inside.any():
+        return []
+    ys, xs, ns = cy[inside], cx[inside], n[inside]
+    if int(ns.sum()) <= budget or (ys.min() == ys.max() and xs.min() == xs.max()):
+        return [region]
+    axis, lo = (ys, ys.min()) if ys.max() - ys.min() >= xs.max() - xs.min() else (xs, xs.min())
+    order = np.argsort(axis, kind="stable")
+    half = np.searchsorted(np.cumsum(ns[order]), ns.sum() / 2.0)
+    cut = max(int(axis[order][min(half, len(order) - 1)]), int(lo) + 1)
+    if axis is ys:
+        parts = [(y0, cut, x0, x1), (cut, y1, x0, x1)]
+    else:
+        parts = [(y0, y1, x0, cut), (y0, y1, cut, x1)]
+    return [r for p in parts for r in _split(cy, cx, n, p, budget)]
 
 
 _STITCHED = tuple(str(s.type) for s in REGISTRY if s.stitched)

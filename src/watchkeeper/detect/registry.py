@@ -104,6 +104,7 @@ class WindowData:
     history: tuple[pa.Table, datetime] | None = None
     before: ByMmsi | None = None  # positions (mmsi, time) just before ``tracks`` begin
     reception: ReceptionMap | None = None  # the run's; None: each detector learns its own
+    silences: pa.Table | None = None  # every vessel's gap starts (the window split in groups)
     found: dict[EventType, pa.Table] = field(default_factory=dict)
 
     @cached_property
@@ -182,6 +183,7 @@ AIS_GAP: DetectorSpec[GapParams] = DetectorSpec(
         where=d.where,
         before=d.before,
         ship_types=d.ship_types,
+        pool=d.silences,
         params=p,
     ),
     Scope.VESSEL,

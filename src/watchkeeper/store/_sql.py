@@ -192,6 +192,12 @@ def _bbox_where(bbox: BBox) -> tuple[list[str], list[Any]]:
     return ["lat >= ?", "lat <= ?", lon], [y0, y1, x0, x1]
 
 
+#: MMSI group g of k (``part`` = (g, k)): the multiplicative hash of
+#: :func:`watchkeeper.detect.plan.mmsi_group`, evaluated in the scan (the rows of other groups
+#: are never materialised).
+_PART_WHERE = "((mmsi::BIGINT * 2654435761) % 4294967296) % ? = ?"
+
+
 class SqlStore:
     """Typed reads written once in SQL; subclasses supply :meth:`_scan` and :meth:`_reader`."""
 
@@ -230,11 +236,12 @@ class SqlStore:
         columns: tuple[str, ...] | None = None,
         order: bool = False,
         bbox: BBox | None = None,
+        part: tuple[int, int] | None = None,
     ) -> pa.Table:
-        """Positions with ``start <= ts < end`` (of ``mmsis`` only and inside ``bbox``, if
-        given), filtered inside DuckDB so that only the range is ever in memory; ``order``
-        sorts by (mmsi, ts) there (in parallel)."""
-        return self._select("positions", start, end, mmsis, columns, order, bbox)
+        """Positions with ``start <= ts < end`` (of ``mmsis`` only, inside ``bbox`` and of
+        MMSI group ``part`` = (g, k), if given), filtered inside DuckDB so that only the range
+        is ever in memory; ``order`` sorts by (mmsi, ts) there (in parallel)."""
+        return self._select("positions", start, end, mmsis, columns, order, bbox, part)
 
     def identities(
         self,
@@ -242,9 +249,11 @@ class SqlStore:
         start: datetime | None = None,
         end: datetime | None = None,
         mmsis: Sequence[int] | None = None,
+        part: tuple[int, int] | None = None,
     ) -> pa.Table:
-        """Identity reports with ``start <= ts < end`` (of ``mmsis`` only, if given)."""
-        return self._select("identities", start, end, mmsis, None, False, None)
+        """Identity reports with ``start <= ts < end`` (of ``mmsis`` only and of MMSI group
+        ``part``, if given)."""
+        return self._select("identities", start, end, mmsis, None, False, None, part)
 
     def _select(
         self,
@@ -255,6 +264,7 @@ class SqlStore:
         columns: tuple[str, ...] | None,
         order: bool,
         bbox: BBox | None,
+        part: tuple[int, int] | None = None,
     ) -> pa.Table:
         schema = LAYERS[layer]
         names = list(columns) if columns else schema.names
@@ -278,6 +288,9 @@ class SqlStore:
             more, values = _bbox_where(bbox)
             where += more
             args += values
+        if part is not None and part[1] > 1:
+            where.append(_PART_WHERE)
+            args += [part[1], part[0]]
         sql = (
             f"SELECT {', '.join(names)} FROM ({self._scan(layer, days=span)}) "
             f"WHERE {' AND '.join(where)}" + (" ORDER BY mmsi, ts" if order else "")

@@ -67,9 +67,11 @@ class Store(Protocol):
         columns: tuple[str, ...] | None = None,
         order: bool = False,
         bbox: BBox | None = None,
+        part: tuple[int, int] | None = None,
     ) -> pa.Table:
-        """Positions in ``[start, end)``, of ``mmsis`` and inside ``bbox`` when given;
-        ``order`` sorts by (mmsi, ts)."""
+        """Positions in ``[start, end)``, of ``mmsis``, inside ``bbox`` and of MMSI group
+        ``part`` = (g, k) (``mmsi_group(mmsi, k) == g``) when given; ``order`` sorts by
+        (mmsi, ts)."""
 
     def identities(
         self,
@@ -77,8 +79,10 @@ class Store(Protocol):
         start: datetime | None = None,
         end: datetime | None = None,
         mmsis: Sequence[int] | None = None,
+        part: tuple[int, int] | None = None,
     ) -> pa.Table:
-        """Identity reports in ``[start, end)`` (of ``mmsis`` only, if given)."""
+        """Identity reports in ``[start, end)`` (of ``mmsis`` and MMSI group ``part`` only,
+        if given)."""
 
     def position_batches(self, *, batch_rows: int = 200_000) -> Iterator[pa.RecordBatch]:
         """Every position in (ts, mmsi) order, streamed in batches of at most ``batch_rows``."""
