@@ -163,3 +163,28 @@ def test_watch_refuses_a_webhook_that_is_not_http(
     assert exc.value.code not in (0, None)
     err = capsys.readouterr().err
     assert "--webhook" in err and "Traceback" not in err
+
+
+def test_alerts_published_to_the_service_move_through_their_states(tmp_path: Path) -> None:
+    import sqlite3
+
+    from watchkeeper.live.outputs import ServiceOutput
+    from watchkeeper.serve.db import ServiceDB
+    from watchkeeper.serve.markings import Marking
+    from watchkeeper.serve.publish import publish_events
+
+    db = ServiceDB(tmp_path / "service.sqlite")
+    marking = Marking.parse("AMBER", ["JPN", "USA"])
+    out = ServiceOutput(
+        lambda ev: len(publish_events(db, ev, marking, by="live:test")), tmp_path / "outputs", FAST
+    )
+    out.send([_alert("a1", "provisional"), _alert("b2")])
+    out.send([{"alert_id": "a1", "state": "retracted", "data_end": "2024-03-05T09:00:00Z"}])
+    assert out.flush(10)
+    out.close()
+    con = sqlite3.connect(tmp_path / "service.sqlite")
+    rows = dict(con.execute("SELECT event_id, details FROM pub_events").fetchall())
+    assert json.loads(rows["a1"])["live_state"] == "retracted"  # marked, not silently gone
+    assert json.loads(rows["b2"])["live_state"] == "confirmed"
+    released = con.execute("SELECT DISTINCT partner FROM pub_release ORDER BY 1").fetchall()
+    assert released == [("JPN",), ("USA",)]

@@ -9,13 +9,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 
 from watchkeeper.cli._app import WORKSPACE_HELP, app
 from watchkeeper.errors import ConfigError
 from watchkeeper.live.feeds import FeedStats, follow_file, parse_endpoint, run_tcp, run_udp
-from watchkeeper.live.outputs import CotOutput, QueuedOutput, WebhookOutput
+from watchkeeper.live.outputs import CotOutput, QueuedOutput, ServiceOutput, WebhookOutput
 from watchkeeper.live.replay import ReplayOptions, serve
 from watchkeeper.live.watch import LIVE_DIR, Watcher, WatchParams
 
@@ -61,6 +62,16 @@ def watch(
     cot: Annotated[
         str | None, typer.Option(help="Send alerts as Cursor-on-Target to a TAK server HOST:PORT.")
     ] = None,
+    publish_tlp: Annotated[
+        str | None,
+        typer.Option(help="Publish alerts to the coalition service with this TLP (see publish)."),
+    ] = None,
+    publish_rel_to: Annotated[
+        str, typer.Option(help="... releasable to these partner codes, comma-separated.")
+    ] = "",
+    database: Annotated[
+        str | None, typer.Option(help="The service database (default: the workspace's).")
+    ] = None,
     batch_lines: Annotated[int, typer.Option(help="Commit a batch at this many lines.")] = (
         WatchParams.batch_lines
     ),
@@ -95,7 +106,10 @@ def watch(
     )
     out = None if alerts is None else (sys.stdout if alerts == "-" else Path(alerts))
     stop = _stop_on_signals()
-    watcher = Watcher(workspace, params, alerts_to=out, outputs=_outputs(workspace, webhook, cot))
+    outputs = _outputs(workspace, webhook, cot)
+    if publish_tlp is not None:
+        outputs.append(_service_output(workspace, publish_tlp, publish_rel_to, database))
+    watcher = Watcher(workspace, params, alerts_to=out, outputs=outputs)
     threads = []
     for kind, endpoints, runner in (("tcp", tcp or [], run_tcp), ("udp", udp or [], run_udp)):
         for text in endpoints:
@@ -143,6 +157,34 @@ def _outputs(workspace: Path, webhooks: list[str] | None, cot: str | None) -> li
     if cot is not None:
         out.append(CotOutput(*_endpoint(cot, "--cot"), state))
     return out
+
+
+def _service_output(workspace: Path, tlp: str, rel_to: str, database: str | None) -> ServiceOutput:
+    """Alerts published to the coalition service with one marking, each batch audited."""
+    from watchkeeper.serve.audit import AuditLog
+    from watchkeeper.serve.db import open_service_db
+    from watchkeeper.serve.markings import Marking
+    from watchkeeper.serve.publish import publish_events
+    from watchkeeper.serve.settings import ServeSettings
+
+    marking = Marking.parse(tlp, [c for c in rel_to.split(",") if c])
+    settings = ServeSettings(workspace=workspace, database_url=database)
+    db = open_service_db(settings)
+    audit = AuditLog(settings.audit_path, db)
+
+    def publish(events: pa.Table) -> int:
+        ids = publish_events(db, events, marking, by="live:watch")
+        audit.append(
+            who="live:watch",
+            action="write",
+            target=f"publish {len(ids)} live alert(s)",
+            status=0,
+            marking=marking.as_dict(),
+            detail={"events": ids},
+        )
+        return len(ids)
+
+    return ServiceOutput(publish, workspace / LIVE_DIR / "outputs")
 
 
 @app.command()

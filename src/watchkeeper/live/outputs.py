@@ -36,14 +36,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from watchkeeper.live.alerts import read_jsonl
 from watchkeeper.publish.cot import CotParams, event_cot
+from watchkeeper.schema import EVENTS
 
 __all__ = [
     "CotOutput",
     "Delivery",
     "OutputParams",
     "QueuedOutput",
+    "ServiceOutput",
     "WebhookOutput",
     "alert_cot",
 ]
@@ -291,3 +295,63 @@ class CotOutput(QueuedOutput):
                 self._sock.close()
             finally:
                 self._sock = None
+
+
+class ServiceOutput(QueuedOutput):
+    """Alerts published to the coalition service (docs/service.md) with one marking: each
+    alert's event is published as an event of the service, its live state in its details
+    (``live_state``), so a partner following the feed sees it appear, move on and, when late
+    data disproves it, marked ``retracted`` rather than silently gone. Every batch is a line
+    of the service's audit log."""
+
+    def __init__(
+        self,
+        publish: Callable[[pa.Table], int],
+        state_dir: Path,
+        params: OutputParams = OutputParams(),
+    ) -> None:
+        self._publish = publish
+        self._last: dict[str, dict[str, Any]] = {}  # alert id: its last alert with a body
+        super().__init__("service", state_dir, params)
+
+    def pending(self, journal: Alerts) -> Alerts:
+        for rec in journal:
+            if rec.get("type") is not None:
+                self._last[str(rec["alert_id"])] = rec
+        return super().pending(journal)
+
+    def deliver(self, alerts: Alerts) -> None:
+        rows = []
+        for a in alerts:
+            aid = str(a["alert_id"])
+            if a.get("type") is not None:
+                self._last[aid] = a
+            body = self._last.get(aid)
+            if body is not None:
+                rows.append(_event_row(body, a["state"]))
+        if not rows:
+            return
+        try:
+            self._publish(pa.Table.from_pylist(rows, schema=EVENTS))
+        except Exception as exc:
+            raise Delivery(f"{type(exc).__name__}: {exc}") from None
+
+
+def _event_row(alert: dict[str, Any], state: str) -> dict[str, Any]:
+    """The EVENTS row of an alert, its live state added to its details."""
+    details = dict(alert.get("details") or {})
+    details["live_state"] = state
+    return {
+        "event_id": alert["alert_id"],
+        "type": alert["type"],
+        "mmsi": alert["mmsi"],
+        "other_mmsi": alert.get("other_mmsi"),
+        "start": _time(alert["start"]),
+        "end": _time(alert.get("end")),
+        "lat": alert.get("lat"),
+        "lon": alert.get("lon"),
+        "confidence": alert.get("confidence"),
+        "risk": alert.get("risk"),
+        "details": json.dumps(details, sort_keys=True, default=str),
+        "evidence": json.dumps(alert.get("evidence") or {}, sort_keys=True, default=str),
+    }

@@ -25,7 +25,7 @@ from watchkeeper.serve.db import Connection, ServiceDB
 from watchkeeper.serve.markings import Marking
 from watchkeeper.store.base import Store
 
-__all__ = ["Published", "event_summary", "publish"]
+__all__ = ["Published", "event_summary", "publish", "publish_events"]
 
 _INSERT_BATCH = 10_000  # rows per executemany: bounded memory when publishing a whole table
 
@@ -270,6 +270,23 @@ def _cases(store: Store, mmsi: int | None, top: int | None) -> list[dict[str, An
         raise ConfigError("top must be >= 1")
     rows.sort(key=lambda r: (-(r["risk"] or 0.0), r["mmsi"]))
     return rows[:top]
+
+
+def publish_events(
+    db: ServiceDB,
+    events: pa.Table,
+    marking: Marking,
+    *,
+    by: str,
+    risks: dict[int, float] | None = None,
+) -> list[str]:
+    """Publish the rows of ``events`` (EVENTS columns, not necessarily stored: a live watch's
+    alerts) with ``marking``, in one transaction; their ids. An event published again replaces
+    its snapshot and moves past the partners' cursors. ``risks``: vessel risk by MMSI."""
+    if events.num_rows == 0:
+        return []
+    with db.write() as con:
+        return _write_events(con, events, marking, risks or {}, by)
 
 
 def publish(
