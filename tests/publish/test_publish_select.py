@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from watchkeeper.cli import app
 from watchkeeper.detect.events import event, events_table
 from watchkeeper.errors import ConfigError
-from watchkeeper.publish.select import EventFilter, clean_floats, parse_bbox, select_events
+from watchkeeper.publish.select import EventFilter, parse_bbox, round_meaning, select_events
 from watchkeeper.store import Workspace
 
 T0 = datetime(2024, 3, 5, tzinfo=UTC)
@@ -89,7 +89,7 @@ def test_a_bbox_is_checked() -> None:
 
 
 def test_stored_float32_numbers_are_written_as_people_read_them() -> None:
-    t = clean_floats(_events())
+    t = round_meaning(_events())
     assert t.schema.field("confidence").type == pa.float64()
     assert t.column("confidence").to_pylist()[:3] == [0.9, 0.9, 0.8]
 

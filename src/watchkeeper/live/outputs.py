@@ -41,6 +41,7 @@ import pyarrow as pa
 from watchkeeper.live.alerts import read_jsonl
 from watchkeeper.publish.cot import CotParams, event_cot
 from watchkeeper.schema import EVENTS
+from watchkeeper.tracks.build import parse_time
 
 __all__ = [
     "CotOutput",
@@ -91,15 +92,29 @@ class QueuedOutput:
         self._stop = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
+        self._bodies: dict[str, dict[str, Any]] = {}  # alert id: its last alert with a body
         self._thread = threading.Thread(target=self._run, name=f"output-{name}", daemon=True)
         self._thread.start()
 
     # -- the watcher's side ---------------------------------------------------------------
 
     def pending(self, journal: Alerts) -> Alerts:
-        """Journal records this output has not acknowledged (sent again after a restart)."""
+        """Journal records this output has not acknowledged (sent again after a restart); the
+        journal also gives each alert's last body, for a later retraction of it."""
+        for rec in journal:
+            self.with_body(rec)
         done = {(r["alert_id"], r["state"]) for r in read_jsonl(self.acked_path)}
         return [r for r in journal if (r["alert_id"], r["state"]) not in done]
+
+    def with_body(self, alert: dict[str, Any]) -> dict[str, Any] | None:
+        """``alert`` with its event (type, vessels, times, place): a retraction carries only
+        its id and state, and takes the body its alert last had; None when never seen."""
+        aid = str(alert["alert_id"])
+        if alert.get("type") is not None:
+            self._bodies[aid] = alert
+            return alert
+        body = self._bodies.get(aid)
+        return None if body is None else {**body, "state": alert["state"]}
 
     def send(self, alerts: Alerts) -> None:
         """Queue ``alerts`` for delivery (returns at once)."""
@@ -198,14 +213,7 @@ def alert_cot(alert: dict[str, Any], params: CotParams | None = None) -> ET.Elem
     retraction makes the marker stale now. None when the alert has no position."""
     if alert.get("lat") is None or alert.get("lon") is None:
         return None
-    row = {
-        **alert,
-        "event_id": alert["alert_id"],
-        "start": _time(alert["start"]),
-        "end": _time(alert.get("end")),
-        "risk": alert.get("risk"),
-    }
-    ev = event_cot(row, params)
+    ev = event_cot(_event_row(alert, alert["state"]), params)
     if ev is None:
         return None
     remarks = ev.find("detail/remarks")
@@ -228,12 +236,6 @@ def _closed_by_peer(sock: socket.socket) -> bool:
         return True
 
 
-def _time(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
-
-
 class CotOutput(QueuedOutput):
     """Alerts as CoT events over a TCP connection (module docstring)."""
 
@@ -251,16 +253,7 @@ class CotOutput(QueuedOutput):
         self.cot = cot
         self._dial = connect
         self._sock: socket.socket | None = None
-        self._positions: dict[str, dict[str, Any]] = {}
         super().__init__("cot", state_dir, params)
-
-    def pending(self, journal: Alerts) -> Alerts:
-        """As :meth:`QueuedOutput.pending`; the journal also gives each alert's last
-        position, for a later retraction of it."""
-        for rec in journal:
-            if rec.get("lat") is not None:
-                self._positions[str(rec["alert_id"])] = rec
-        return super().pending(journal)
 
     def deliver(self, alerts: Alerts) -> None:
         data = b"".join(self._encode(a) for a in alerts)
@@ -278,12 +271,8 @@ class CotOutput(QueuedOutput):
 
     def _encode(self, alert: dict[str, Any]) -> bytes:
         """One CoT line; a retraction (no position of its own) moves the marker it had."""
-        aid = str(alert["alert_id"])
-        if alert.get("lat") is not None:
-            self._positions[aid] = alert
-        elif aid in self._positions:
-            alert = {**self._positions[aid], "state": alert["state"]}
-        ev = alert_cot(alert, self.cot)
+        full = self.with_body(alert)
+        ev = None if full is None else alert_cot(full, self.cot)
         if ev is None:
             self.counts["no_position"] += 1
             return b""
@@ -311,24 +300,11 @@ class ServiceOutput(QueuedOutput):
         params: OutputParams = OutputParams(),
     ) -> None:
         self._publish = publish
-        self._last: dict[str, dict[str, Any]] = {}  # alert id: its last alert with a body
         super().__init__("service", state_dir, params)
 
-    def pending(self, journal: Alerts) -> Alerts:
-        for rec in journal:
-            if rec.get("type") is not None:
-                self._last[str(rec["alert_id"])] = rec
-        return super().pending(journal)
-
     def deliver(self, alerts: Alerts) -> None:
-        rows = []
-        for a in alerts:
-            aid = str(a["alert_id"])
-            if a.get("type") is not None:
-                self._last[aid] = a
-            body = self._last.get(aid)
-            if body is not None:
-                rows.append(_event_row(body, a["state"]))
+        full = (self.with_body(a) for a in alerts)
+        rows = [_event_row(a, a["state"]) for a in full if a is not None]
         if not rows:
             return
         try:
@@ -339,15 +315,16 @@ class ServiceOutput(QueuedOutput):
 
 def _event_row(alert: dict[str, Any], state: str) -> dict[str, Any]:
     """The EVENTS row of an alert, its live state added to its details."""
-    details = dict(alert.get("details") or {})
+    raw = alert.get("details") or {}
+    details = dict(json.loads(raw) if isinstance(raw, str) else raw)
     details["live_state"] = state
     return {
         "event_id": alert["alert_id"],
         "type": alert["type"],
         "mmsi": alert["mmsi"],
         "other_mmsi": alert.get("other_mmsi"),
-        "start": _time(alert["start"]),
-        "end": _time(alert.get("end")),
+        "start": parse_time(alert["start"]),
+        "end": None if alert.get("end") is None else parse_time(alert["end"]),
         "lat": alert.get("lat"),
         "lon": alert.get("lon"),
         "confidence": alert.get("confidence"),

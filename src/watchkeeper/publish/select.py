@@ -20,7 +20,6 @@ __all__ = [
     "SORTS",
     "EventFilter",
     "VesselFilter",
-    "clean_floats",
     "parse_bbox",
     "round_meaning",
     "select_events",
@@ -157,14 +156,4 @@ def round_meaning(table: pa.Table) -> pa.Table:
             continue
         col = pc.round(pc.cast(table.column(i), pa.float64()), 4 if digits is None else digits)
         table = table.set_column(i, pa.field(field.name, pa.float64()), col)
-    return table
-
-
-def clean_floats(table: pa.Table, digits: int = 4) -> pa.Table:
-    """``table`` with its float32 columns as float64 rounded to ``digits`` decimals: a
-    confidence stored as float32 0.9 is written 0.9, not 0.8999999761581421."""
-    for i, field in enumerate(table.schema):
-        if pa.types.is_float32(field.type):
-            col = pc.round(pc.cast(table.column(i), pa.float64()), digits)
-            table = table.set_column(i, pa.field(field.name, pa.float64()), col)
     return table

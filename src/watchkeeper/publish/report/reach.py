@@ -18,15 +18,13 @@ from typing import Any
 import numpy as np
 
 from watchkeeper.publish.tracks import Track
-from watchkeeper.tracks.geo import M_PER_NM, haversine_m
+from watchkeeper.tracks.geo import M_PER_NM, bearing_deg, haversine_m, offset_deg
 
 __all__ = ["dark_areas", "reach_ellipse", "silence_of"]
 
 #: The dark-STS detector's top speed of a laden tanker (detect/dark_sts.py), when an event
 #: does not record its own.
 DEFAULT_KN = 15.0
-
-_KM_PER_DEG = 111.32
 
 
 def reach_ellipse(
@@ -38,18 +36,15 @@ def reach_ellipse(
     gap_km = float(haversine_m(a[1], a[0], b[1], b[0])) / 1000.0
     if reach_km <= gap_km:
         return None
-    mid_lat = (a[1] + b[1]) / 2
-    k = max(math.cos(math.radians(mid_lat)), 0.05)
-    # a local plane in km around the midpoint (equirectangular: a case is a few hundred km)
-    ax, ay = (a[0] - b[0]) / 2 * _KM_PER_DEG * k, (a[1] - b[1]) / 2 * _KM_PER_DEG
-    angle = math.atan2(ay, ax)
-    major = reach_km / 2
-    minor = math.sqrt(max(major**2 - (gap_km / 2) ** 2, 0.0))
+    mid_lat, mid_lon = (a[1] + b[1]) / 2, (a[0] + b[0]) / 2
+    # the ellipse in a local plane (m east, m north) around the midpoint of A and B
+    angle = math.radians(90.0 - float(bearing_deg(mid_lat, mid_lon, a[1], a[0])))
+    major = reach_km * 500.0  # half the reach, in metres
+    minor = math.sqrt(max(major**2 - (gap_km * 500.0) ** 2, 0.0))
     t = np.linspace(0, 2 * math.pi, n + 1)
     x = major * np.cos(t) * math.cos(angle) - minor * np.sin(t) * math.sin(angle)
     y = major * np.cos(t) * math.sin(angle) + minor * np.sin(t) * math.cos(angle)
-    lon = (a[0] + b[0]) / 2 + x / (_KM_PER_DEG * k)
-    lat = (a[1] + b[1]) / 2 + y / _KM_PER_DEG
+    lat, lon = offset_deg(mid_lat, mid_lon, x, y)
     return [(float(o), float(p)) for o, p in zip(lon, lat, strict=True)]
 
 
